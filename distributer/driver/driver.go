@@ -1,0 +1,102 @@
+// Package driver defines the interface that Distributer drivers implement and
+// the registry that maps URL schemes to drivers.
+//
+// Application code does not use this package directly: it calls
+// distributer.Open with a URL, and the driver registered for the URL's scheme
+// does the work. A driver package registers itself from its init function,
+// the way database/sql drivers do:
+//
+//	func init() { driver.Register("memory", memoryDriver{}) }
+package driver
+
+import (
+	"context"
+	"errors"
+	"net/url"
+)
+
+// Message is one message as drivers see it, on the way out and on the way in.
+type Message struct {
+	// ID identifies the message. The runtime sets it before Publish; it is
+	// stable across redeliveries so consumers can de-duplicate.
+	ID string
+	// Topic is the routing key: a literal, dot-separated topic.
+	Topic string
+	// Body is the JSON payload.
+	Body []byte
+	// Headers are small string attributes carried with the message (schema
+	// ids, trace context, ...). Nil when there are none.
+	Headers map[string]string
+	// Attempt is the delivery attempt, 1 for the first delivery. Drivers set
+	// it on delivery; it is ignored on Publish.
+	Attempt int
+}
+
+// Handler processes one delivered message. A nil error acknowledges it. An
+// error means "not processed": the driver redelivers the message with a higher
+// Attempt, up to its redelivery limit, and then dead-letters it. An error that
+// wraps ErrReject is dead-lettered at once, without redelivery.
+//
+// Drivers may call a Handler from several goroutines at once.
+type Handler func(ctx context.Context, m *Message) error
+
+// SubscribeRequest describes a subscription.
+type SubscribeRequest struct {
+	// Patterns are topics or patterns with AMQP topic-exchange semantics:
+	// words split on '.', '*' matches exactly one word, '#' zero or more.
+	// They have been validated by the runtime.
+	Patterns []string
+	// Group is the subscriber group. Empty: this subscriber receives every
+	// matching message. Named: each matching message goes to one member.
+	Group string
+}
+
+// Driver opens connections for the URL scheme it was registered under.
+type Driver interface {
+	// Open connects to the broker named by u. The URL has been parsed and its
+	// scheme matched; the driver must refuse query parameters it does not
+	// know (see CheckQuery) and must never put u's password in an error.
+	Open(ctx context.Context, u *url.URL) (Conn, error)
+}
+
+// Conn is an open connection to a broker.
+type Conn interface {
+	// Publish sends msgs, in order. It returns nil only when every message
+	// was accepted by the broker (for brokers with confirms: confirmed).
+	// When some messages fail it returns a *BatchError that says which.
+	// Publish may be called from several goroutines at once.
+	Publish(ctx context.Context, msgs []*Message) error
+	// Subscribe starts delivering the messages that match req to h. ctx
+	// bounds the set-up only; the subscription lives until it is closed.
+	Subscribe(ctx context.Context, req SubscribeRequest, h Handler) (Subscription, error)
+	// Close closes the connection and every subscription made on it. It
+	// returns when no goroutine of the connection is left.
+	Close() error
+}
+
+// Subscription is a running subscription.
+type Subscription interface {
+	// Close stops deliveries and waits for running handlers to return.
+	// Messages not yet acknowledged are left to the broker for redelivery.
+	Close() error
+	// Done is closed when the subscription has ended, by Close or by a
+	// terminal failure.
+	Done() <-chan struct{}
+	// Err reports why the subscription ended: nil after Close, a terminal
+	// error otherwise. It is nil while the subscription runs.
+	Err() error
+}
+
+// Errors shared by the runtime and drivers. Package distributer re-exports
+// them, so callers test them with errors.Is against distributer.ErrX.
+var (
+	// ErrClosed is returned by operations on a closed connection or
+	// subscription.
+	ErrClosed = errors.New("distributer: closed")
+	// ErrReject marks a handler error that must dead-letter the message at
+	// once, without redelivery (an invalid body, for example).
+	ErrReject = errors.New("message rejected")
+	// ErrInvalidURL is wrapped by errors about a malformed URL or an unknown
+	// or invalid query parameter.
+	ErrInvalidURL = errors.New("invalid URL")
+)

@@ -1,0 +1,81 @@
+package distributer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/distributer/topic"
+)
+
+// Sentinel errors. Test for them with errors.Is.
+var (
+	// ErrClosed: the Distributer or Subscription is closed.
+	ErrClosed = driver.ErrClosed
+	// ErrUnknownScheme: no driver is registered for the URL's scheme. The
+	// error is an *UnknownSchemeError.
+	ErrUnknownScheme = errors.New("unknown URL scheme")
+	// ErrInvalidURL: the URL is malformed or has an unknown or invalid query
+	// parameter.
+	ErrInvalidURL = driver.ErrInvalidURL
+	// ErrInvalidJSON: a message body is not valid JSON.
+	ErrInvalidJSON = errors.New("invalid JSON")
+	// ErrInvalidTopic: a topic or pattern is malformed. The error is a
+	// *topic.Error.
+	ErrInvalidTopic = topic.ErrInvalid
+	// ErrRejected marks a handler error that dead-letters the message at
+	// once instead of redelivering it. Build one with Reject.
+	ErrRejected = driver.ErrReject
+	// ErrNoSchema: validation is on and the topic has no schema.
+	ErrNoSchema = errors.New("no schema for topic")
+	// ErrInvalidMessage is wrapped by validation errors. A handler error
+	// that wraps it is reported (OnInvalid, log) and dead-letters the
+	// message at once, like Reject.
+	ErrInvalidMessage = errors.New("invalid message")
+)
+
+// UnknownSchemeError reports a URL scheme with no registered driver.
+type UnknownSchemeError struct {
+	Scheme     string   // the scheme asked for
+	Registered []string // the schemes that are registered, sorted
+}
+
+func (e *UnknownSchemeError) Error() string {
+	return fmt.Sprintf("distributer: unknown URL scheme %q (registered: %s; import the driver package to register its scheme)",
+		e.Scheme, strings.Join(e.Registered, ", "))
+}
+
+// Unwrap returns ErrUnknownScheme.
+func (e *UnknownSchemeError) Unwrap() error { return ErrUnknownScheme }
+
+// PanicError is the error a handler's panic is turned into. The message is
+// then treated as not processed.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the stack of the panicking goroutine
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", e.Value) }
+
+// Reject wraps err so that the message is dead-lettered at once rather than
+// redelivered. Return it from a handler for messages that can never succeed.
+func Reject(err error) error {
+	if err == nil {
+		err = errors.New("rejected by handler")
+	}
+	return &rejectError{err}
+}
+
+type rejectError struct{ err error }
+
+func (e *rejectError) Error() string   { return e.err.Error() }
+func (e *rejectError) Unwrap() []error { return []error{e.err, ErrRejected} }
+
+// jsonError reports a body that is not valid JSON.
+type jsonError struct{ topic string }
+
+func (e *jsonError) Error() string {
+	return fmt.Sprintf("distributer: publish to %q: body is not valid JSON", e.topic)
+}
+func (e *jsonError) Unwrap() error { return ErrInvalidJSON }

@@ -1,0 +1,2 @@
+// Package memory is the embedded, in-process driver, registered as "memory".
+package memory
