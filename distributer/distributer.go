@@ -23,7 +23,6 @@ package distributer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -160,7 +159,7 @@ func (d *Distributer) prepare(m *Message) error {
 	if err := topic.ValidateTopic(m.Topic); err != nil {
 		return fmt.Errorf("distributer: publish: %w", err)
 	}
-	if !json.Valid(m.Body) {
+	if !validJSON(m.Body) {
 		return &jsonError{topic: m.Topic}
 	}
 	if v := d.opts.validator; v != nil {
