@@ -202,7 +202,7 @@ func (c *Cluster) QueueLeader(ctx context.Context, queue string) (*Node, error) 
 var ErrNoQueue = errors.New("rabbitnode: no such queue")
 
 func (n *Node) queueLeader(ctx context.Context, queue string) (string, error) {
-	out, err := n.Ctl(ctx, "list_queues", "--formatter", "json", "--no-table-headers", "name", "type", "leader", "pid")
+	out, err := n.Ctl(ctx, "list_queues", "--formatter", "json", "name", "type", "leader", "pid")
 	if err != nil {
 		return "", err
 	}
