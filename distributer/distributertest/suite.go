@@ -384,7 +384,7 @@ func testInvalidPublish(t *testing.T, h *Harness) {
 	r := newRecorder()
 	e.subscribe(d, []string{"#"}, r)
 	ctx := e.ctx()
-	for _, body := range []string{``, `{`, `{"a":}`, `nope`, `{"a":1}}`, "\"\xff\""} {
+	for _, body := range []string{``, `{`, `{"a":}`, `nope`, `{"a":1}}`, `"\u12"`} {
 		err := d.Publish(ctx, "in.valid", []byte(body))
 		if !errors.Is(err, distributer.ErrInvalidJSON) {
 			t.Errorf("Publish(body %q) = %v, want ErrInvalidJSON", body, err)

@@ -93,18 +93,14 @@ type recorder struct {
 	mu      sync.Mutex
 	msgs    []distributer.Message
 	changed chan struct{}
-	// before, when set, is called before the delivery is recorded; its
-	// error is returned by Handle (the delivery is recorded anyway).
+	// before, when set, is called after the delivery is recorded; Handle
+	// returns its error (or panics with it).
 	before func(ctx context.Context, m *distributer.Message) error
 }
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
 
 func (r *recorder) Handle(ctx context.Context, m *distributer.Message) error {
-	var err error
-	if r.before != nil {
-		err = r.before(ctx, m)
-	}
 	c := *m
 	c.Body = slices.Clone(m.Body)
 	r.mu.Lock()
@@ -112,7 +108,10 @@ func (r *recorder) Handle(ctx context.Context, m *distributer.Message) error {
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
-	return err
+	if r.before != nil {
+		return r.before(ctx, m)
+	}
+	return nil
 }
 
 // all returns the deliveries so far.

@@ -1,2 +1,48 @@
-// Package memory is the embedded, in-process driver, registered as "memory".
+// Package memory is the embedded, in-process driver, registered for the URL
+// scheme "memory". Package distributer imports it, so it is always
+// available:
+//
+//	d, err := distributer.Open(ctx, "memory://")            // the default bus
+//	d, err := distributer.Open(ctx, "memory://orders?max_attempts=3&buffer=256")
+//
+// A URL's host names a bus: Distributers opened with the same name in one
+// process share its subscriptions and groups, and different names are
+// separate. "memory://" is the default bus. A bus, with its group queues and
+// dead letters, exists while a connection to it is open.
+//
+// Query parameters (any other is refused):
+//
+//   - max_attempts: how many times a message is delivered to a failing
+//     handler before it is dead-lettered (default 5, 1 to 1000). It applies
+//     to the subscriptions made through the connection.
+//   - buffer: how many messages a queue holds, counting those being handled,
+//     before Publish waits (default 1024, 1 to 1048576). It applies to the
+//     queues the connection creates: each subscription's own queue, and a
+//     group's queue when its first member subscribes.
+//
+// Semantics are those of a topic exchange with one queue per subscription
+// (no group) or per group. A subscription without a group has its own
+// queue, deleted with its messages when the subscription is closed. A
+// group's queue is shared by its members, bound with the union of their
+// patterns, and outlives them: messages published while the group has no
+// member wait, up to buffer, for the next member. Each queue's consumers
+// handle one message at a time, so one publisher's messages reach one
+// subscriber in order.
+//
+// Memory is bounded: a full queue makes Publish wait (until the queue has
+// room, the context ends, or the connection closes), so a slow subscriber
+// slows its publishers down; nothing is dropped, except the messages still
+// queued for a subscription or bus when it is closed. Routing uses a trie
+// of the bound patterns and a cache of routes for literal topics, so its
+// cost does not grow with the number of subscriptions.
+//
+// A handler error puts the message back at the head of its queue for
+// another attempt; after max_attempts attempts, or at once for an error
+// wrapping driver.ErrReject (distributer.Reject), the message is
+// dead-lettered: it is kept, with the reason, in the bus's dead-letter log
+// (the last MaxDeadLetters), which DeadLetters and WaitDeadLetters read.
+//
+// Bodies are not copied: a publisher must not modify a body after
+// publishing it, and handlers must not modify the body they are given (other
+// subscribers share it). Headers are copied for each delivery.
 package memory

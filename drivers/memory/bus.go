@@ -1,0 +1,133 @@
+package memory
+
+import (
+	"sync"
+)
+
+// maxCached bounds the per-bus cache of routes for literal topics.
+const maxCached = 4096
+
+// bus is one named in-process broker: its routing trie, group queues and
+// dead letters. It lives while a connection (or a dead-letter waiter) uses
+// it.
+type bus struct {
+	name string
+	refs int // guarded by busesMu
+
+	mu     sync.RWMutex
+	root   node
+	cache  map[string][]*queue // topic -> matching queues, deduplicated; immutable slices
+	groups map[string]*queue
+
+	dead deadLetters
+}
+
+var (
+	busesMu sync.Mutex
+	buses   = map[string]*bus{}
+)
+
+// acquire returns the bus named name, creating it, and takes a reference.
+func acquire(name string) *bus {
+	busesMu.Lock()
+	defer busesMu.Unlock()
+	b := buses[name]
+	if b == nil {
+		b = &bus{name: name, cache: map[string][]*queue{}, groups: map[string]*queue{}}
+		b.dead.changed = make(chan struct{})
+		buses[name] = b
+	}
+	b.refs++
+	return b
+}
+
+// release drops a reference; the last one deletes the bus and its queues.
+func (b *bus) release() {
+	busesMu.Lock()
+	b.refs--
+	last := b.refs == 0
+	if last {
+		delete(buses, b.name)
+	}
+	busesMu.Unlock()
+	if !last {
+		return
+	}
+	b.mu.Lock()
+	groups := b.groups
+	b.groups = map[string]*queue{}
+	b.root = node{}
+	clear(b.cache)
+	b.mu.Unlock()
+	for _, q := range groups {
+		q.mu.Lock()
+		q.close()
+		q.mu.Unlock()
+	}
+}
+
+// lookupBus returns the bus named name if it exists, without a reference.
+func lookupBus(name string) *bus {
+	busesMu.Lock()
+	defer busesMu.Unlock()
+	return buses[name]
+}
+
+// route returns the queues that a message on topic t goes to.
+func (b *bus) route(t string) []*queue {
+	b.mu.RLock()
+	qs, ok := b.cache[t]
+	b.mu.RUnlock()
+	if ok {
+		return qs
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if qs, ok = b.cache[t]; ok {
+		return qs
+	}
+	qs = dedup(b.root.match(t, nil))
+	if len(b.cache) >= maxCached {
+		clear(b.cache)
+	}
+	b.cache[t] = qs
+	return qs
+}
+
+// bind binds q under patterns. For group queues, patterns already bound
+// are skipped: the queue is bound with the union of its members' patterns.
+func (b *bus) bind(q *queue, patterns []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range patterns {
+		if q.hasPattern(p) {
+			continue
+		}
+		q.patterns = append(q.patterns, p)
+		b.root.bind(p, q)
+	}
+	clear(b.cache)
+}
+
+// unbind removes all of q's bindings.
+func (b *bus) unbind(q *queue) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range q.patterns {
+		b.root.unbind(p, q)
+	}
+	q.patterns = nil
+	clear(b.cache)
+}
+
+// groupQueue returns the queue of group, creating it with capacity.
+func (b *bus) groupQueue(group string, capacity int) *queue {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.groups[group]
+	if q == nil {
+		q = newQueue(group, capacity)
+		b.groups[group] = q
+	}
+	return q
+}

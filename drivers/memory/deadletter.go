@@ -1,0 +1,106 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/distributer/distributer/distributer/driver"
+)
+
+// MaxDeadLetters is how many dead letters a bus keeps. When more arrive the
+// oldest are discarded; DeadLetter.Seq numbers have gaps then, so a reader
+// can tell.
+const MaxDeadLetters = 1000
+
+// DeadLetter is a message that was dead-lettered: its handler failed on
+// every allowed attempt (max_attempts), or rejected it.
+type DeadLetter struct {
+	// Seq numbers the dead letters of a bus from 1, in the order they were
+	// dead-lettered.
+	Seq uint64
+	// Message is the message as last delivered: Attempt is the number of
+	// delivery attempts made.
+	Message driver.Message
+	// Group is the subscriber group whose handler failed, "" for none.
+	Group string
+	// Reason is the text of the handler's last error.
+	Reason string
+	// Err is the handler's last error.
+	Err error
+	// Time is when the message was dead-lettered.
+	Time time.Time
+}
+
+// deadLetters is a bus's bounded log of dead letters.
+type deadLetters struct {
+	mu      sync.Mutex
+	log     []DeadLetter // oldest first, at most MaxDeadLetters
+	seq     uint64
+	changed chan struct{} // closed and replaced on every add
+}
+
+func (d *deadLetters) add(m *driver.Message, group string, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.seq++
+	if len(d.log) >= MaxDeadLetters {
+		copy(d.log, d.log[1:])
+		d.log = d.log[:len(d.log)-1]
+	}
+	d.log = append(d.log, DeadLetter{Seq: d.seq, Message: *m, Group: group, Reason: err.Error(), Err: err, Time: time.Now()})
+	close(d.changed)
+	d.changed = make(chan struct{})
+}
+
+// since returns the dead letters with Seq > after, and a channel closed at
+// the next add.
+func (d *deadLetters) since(after uint64) ([]DeadLetter, <-chan struct{}) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(d.log, after+1, func(dl DeadLetter, s uint64) int {
+		switch {
+		case dl.Seq < s:
+			return -1
+		case dl.Seq > s:
+			return 1
+		}
+		return 0
+	})
+	return slices.Clone(d.log[i:]), d.changed
+}
+
+// DeadLetters returns the dead letters kept by the bus named name ("" is the
+// default bus of memory://), oldest first. A bus and its dead letters exist
+// while a connection to it is open; DeadLetters of a bus that does not exist
+// is nil.
+func DeadLetters(name string) []DeadLetter {
+	b := lookupBus(name)
+	if b == nil {
+		return nil
+	}
+	dls, _ := b.dead.since(0)
+	return dls
+}
+
+// WaitDeadLetters waits until the bus named name has kept a dead letter with
+// Seq greater than after, and returns all such dead letters, oldest first.
+// It returns ctx's error if ctx ends first. While it waits it keeps the bus
+// alive, so it may be called before the bus is opened. To follow a bus's
+// dead letters, call it in a loop with after set to the last Seq seen.
+func WaitDeadLetters(ctx context.Context, name string, after uint64) ([]DeadLetter, error) {
+	b := acquire(name)
+	defer b.release()
+	for {
+		dls, changed := b.dead.since(after)
+		if len(dls) > 0 {
+			return dls, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
