@@ -1,0 +1,381 @@
+package amqp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/distributer/distributer/distributer/driver"
+)
+
+// Recovery is the driver's own, not amqp091-go's Config.Recovery. That
+// built-in recovery (experimental in v1.16) was evaluated and falls short:
+//   - it redials the single URL it was given: no failover to other nodes;
+//   - it retries MaxRetryCount times at a fixed interval and then closes the
+//     connection for good, so a broker down for longer is never recovered;
+//     there is no capped exponential backoff;
+//   - its topology calls (redeclare, consume) have no timeouts, so a hung
+//     node hangs the recovery;
+//   - recovered channels restart delivery tags at 1 while handlers may still
+//     ack deliveries of the old channel: an ack of old tag 5 would ack the new
+//     channel's message 5, which is then lost (acked, never handled);
+//   - outstanding publisher confirms are resolved as nacks anyway, so
+//     Publish needs its own retry loop regardless.
+// So the driver owns one amqp091 connection at a time (a session), and a
+// supervisor goroutine replaces it when it dies: dial the next node with
+// backoff, re-declare the exchanges, reopen the publisher channel; each
+// subscription then re-declares its queue and bindings and consumes again on
+// a fresh channel, so stale delivery tags can never touch new deliveries.
+
+// conn is a driver.Conn: the supervisor, the current session and the
+// subscriptions.
+type conn struct {
+	cfg *config
+	log *slog.Logger
+
+	closing   chan struct{} // closed by Close
+	closeOnce sync.Once
+	wg        sync.WaitGroup // supervisor and subscriptions
+
+	mu    sync.Mutex
+	sess  *session      // nil while reconnecting
+	ready chan struct{} // closed when sess is set; replaced when it is lost
+	next  int           // index of the endpoint to dial first (failover order)
+	subs  map[*subscription]struct{}
+}
+
+// session is one live AMQP connection to one node.
+type session struct {
+	c      *conn
+	amqp   *amqp091.Connection
+	net    net.Conn
+	addr   string
+	closed chan *amqp091.Error // amqp091's NotifyClose
+	lost   chan struct{}       // closed when the connection is gone
+	kill   sync.Once
+
+	pubMu sync.Mutex
+	pub   *pubChannel
+}
+
+func open(ctx context.Context, cfg *config) (*conn, error) {
+	c := &conn{
+		cfg:     cfg,
+		log:     slog.Default().With("driver", "amqp"),
+		closing: make(chan struct{}),
+		ready:   make(chan struct{}),
+		subs:    map[*subscription]struct{}{},
+	}
+	s, err := c.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.setSession(s)
+	c.wg.Add(1)
+	go c.supervise(s)
+	return c, nil
+}
+
+// connect dials a node (failing over along the host list) and declares the
+// exchanges. It makes one pass over the nodes, starting at c.next.
+func (c *conn) connect(ctx context.Context) (*session, error) {
+	s, err := c.dialNext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.declareExchanges(); err != nil {
+		s.shutdown()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dialNext is the one place that walks the URL's host list: it tries each
+// node once, starting with c.next, and remembers where to start next time
+// (the node after the one that worked, so that a node that drops its
+// connection is tried last). Access refused stops the pass at once: the
+// other nodes share the same users.
+func (c *conn) dialNext(ctx context.Context) (*session, error) {
+	n := len(c.cfg.endpoints)
+	c.mu.Lock()
+	start := c.next
+	c.mu.Unlock()
+	de := &DialError{}
+	for i := 0; i < n; i++ {
+		idx := (start + i) % n
+		ep := c.cfg.endpoints[idx]
+		if err := ctx.Err(); err != nil {
+			de.Addrs, de.Errs = append(de.Addrs, ep.addr()), append(de.Errs, err)
+			break
+		}
+		s, err := c.dial(ctx, ep)
+		if err == nil {
+			c.mu.Lock()
+			c.next = (idx + 1) % n
+			c.mu.Unlock()
+			return s, nil
+		}
+		if errors.Is(err, ErrCredentials) {
+			return nil, err
+		}
+		de.Addrs, de.Errs = append(de.Addrs, ep.addr()), append(de.Errs, err)
+	}
+	return nil, de
+}
+
+// dial opens an AMQP connection to one node. The handshake is bounded by
+// connect_timeout and ctx.
+func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
+	s := &session{c: c, addr: ep.addr(), lost: make(chan struct{})}
+	timeout := c.cfg.connectTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
+		timeout = max(time.Until(dl), time.Millisecond)
+	}
+	var tlsCfg = c.cfg.tls
+	if tlsCfg != nil {
+		tlsCfg = tlsCfg.Clone()
+		if tlsCfg.ServerName == "" {
+			tlsCfg.ServerName = ep.host
+		}
+	}
+	var netConn net.Conn
+	acfg := amqp091.Config{
+		Heartbeat:       c.cfg.heartbeat,
+		TLSClientConfig: tlsCfg,
+		Locale:          "en_US",
+		Properties:      amqp091.Table{"connection_name": "distributer"},
+		Dial: func(network, addr string) (net.Conn, error) {
+			d := net.Dialer{Timeout: timeout}
+			nc, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			// Bounds the TLS and AMQP handshakes; amqp091-go clears it
+			// once the connection is open.
+			_ = nc.SetDeadline(time.Now().Add(timeout))
+			netConn = nc
+			return nc, nil
+		},
+	}
+	ac, err := amqp091.DialConfig(c.cfg.dialURL(ep), acfg)
+	if err != nil {
+		if netConn != nil {
+			_ = netConn.Close()
+		}
+		var ae *amqp091.Error
+		if errors.As(err, &ae) && (ae.Code == amqp091.AccessRefused || ae.Code == amqp091.NotAllowed) {
+			return nil, fmt.Errorf("%w: %s: %s", ErrCredentials, ep.addr(), ae.Reason)
+		}
+		return nil, scrub(err, c.cfg)
+	}
+	s.amqp, s.net = ac, netConn
+	s.closed = ac.NotifyClose(make(chan *amqp091.Error, 1))
+	return s, nil
+}
+
+// scrub makes sure an error text holds no password.
+func scrub(err error, cfg *config) error {
+	if p, ok := cfg.user.Password(); ok && p != "" && strings.Contains(err.Error(), p) {
+		return errors.New("connection failed (error text withheld: it contained the password)")
+	}
+	return err
+}
+
+// declareExchanges declares the main topic exchange and the dead-letter
+// exchange.
+func (s *session) declareExchanges() error {
+	cfg := s.c.cfg
+	return s.withChannel(func(ch *amqp091.Channel) error {
+		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
+			return mismatch(err, "exchange", cfg.exchange, "exchange")
+		}
+		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
+			return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
+		}
+		return nil
+	})
+}
+
+// withChannel runs fn on a new channel, closed afterwards, the whole bounded
+// by topology_timeout.
+func (s *session) withChannel(fn func(ch *amqp091.Channel) error) error {
+	return s.bounded(func() error {
+		ch, err := s.amqp.Channel()
+		if err != nil {
+			return err
+		}
+		defer ch.Close()
+		return fn(ch)
+	})
+}
+
+// ErrTimeout is wrapped by errors of topology calls that took longer than
+// topology_timeout; the connection is then dropped and re-established.
+var ErrTimeout = errors.New("amqp: broker did not answer in time")
+
+// bounded runs a call that waits for the broker, for at most
+// topology_timeout. amqp091-go's channel methods take no context, so on
+// timeout the session's socket is closed: that unblocks the call, and the
+// supervisor reconnects (a hung node is treated as a dead one).
+func (s *session) bounded(fn func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- fn() }()
+	t := time.NewTimer(s.c.cfg.topologyTimeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		s.shutdown()
+		<-done
+		return fmt.Errorf("%w: %s after %v", ErrTimeout, s.addr, s.c.cfg.topologyTimeout)
+	}
+}
+
+// shutdown closes the session's socket at once.
+func (s *session) shutdown() {
+	s.kill.Do(func() {
+		if s.net != nil {
+			_ = s.net.Close()
+		}
+	})
+}
+
+// closeGracefully closes the AMQP connection with a close handshake bounded
+// by topology_timeout, then the socket.
+func (s *session) closeGracefully() {
+	_ = s.amqp.CloseDeadline(time.Now().Add(s.c.cfg.topologyTimeout))
+	s.shutdown()
+}
+
+func (c *conn) setSession(s *session) {
+	c.mu.Lock()
+	c.sess = s
+	close(c.ready)
+	c.mu.Unlock()
+}
+
+// supervise watches the session and replaces it when it dies, until Close.
+func (c *conn) supervise(s *session) {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-c.closing:
+			s.closeGracefully()
+			for range s.closed { // amqp091 closes it when the connection is torn down
+			}
+			close(s.lost)
+			return
+		case err := <-s.closed:
+			c.mu.Lock()
+			c.sess = nil
+			c.ready = make(chan struct{})
+			c.mu.Unlock()
+			close(s.lost)
+			s.shutdown()
+			for range s.closed { // drain until amqp091 closes it
+			}
+			c.log.Warn("amqp: connection lost, reconnecting", "node", s.addr, "error", err)
+		}
+		ns := c.reconnect()
+		if ns == nil {
+			return // closing
+		}
+		s = ns
+		c.setSession(s)
+		c.log.Info("amqp: reconnected", "node", s.addr)
+	}
+}
+
+// reconnect dials until it succeeds, with capped exponential backoff and
+// jitter between passes over the host list. It returns nil on Close.
+func (c *conn) reconnect() *session {
+	backoff := c.cfg.reconnectMin
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-c.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		// Wait before dialling, even the first time: a node that just
+		// restarted is often not ready, and a cluster needs a moment to
+		// elect new queue leaders (see README, operations).
+		wait := backoff/2 + rand.N(backoff/2+1)
+		select {
+		case <-c.closing:
+			return nil
+		case <-time.After(wait):
+		}
+		s, err := c.connect(ctx)
+		if err == nil {
+			return s
+		}
+		select {
+		case <-c.closing:
+			return nil
+		default:
+		}
+		c.log.Warn("amqp: reconnect failed", "nodes", c.cfg.hostList(), "retry_in", backoff, "error", err)
+		backoff = min(backoff*2, c.cfg.reconnectMax)
+	}
+}
+
+// session returns the live session, waiting for a reconnection if there is
+// none, bounded by ctx.
+func (c *conn) session(ctx context.Context) (*session, error) {
+	for {
+		c.mu.Lock()
+		s, ready := c.sess, c.ready
+		c.mu.Unlock()
+		select {
+		case <-c.closing:
+			return nil, driver.ErrClosed
+		default:
+		}
+		if s != nil {
+			select {
+			case <-s.lost:
+			default:
+				return s, nil
+			}
+		}
+		select {
+		case <-ready:
+		case <-c.closing:
+			return nil, driver.ErrClosed
+		case <-ctx.Done():
+			return nil, fmt.Errorf("amqp: waiting for a connection to %s: %w", c.cfg.hostList(), ctx.Err())
+		}
+	}
+}
+
+// Close closes every subscription and the connection, and waits for every
+// goroutine of the driver to end.
+func (c *conn) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.closing)
+		c.mu.Lock()
+		subs := make([]*subscription, 0, len(c.subs))
+		for s := range c.subs {
+			subs = append(subs, s)
+		}
+		c.mu.Unlock()
+		for _, s := range subs {
+			_ = s.Close()
+		}
+		c.wg.Wait()
+	})
+	return nil
+}

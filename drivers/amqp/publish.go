@@ -1,0 +1,232 @@
+package amqp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/distributer/distributer/distributer/driver"
+)
+
+// nackStorm is how long a publisher channel may receive nothing but nacks
+// before it is replaced. RabbitMQ 3.10 can nack every publish of a channel
+// opened before a quorum queue's new leader was recorded, until the dead
+// node returns; a new channel does not have the problem.
+const nackStorm = time.Second
+
+// ErrNotConfirmed is wrapped by Publish errors for messages the broker did
+// not confirm before the context ended (nacked, or the connection dropped
+// and no node took them in time).
+var ErrNotConfirmed = errors.New("amqp: message not confirmed by the broker")
+
+// pubChannel is the session's publisher channel, in confirm mode.
+type pubChannel struct {
+	ch     *amqp091.Channel
+	opened time.Time
+
+	mu        sync.Mutex
+	nackSince time.Time // first nack since the last ack; zero if none
+	retired   bool      // replace it: nack storm
+}
+
+func (pc *pubChannel) noteAcks(acks, nacks int) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	switch {
+	case acks > 0:
+		pc.nackSince = time.Time{}
+	case nacks > 0:
+		now := time.Now()
+		if pc.nackSince.IsZero() {
+			pc.nackSince = now
+		} else if now.Sub(pc.nackSince) > nackStorm {
+			pc.retired = true
+		}
+	}
+}
+
+func (pc *pubChannel) usable() bool {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return !pc.retired && !pc.ch.IsClosed()
+}
+
+// publisher returns the session's publisher channel, opening a new one if
+// there is none or the last one closed or was retired.
+func (s *session) publisher() (*pubChannel, error) {
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	if s.pub != nil && s.pub.usable() {
+		return s.pub, nil
+	}
+	if old := s.pub; old != nil {
+		s.pub = nil
+		s.c.log.Warn("amqp: replacing publisher channel", "node", s.addr, "nack_storm", !old.ch.IsClosed())
+		_ = s.bounded(old.ch.Close)
+		// A channel error (e.g. the exchange was deleted) closed it:
+		// declare the exchanges again before publishing on.
+		if err := s.declareExchanges(); err != nil {
+			return nil, err
+		}
+	}
+	var pc *pubChannel
+	err := s.bounded(func() error {
+		ch, err := s.amqp.Channel()
+		if err != nil {
+			return err
+		}
+		if err := ch.Confirm(false); err != nil {
+			ch.Close()
+			return err
+		}
+		pc = &pubChannel{ch: ch, opened: time.Now()}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.pub = pc
+	return pc, nil
+}
+
+// publishing maps a message to its AMQP form: persistent, JSON, message id
+// property, headers as AMQP headers.
+func publishing(m *driver.Message) amqp091.Publishing {
+	p := amqp091.Publishing{
+		ContentType:  "application/json",
+		DeliveryMode: amqp091.Persistent,
+		MessageId:    m.ID,
+		Body:         m.Body,
+	}
+	if len(m.Headers) > 0 {
+		t := make(amqp091.Table, len(m.Headers))
+		for k, v := range m.Headers {
+			t[k] = v
+		}
+		p.Headers = t
+	}
+	return p
+}
+
+// Publish publishes msgs with publisher confirms and waits until all are
+// confirmed. Every message is sent before the first wait, so a batch (and
+// concurrent callers) keep many messages in flight. Nacked messages, and
+// messages whose confirm was lost with a dying connection, are published
+// again (after a short backoff, on a new connection if need be) until
+// confirmed or ctx ends: a nack is never a permanent failure.
+func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	pending := make([]int, len(msgs))
+	for i := range pending {
+		pending[i] = i
+	}
+	var (
+		delay   time.Duration
+		lastErr error
+	)
+	for {
+		s, err := c.session(ctx)
+		if err != nil {
+			if lastErr != nil && !errors.Is(err, driver.ErrClosed) {
+				err = fmt.Errorf("%w (last failure: %v)", err, lastErr)
+			}
+			return failed(msgs, pending, err)
+		}
+		pc, err := s.publisher()
+		if err == nil {
+			pending, lastErr = pc.publish(ctx, c.cfg.exchange, msgs, pending)
+			if len(pending) == 0 {
+				return nil
+			}
+		} else {
+			lastErr = err
+		}
+		if err := ctx.Err(); err != nil {
+			return failed(msgs, pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, lastErr, err))
+		}
+		delay = min(max(2*delay, 10*time.Millisecond), time.Second)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return failed(msgs, pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, lastErr, ctx.Err()))
+		case <-c.closing:
+			t.Stop()
+			return failed(msgs, pending, driver.ErrClosed)
+		}
+	}
+}
+
+// publish sends msgs[pending...] on the channel and waits for their
+// confirms. It returns the indexes to retry and why.
+func (pc *pubChannel) publish(ctx context.Context, exchange string, msgs []*driver.Message, pending []int) ([]int, error) {
+	var single [1]*amqp091.DeferredConfirmation
+	dcs := single[:0]
+	if len(pending) > 1 {
+		dcs = make([]*amqp091.DeferredConfirmation, 0, len(pending))
+	}
+	var sendErr error
+	for _, i := range pending {
+		m := msgs[i]
+		dc, err := pc.ch.PublishWithDeferredConfirm(exchange, m.Topic, false, false, publishing(m))
+		if err != nil {
+			sendErr = err
+			break
+		}
+		dcs = append(dcs, dc)
+	}
+	var retry []int
+	acks, nacks := 0, 0
+	for k, dc := range dcs {
+		select {
+		case <-dc.Done():
+		case <-ctx.Done():
+			// Keep what was confirmed; report the rest.
+			for j := k; j < len(dcs); j++ {
+				if !dcs[j].Acked() {
+					retry = append(retry, pending[j])
+				}
+			}
+			retry = append(retry, pending[len(dcs):]...)
+			pc.noteAcks(acks, nacks)
+			return retry, fmt.Errorf("confirm outstanding: %w", ctx.Err())
+		}
+		if dc.Acked() {
+			acks++
+		} else {
+			nacks++
+			retry = append(retry, pending[k])
+		}
+	}
+	pc.noteAcks(acks, nacks)
+	retry = append(retry, pending[len(dcs):]...)
+	switch {
+	case sendErr != nil:
+		return retry, fmt.Errorf("publish: %w", sendErr)
+	case nacks > 0 && pc.ch.IsClosed():
+		return retry, errors.New("connection or channel closed before the broker confirmed")
+	case nacks > 0:
+		return retry, errors.New("nacked by the broker")
+	}
+	return retry, nil
+}
+
+// failed builds the error for the messages still pending: the error itself
+// for a one-message batch, a *driver.BatchError otherwise.
+func failed(msgs []*driver.Message, pending []int, err error) error {
+	if len(msgs) == 1 {
+		return err
+	}
+	be := &driver.BatchError{Errs: make([]error, len(msgs))}
+	for _, i := range pending {
+		be.Errs[i] = err
+	}
+	return be
+}

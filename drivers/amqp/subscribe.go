@@ -1,0 +1,506 @@
+package amqp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/distributer/distributer/distributer/driver"
+	"github.com/tidwall/gjson"
+)
+
+// Headers the driver sets on redelivered and dead-lettered copies. Their
+// names start with x-distributer-; handlers do not see them.
+const (
+	// HeaderAttempt: the delivery attempt of a redelivered copy (2, 3, ...).
+	HeaderAttempt = "x-distributer-attempt"
+	// HeaderTopic: the topic (routing key) a message was published with,
+	// kept on copies that travel with another routing key.
+	HeaderTopic = "x-distributer-topic"
+	// HeaderError: on a redelivered copy, the handler's last error.
+	HeaderError = "x-distributer-error"
+	// HeaderReason: on a dead letter, why it was dead-lettered.
+	HeaderReason = "x-distributer-reason"
+	// HeaderAttempts: on a dead letter, the delivery attempts made.
+	HeaderAttempts = "x-distributer-attempts"
+	// HeaderQueue: on a dead letter, the queue it was dead-lettered from.
+	HeaderQueue = "x-distributer-queue"
+	// HeaderGroup: on a dead letter, the subscriber group, if any.
+	HeaderGroup = "x-distributer-group"
+)
+
+// maxHeaderText bounds error texts put in headers.
+const maxHeaderText = 1024
+
+var consumerSeq atomic.Uint64
+
+// subscription is a driver.Subscription. It owns a goroutine that sets up a
+// consumer on the current session and sets it up again after every
+// reconnection, until Close.
+type subscription struct {
+	c   *conn
+	req driver.SubscribeRequest
+	h   driver.Handler
+
+	ctx    context.Context // handlers' context, cancelled by Close
+	cancel context.CancelFunc
+
+	stop      chan struct{} // closed by Close
+	done      chan struct{} // closed when run returns
+	closeOnce sync.Once
+	mu        sync.Mutex
+	err       error
+}
+
+// consumer is a subscription's consuming channel on one session.
+type consumer struct {
+	s          *session
+	ch         *amqp091.Channel
+	queue      string // the queue's name (broker-named for fan-out)
+	deliveries <-chan amqp091.Delivery
+}
+
+// Subscribe declares the subscription's queue and bindings, starts
+// consuming, and keeps doing so across reconnections until Close. ctx bounds
+// the first set-up.
+func (c *conn) Subscribe(ctx context.Context, req driver.SubscribeRequest, h driver.Handler) (driver.Subscription, error) {
+	hctx, cancel := context.WithCancel(context.Background())
+	sub := &subscription{c: c, req: req, h: h, ctx: hctx, cancel: cancel,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	var cons *consumer
+	for {
+		s, err := c.session(ctx)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		cons, err = sub.setup(s)
+		if err == nil {
+			break
+		}
+		if isPermanent(err) || ctx.Err() != nil {
+			cancel()
+			return nil, err
+		}
+		// The connection died under us: try again on the next one.
+		select {
+		case <-s.lost:
+		case <-ctx.Done():
+			cancel()
+			return nil, fmt.Errorf("%w (last failure: %v)", ctx.Err(), err)
+		case <-time.After(c.cfg.reconnectMin):
+		}
+	}
+	c.mu.Lock()
+	select {
+	case <-c.closing:
+		c.mu.Unlock()
+		cons.close()
+		cancel()
+		return nil, driver.ErrClosed
+	default:
+	}
+	c.subs[sub] = struct{}{}
+	c.wg.Add(1)
+	c.mu.Unlock()
+	go sub.run(cons)
+	return sub, nil
+}
+
+// queueArgs are the arguments of a group queue. Classic queues get none, so
+// they are equivalent to queues declared by other clients (the Python
+// services); quorum queues get the broker-side delivery limit as a safety
+// net for consumers that die mid-handler, and dead-letter to the same place
+// as the driver does.
+func (sub *subscription) queueArgs() amqp091.Table {
+	cfg := sub.c.cfg
+	if cfg.queueType != QueueQuorum {
+		return nil
+	}
+	return amqp091.Table{
+		"x-queue-type":              QueueQuorum,
+		"x-delivery-limit":          int32(cfg.maxAttempts),
+		"x-dead-letter-exchange":    cfg.deadLetterEx,
+		"x-dead-letter-routing-key": sub.groupQueue(),
+	}
+}
+
+// groupQueue names the group's queue: queue_prefix + group.
+func (sub *subscription) groupQueue() string { return sub.c.cfg.queuePrefix + sub.req.Group }
+
+// deadLetterQueue names the queue that keeps a group queue's dead letters.
+func deadLetterQueue(cfg *config, queue string) string { return cfg.deadLetterEx + "." + queue }
+
+// setup opens a channel on s, declares the queue, binds it with every
+// pattern and starts consuming, all bounded by topology_timeout.
+func (sub *subscription) setup(s *session) (*consumer, error) {
+	cfg := sub.c.cfg
+	cons := &consumer{s: s}
+	err := s.bounded(func() error {
+		ch, err := s.amqp.Channel()
+		if err != nil {
+			return err
+		}
+		cons.ch = ch
+		// Per-consumer prefetch (global=false): a global QoS before consuming
+		// from a quorum queue closes the connection.
+		if err := ch.Qos(cfg.prefetch, 0, false); err != nil {
+			return err
+		}
+		// Redelivered and dead-lettered copies are published on this
+		// channel and confirmed before the original is acked.
+		if err := ch.Confirm(false); err != nil {
+			return err
+		}
+		var q amqp091.Queue
+		if sub.req.Group == "" {
+			q, err = ch.QueueDeclare("", false, true, true, false, nil)
+		} else {
+			name := sub.groupQueue()
+			q, err = ch.QueueDeclare(name, cfg.durable, false, false, false, sub.queueArgs())
+			if err != nil {
+				return mismatch(err, "queue", name, "")
+			}
+			var dlqArgs amqp091.Table
+			if cfg.queueType == QueueQuorum {
+				dlqArgs = amqp091.Table{"x-queue-type": QueueQuorum}
+			}
+			dlq := deadLetterQueue(cfg, name)
+			if _, err := ch.QueueDeclare(dlq, cfg.durable, false, false, false, dlqArgs); err != nil {
+				return mismatch(err, "queue", dlq, "")
+			}
+			if err := ch.QueueBind(dlq, name, cfg.deadLetterEx, false, nil); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return err
+		}
+		cons.queue = q.Name
+		for _, p := range sub.req.Patterns {
+			if err := ch.QueueBind(q.Name, p, cfg.exchange, false, nil); err != nil {
+				return fmt.Errorf("bind queue %q to %q with %q: %w", q.Name, cfg.exchange, p, err)
+			}
+		}
+		tag := "distributer-" + strconv.FormatUint(consumerSeq.Add(1), 10)
+		cons.deliveries, err = ch.Consume(q.Name, tag, false, false, false, false, nil)
+		return err
+	})
+	if err != nil {
+		if cons.ch != nil {
+			cons.close()
+		}
+		return nil, fmt.Errorf("amqp: subscribe on %s: %w", s.addr, err)
+	}
+	return cons, nil
+}
+
+// close closes the consumer's channel: the broker requeues what it
+// delivered and was not acked.
+func (cons *consumer) close() {
+	_ = cons.s.bounded(func() error {
+		err := cons.ch.Close()
+		if errors.Is(err, amqp091.ErrClosed) {
+			return nil
+		}
+		return err
+	})
+}
+
+func (sub *subscription) stopped() bool {
+	select {
+	case <-sub.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// run serves cons, then a new consumer after every reconnection, until Close
+// or a permanent error (the queue now exists with other settings, access
+// refused).
+func (sub *subscription) run(cons *consumer) {
+	defer sub.c.wg.Done()
+	defer close(sub.done)
+	defer sub.cancel()
+	c := sub.c
+	backoff := c.cfg.reconnectMin
+	for {
+		if cons != nil {
+			sub.serve(cons)
+			cons.close()
+			cons = nil
+			if sub.stopped() {
+				return
+			}
+		}
+		s, err := c.session(sub.ctx)
+		if err != nil {
+			return // closed
+		}
+		cons, err = sub.setup(s)
+		if err == nil {
+			backoff = c.cfg.reconnectMin
+			continue
+		}
+		if sub.stopped() {
+			return
+		}
+		if isPermanent(err) {
+			c.log.Error("amqp: subscription ended", "patterns", sub.req.Patterns, "group", sub.req.Group, "error", err)
+			sub.mu.Lock()
+			sub.err = err
+			sub.mu.Unlock()
+			sub.c.forget(sub)
+			return
+		}
+		c.log.Warn("amqp: re-subscribing failed, retrying", "patterns", sub.req.Patterns, "group", sub.req.Group, "retry_in", backoff, "error", err)
+		select {
+		case <-sub.stop:
+			return
+		case <-s.lost:
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, c.cfg.reconnectMax)
+	}
+}
+
+// serve runs the handler workers on cons until its deliveries end (channel
+// or connection closed) or the subscription is closed.
+func (sub *subscription) serve(cons *consumer) {
+	var wg sync.WaitGroup
+	for range sub.c.cfg.concurrency {
+		wg.Go(func() {
+			for {
+				select {
+				case <-sub.stop:
+					return
+				case d, ok := <-cons.deliveries:
+					if !ok {
+						return
+					}
+					if sub.stopped() {
+						return // leave it to the broker
+					}
+					sub.handle(cons, &d)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// attempt computes a delivery's attempt number: the driver's own count,
+// carried in a header on redelivered copies (this works on classic and
+// quorum queues alike), plus the broker's redeliveries of this copy
+// (x-delivery-count on quorum queues; the redelivered flag on classic ones,
+// which only says "at least once more").
+func attempt(d *amqp091.Delivery) int {
+	n := 1
+	if v, ok := intHeader(d.Headers[HeaderAttempt]); ok && v > 0 {
+		n = v
+	}
+	if v, ok := intHeader(d.Headers["x-delivery-count"]); ok && v > 0 {
+		n += v
+	} else if d.Redelivered {
+		n++
+	}
+	return n
+}
+
+func intHeader(v any) (int, bool) {
+	switch x := v.(type) {
+	case int:
+		return x, true
+	case int8:
+		return int(x), true
+	case int16:
+		return int(x), true
+	case int32:
+		return int(x), true
+	case int64:
+		return int(x), true
+	case uint8:
+		return int(x), true
+	case uint16:
+		return int(x), true
+	case uint32:
+		return int(x), true
+	case string:
+		n, err := strconv.Atoi(x)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// isInternalHeader reports headers the driver or the broker add, which
+// handlers do not see.
+func isInternalHeader(k string) bool {
+	return strings.HasPrefix(k, "x-distributer-") || k == "x-death" || k == "x-delivery-count" ||
+		strings.HasPrefix(k, "x-first-death-") || strings.HasPrefix(k, "x-last-death-")
+}
+
+// message maps a delivery to a driver.Message.
+func message(d *amqp091.Delivery) *driver.Message {
+	m := &driver.Message{ID: d.MessageId, Topic: d.RoutingKey, Body: d.Body, Attempt: attempt(d)}
+	if t, ok := d.Headers[HeaderTopic].(string); ok {
+		m.Topic = t
+	}
+	for k, v := range d.Headers {
+		if isInternalHeader(k) {
+			continue
+		}
+		if m.Headers == nil {
+			m.Headers = make(map[string]string, len(d.Headers))
+		}
+		switch x := v.(type) {
+		case string:
+			m.Headers[k] = x
+		case []byte:
+			m.Headers[k] = string(x)
+		default:
+			m.Headers[k] = fmt.Sprint(x)
+		}
+	}
+	return m
+}
+
+// handle runs the handler on one delivery and settles it: ack on success;
+// otherwise a redelivered copy with the next attempt number, or the dead
+// letter exchange when the limit is reached, the error wraps ErrReject or
+// the body is not JSON. Copies are confirmed before the original is acked,
+// so a failure in between means a duplicate, never a loss.
+func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) {
+	m := message(d)
+	if !gjson.ValidBytes(d.Body) {
+		sub.deadLetter(cons, d, m, "body is not valid JSON")
+		return
+	}
+	err := sub.h(sub.ctx, m)
+	if err == nil {
+		_ = d.Ack(false)
+		return
+	}
+	if sub.stopped() {
+		return // Close cancelled the handler: the broker redelivers it
+	}
+	switch {
+	case errors.Is(err, driver.ErrReject):
+		sub.deadLetter(cons, d, m, "rejected: "+err.Error())
+	case m.Attempt >= sub.c.cfg.maxAttempts:
+		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err))
+	default:
+		sub.redeliver(cons, d, m, err)
+	}
+}
+
+// copyOf builds a copy of d for republishing, with extra headers.
+func copyOf(d *amqp091.Delivery, topic string, extra amqp091.Table) amqp091.Publishing {
+	h := make(amqp091.Table, len(d.Headers)+len(extra))
+	for k, v := range d.Headers {
+		if k == "x-delivery-count" || k == "x-death" || strings.HasPrefix(k, "x-first-death-") || strings.HasPrefix(k, "x-last-death-") {
+			continue
+		}
+		h[k] = v
+	}
+	h[HeaderTopic] = topic
+	for k, v := range extra {
+		h[k] = v
+	}
+	return amqp091.Publishing{
+		Headers:         h,
+		ContentType:     d.ContentType,
+		ContentEncoding: d.ContentEncoding,
+		DeliveryMode:    amqp091.Persistent,
+		Priority:        d.Priority,
+		CorrelationId:   d.CorrelationId,
+		ReplyTo:         d.ReplyTo,
+		MessageId:       d.MessageId,
+		Timestamp:       d.Timestamp,
+		Type:            d.Type,
+		AppId:           d.AppId,
+		Body:            d.Body,
+	}
+}
+
+func clip(s string) string {
+	if len(s) > maxHeaderText {
+		return s[:maxHeaderText] + "..."
+	}
+	return s
+}
+
+// redeliver puts a copy with the next attempt number at the tail of the
+// queue (through the default exchange, so no other queue gets it), then acks
+// the original.
+func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error) {
+	p := copyOf(d, m.Topic, amqp091.Table{HeaderAttempt: int32(m.Attempt + 1), HeaderError: clip(err.Error())})
+	sub.settle(cons, d, "", cons.queue, p)
+}
+
+// deadLetter publishes a copy to the dead-letter exchange, routing key = the
+// queue's name, with the reason, then acks the original.
+func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) {
+	key := cons.queue
+	p := copyOf(d, m.Topic, amqp091.Table{
+		HeaderReason:   clip(reason),
+		HeaderAttempts: int32(m.Attempt),
+		HeaderQueue:    cons.queue,
+		HeaderGroup:    sub.req.Group,
+	})
+	delete(p.Headers, HeaderAttempt)
+	delete(p.Headers, HeaderError)
+	sub.c.log.Warn("amqp: message dead-lettered", "topic", m.Topic, "id", m.ID, "queue", cons.queue, "reason", reason)
+	sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, p)
+}
+
+// settle publishes p and, once confirmed, acks d. If the copy is not
+// confirmed, d is left unacked: the broker redelivers it when the channel
+// closes, which it is about to do.
+func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, p amqp091.Publishing) {
+	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, false, false, p)
+	if err != nil {
+		return
+	}
+	<-dc.Done() // resolved by the broker, or as a nack when the channel closes
+	if dc.Acked() {
+		_ = d.Ack(false)
+		return
+	}
+	_ = d.Nack(false, true)
+}
+
+// Close stops deliveries, cancels the context of running handlers and waits
+// for them; unacked messages go back to the broker.
+func (sub *subscription) Close() error {
+	sub.closeOnce.Do(func() {
+		close(sub.stop)
+		sub.cancel()
+		<-sub.done
+		sub.c.forget(sub)
+	})
+	return nil
+}
+
+func (c *conn) forget(sub *subscription) {
+	c.mu.Lock()
+	delete(c.subs, sub)
+	c.mu.Unlock()
+}
+
+// Done is closed when the subscription has ended.
+func (sub *subscription) Done() <-chan struct{} { return sub.done }
+
+// Err is nil while running and after Close, the terminal error otherwise.
+func (sub *subscription) Err() error {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	return sub.err
+}
