@@ -1,7 +1,6 @@
 package typed
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -269,21 +268,6 @@ func validate(sch *jsonschema.Schema, topic string, body []byte) error {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
 	}
 	return nil
-}
-
-// decodeExact decodes one JSON value the way jsonschema expects: numbers as
-// json.Number, nothing after the value.
-func decodeExact(body []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: %v", distributer.ErrInvalidJSON, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the JSON value", distributer.ErrInvalidJSON)
-	}
-	return v, nil
 }
 
 // NoSchemaError reports a topic that has no schema in the set. It wraps
