@@ -93,6 +93,12 @@ func mismatch(err error, kind, name, exchangeOption string) error {
 			opt = exchangeOption // another name avoids the clash
 		}
 	}
+	// A group queue's arguments are all set by queue_type (classic queues
+	// get none): an argument present on one side only means the types
+	// differ, whichever argument the broker happened to compare first.
+	if kind == "queue" && strings.HasPrefix(arg, "x-") && (strings.Contains(ae.Reason, "received none") || strings.Contains(ae.Reason, "current is none")) {
+		opt = "queue_type"
+	}
 	return &MismatchError{Kind: kind, Name: name, Arg: arg, Option: opt, Detail: ae.Reason}
 }
 

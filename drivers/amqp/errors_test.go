@@ -1,0 +1,221 @@
+package amqp_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	amqp091 "github.com/rabbitmq/amqp091-go"
+
+	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/drivers/amqp"
+)
+
+const secret = "s3cr3t-Pa55"
+
+// A closed port: Open fails with host:port and the cause, never the
+// password, and errors.Is(err, amqp.ErrUnreachable). Every node of a host
+// list is named.
+func TestOpenUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	l2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr2 := l2.Addr().String()
+	l2.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = distributer.Open(ctx, "amqp://user:"+secret+"@"+addr+","+addr2+"/?connect_timeout=2s")
+	if err == nil {
+		t.Fatal("Open succeeded against a closed port")
+	}
+	msg := err.Error()
+	if !errors.Is(err, amqp.ErrUnreachable) {
+		t.Errorf("error %q does not wrap ErrUnreachable", msg)
+	}
+	var de *amqp.DialError
+	if !errors.As(err, &de) || len(de.Addrs) != 2 {
+		t.Errorf("error %q is not a *DialError naming 2 nodes", msg)
+	}
+	for _, want := range []string{addr, addr2, "connection refused"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, secret) {
+		t.Errorf("error %q contains the password", msg)
+	}
+}
+
+// Wrong credentials give ErrCredentials, not ErrUnreachable, and no password.
+func TestOpenWrongCredentials(t *testing.T) {
+	base := brokerURL(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword("guest", secret)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = distributer.Open(ctx, u.String())
+	if err == nil {
+		t.Fatal("Open succeeded with a wrong password")
+	}
+	if !errors.Is(err, amqp.ErrCredentials) {
+		t.Errorf("error %q does not wrap ErrCredentials", err)
+	}
+	if errors.Is(err, amqp.ErrUnreachable) {
+		t.Errorf("error %q wraps ErrUnreachable", err)
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error %q contains the password", err)
+	}
+}
+
+// An exchange that exists with another durability: Open names the mismatch
+// and the URL option that fixes it; with that option it works.
+func TestOpenExchangeMismatch(t *testing.T) {
+	base := brokerURL(t)
+	raw, ns := newNamespace(t, base, nil)
+	c, err := amqp091.Dial(plainURL(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Declared like the Python services declare "one": non-durable.
+	if err := ch.ExchangeDeclare(ns.exchange, "topic", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = distributer.Open(ctx, raw)
+	var me *amqp.MismatchError
+	if !errors.As(err, &me) || !errors.Is(err, amqp.ErrMismatch) {
+		t.Fatalf("Open = %v, want a *MismatchError", err)
+	}
+	if me.Option != "durable" || me.Arg != "durable" || me.Name != ns.exchange || me.Kind != "exchange" {
+		t.Errorf("mismatch = %+v, want exchange %q, arg and option durable", me, ns.exchange)
+	}
+	for _, want := range []string{ns.exchange, "durable"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	d, err := distributer.Open(ctx, withQuery(t, raw, "durable", "false"))
+	if err != nil {
+		t.Fatalf("Open with durable=false: %v", err)
+	}
+	d.Close()
+}
+
+// A group queue that exists with another type: Subscribe names queue_type.
+func TestSubscribeQueueMismatch(t *testing.T) {
+	base := brokerURL(t)
+	raw, _ := newNamespace(t, base, []string{"g"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d1, err := distributer.Open(ctx, withQuery(t, raw, "queue_type", "quorum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.Close()
+	h := distributer.HandlerFunc(func(context.Context, *distributer.Message) error { return nil })
+	if _, err := d1.Subscribe(ctx, []string{"a"}, h, distributer.Group("g")); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := distributer.Open(ctx, raw) // classic
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	_, err = d2.Subscribe(ctx, []string{"a"}, h, distributer.Group("g"))
+	var me *amqp.MismatchError
+	if !errors.As(err, &me) || me.Option != "queue_type" || me.Kind != "queue" {
+		t.Fatalf("Subscribe = %v, want a queue mismatch naming queue_type", err)
+	}
+}
+
+// URL options are checked; unknown ones are refused.
+func TestURLOptions(t *testing.T) {
+	ctx := context.Background()
+	bad := []struct{ url, param string }{
+		{"amqp://h/?nope=1", "nope"},
+		{"amqp://h/?prefetch=0", "prefetch"},
+		{"amqp://h/?prefetch=x", "prefetch"},
+		{"amqp://h/?durable=maybe", "durable"},
+		{"amqp://h/?queue_type=stream", "queue_type"},
+		{"amqp://h/?max_attempts=0", "max_attempts"},
+		{"amqp://h/?exchange=", "exchange"},
+		{"amqp://h/?exchange=amq.topic", "exchange"},
+		{"amqp://h/?dead_letter_exchange=distributer", "dead_letter_exchange"},
+		{"amqp://h/?heartbeat=soon", "heartbeat"},
+		{"amqp://h/?reconnect_min=2s&reconnect_max=1s", "reconnect_max"},
+		{"amqp://h/?queue_type=quorum&durable=false", "queue_type"},
+		{"amqp://h/?cacertfile=/x.pem", "cacertfile"},
+		{"amqps://h/?cacertfile=/does/not/exist.pem", "cacertfile"},
+		{"amqps://h/?certfile=/x.pem", "certfile"},
+		{"amqps://h/?verify=maybe", "verify"},
+		{"amqp://h/?prefetch=1&prefetch=2", "prefetch"},
+	}
+	for _, c := range bad {
+		_, err := distributer.Open(ctx, c.url)
+		var qe *driver.QueryError
+		if !errors.As(err, &qe) || qe.Param != c.param || !errors.Is(err, distributer.ErrInvalidURL) {
+			t.Errorf("Open(%q) = %v, want a QueryError for %q", c.url, err, c.param)
+		}
+	}
+	for _, raw := range []string{"amqp://u:p@h1:5672,/", "amqp://u:p@h1:99999/", "amqp://u:p@h1:5672,h2:0/"} {
+		if _, err := distributer.Open(ctx, raw); !errors.Is(err, distributer.ErrInvalidURL) || strings.Contains(err.Error(), ":p@") {
+			t.Errorf("Open(%q) = %v, want ErrInvalidURL without the password", raw, err)
+		}
+	}
+}
+
+// rabbitmq:// is an alias of amqp://, and every option is accepted.
+func TestSchemesAndOptions(t *testing.T) {
+	base := brokerURL(t)
+	raw, _ := newNamespace(t, base, []string{"g"}, "prefetch", "10", "concurrency", "2", "max_attempts", "4",
+		"heartbeat", "5", "connect_timeout", "3s", "topology_timeout", "4s", "reconnect_min", "50ms", "reconnect_max", "2s")
+	raw = strings.Replace(raw, "amqp://", "rabbitmq://", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := distributer.Open(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	got := make(chan *distributer.Message, 1)
+	if _, err := d.Subscribe(ctx, []string{"x.*"}, distributer.HandlerFunc(func(_ context.Context, m *distributer.Message) error {
+		got <- m
+		return nil
+	}), distributer.Group("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Publish(ctx, "x.y", []byte(`{"a":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		if m.Topic != "x.y" || m.Attempt != 1 {
+			t.Errorf("got %+v", m)
+		}
+	case <-ctx.Done():
+		t.Fatal("no delivery")
+	}
+}
