@@ -2,6 +2,7 @@ package memory
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // maxCached bounds the per-bus cache of routes for literal topics.
@@ -14,10 +15,12 @@ type bus struct {
 	name string
 	refs int // guarded by busesMu
 
-	mu     sync.RWMutex
+	mu     sync.Mutex // guards root, groups, queues' patterns, cache stores
 	root   node
-	cache  map[string][]*queue // topic -> matching queues, deduplicated; immutable slices
 	groups map[string]*queue
+	// cache maps literal topics to their routes; replaced (emptied) when
+	// bindings change. Reads take no lock.
+	cache atomic.Pointer[routeCache]
 
 	dead deadLetters
 }
@@ -33,7 +36,8 @@ func acquire(name string) *bus {
 	defer busesMu.Unlock()
 	b := buses[name]
 	if b == nil {
-		b = &bus{name: name, cache: map[string][]*queue{}, groups: map[string]*queue{}}
+		b = &bus{name: name, groups: map[string]*queue{}}
+		b.cache.Store(&routeCache{})
 		b.dead.changed = make(chan struct{})
 		buses[name] = b
 	}
@@ -57,7 +61,7 @@ func (b *bus) release() {
 	groups := b.groups
 	b.groups = map[string]*queue{}
 	b.root = node{}
-	clear(b.cache)
+	b.cache.Store(&routeCache{})
 	b.mu.Unlock()
 	for _, q := range groups {
 		q.mu.Lock()
@@ -73,24 +77,30 @@ func lookupBus(name string) *bus {
 	return buses[name]
 }
 
+// routeCache maps topics to immutable, deduplicated slices of queues.
+type routeCache struct {
+	m sync.Map // string -> []*queue
+	n int      // entries; guarded by bus.mu
+}
+
 // route returns the queues that a message on topic t goes to.
 func (b *bus) route(t string) []*queue {
-	b.mu.RLock()
-	qs, ok := b.cache[t]
-	b.mu.RUnlock()
-	if ok {
-		return qs
+	if qs, ok := b.cache.Load().m.Load(t); ok {
+		return qs.([]*queue)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if qs, ok = b.cache[t]; ok {
-		return qs
+	rc := b.cache.Load()
+	if qs, ok := rc.m.Load(t); ok {
+		return qs.([]*queue)
 	}
-	qs = dedup(b.root.match(t, nil))
-	if len(b.cache) >= maxCached {
-		clear(b.cache)
+	qs := dedup(b.root.match(t, nil))
+	if rc.n >= maxCached {
+		rc = &routeCache{}
+		b.cache.Store(rc)
 	}
-	b.cache[t] = qs
+	rc.m.Store(t, qs)
+	rc.n++
 	return qs
 }
 
@@ -106,7 +116,7 @@ func (b *bus) bind(q *queue, patterns []string) {
 		q.patterns = append(q.patterns, p)
 		b.root.bind(p, q)
 	}
-	clear(b.cache)
+	b.cache.Store(&routeCache{})
 }
 
 // unbind removes all of q's bindings.
@@ -117,7 +127,7 @@ func (b *bus) unbind(q *queue) {
 		b.root.unbind(p, q)
 	}
 	q.patterns = nil
-	clear(b.cache)
+	b.cache.Store(&routeCache{})
 }
 
 // groupQueue returns the queue of group, creating it with capacity.

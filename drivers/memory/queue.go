@@ -105,10 +105,6 @@ func (q *queue) pop() driver.Message {
 	}
 	q.n--
 	q.inflight++
-	if q.n == 0 && len(q.buf) >= 512 {
-		// Drained after a burst: give the memory back.
-		q.buf, q.head = nil, 0
-	}
 	return m
 }
 
