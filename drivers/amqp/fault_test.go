@@ -1,0 +1,179 @@
+package amqp_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer/internal/rabbitnode"
+)
+
+// Fault tests: 10,000 messages streamed to a group subscriber while the
+// broker's connections are forcibly closed, and while the broker app is
+// stopped and started. They run on a private node (internal/rabbitnode),
+// never on the shared broker on 5672. Every message whose Publish returned
+// nil must be handled at least once; duplicates are reported.
+func TestFaults(t *testing.T) {
+	node := rabbitnode.NewNode(t, rabbitnode.Options{})
+	base := node.URL()
+
+	t.Run("CloseAllConnections", func(t *testing.T) {
+		streamWithFaults(t, node, base, []fault{
+			{at: 2000, name: "close_all_connections", do: node.CloseAllConnections},
+			{at: 5000, name: "close_all_connections", do: node.CloseAllConnections},
+			{at: 8000, name: "close_all_connections", do: node.CloseAllConnections},
+		})
+	})
+	t.Run("StopStartApp", func(t *testing.T) {
+		streamWithFaults(t, node, base, []fault{
+			{at: 3000, name: "stop_app + start_app", do: func(ctx context.Context) error {
+				if err := node.StopApp(ctx); err != nil {
+					return err
+				}
+				time.Sleep(time.Second) // publishers wait meanwhile
+				return node.StartApp(ctx)
+			}},
+		})
+	})
+}
+
+type fault struct {
+	at   int64 // inject once this many messages were confirmed
+	name string
+	do   func(context.Context) error
+}
+
+func streamWithFaults(t *testing.T, node *rabbitnode.Node, base string, faults []fault) {
+	ignore := goleak.IgnoreCurrent()
+	const (
+		total      = 10_000
+		publishers = 4
+		rate       = 2500 // messages per second, all publishers together
+	)
+	raw, _ := newNamespace(t, base, []string{"workers"}, "reconnect_min", "100ms", "reconnect_max", "1s", "prefetch", "100")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dp, err := distributer.Open(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := distributer.Open(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		mu       sync.Mutex
+		handled  = make(map[string]int, total)
+		confirms = make(map[string]bool, total)
+	)
+	sub, err := ds.Subscribe(ctx, []string{"stream.*"}, distributer.HandlerFunc(func(_ context.Context, m *distributer.Message) error {
+		mu.Lock()
+		handled[m.ID]++
+		mu.Unlock()
+		return nil
+	}), distributer.Group("workers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		confirmed atomic.Int64
+		failed    atomic.Int64
+		maxStall  atomic.Int64
+		next      atomic.Int64
+		wg        sync.WaitGroup
+	)
+	start := time.Now()
+	for p := range publishers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= total {
+					return
+				}
+				// Pace the stream so that the faults hit it in the middle.
+				if d := time.Until(start.Add(time.Duration(i) * time.Second / rate)); d > 0 {
+					time.Sleep(d)
+				}
+				id := fmt.Sprintf("m-%d-%d", p, i)
+				pctx, pcancel := context.WithTimeout(ctx, 60*time.Second)
+				t0 := time.Now()
+				err := dp.Publish(pctx, "stream.x", fmt.Appendf(nil, `{"i":%d}`, i), distributer.WithID(id))
+				pcancel()
+				if stall := time.Since(t0); int64(stall) > maxStall.Load() {
+					maxStall.Store(int64(stall))
+				}
+				if err != nil {
+					failed.Add(1)
+					t.Logf("publish %s: %v", id, err)
+					continue
+				}
+				mu.Lock()
+				confirms[id] = true
+				mu.Unlock()
+				confirmed.Add(1)
+			}
+		})
+	}
+	for _, f := range faults {
+		for confirmed.Load() < f.at && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		t0 := time.Now()
+		if err := f.do(ctx); err != nil {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+		t.Logf("%s at %d confirmed took %v", f.name, f.at, time.Since(t0).Round(time.Millisecond))
+	}
+	wg.Wait()
+	published := time.Since(start)
+
+	// Every confirmed message must be handled.
+	deadline := time.Now().Add(60 * time.Second)
+	var missing []string
+	for {
+		missing = missing[:0]
+		mu.Lock()
+		for id := range confirms {
+			if handled[id] == 0 {
+				missing = append(missing, id)
+			}
+		}
+		mu.Unlock()
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	dups := 0
+	for _, n := range handled {
+		dups += n - 1
+	}
+	mu.Unlock()
+	t.Logf("%d confirmed, %d publish errors, in %v; longest publish %v; %d duplicate deliveries (at-least-once)",
+		confirmed.Load(), failed.Load(), published.Round(time.Millisecond), time.Duration(maxStall.Load()).Round(time.Millisecond), dups)
+	if len(missing) > 0 {
+		t.Errorf("%d confirmed messages never handled, e.g. %v", len(missing), missing[:min(5, len(missing))])
+	}
+	if confirmed.Load() != total {
+		t.Errorf("%d of %d publishes confirmed: a publish failed although its context was alive", confirmed.Load(), total)
+	}
+	if err := sub.Err(); err != nil {
+		t.Errorf("subscription ended: %v", err)
+	}
+	if err := ds.Close(); err != nil {
+		t.Error(err)
+	}
+	if err := dp.Close(); err != nil {
+		t.Error(err)
+	}
+	goleak.VerifyNone(t, ignore)
+}
