@@ -389,3 +389,21 @@ func BenchmarkGenerateOrder(b *testing.B) {
 		}
 	}
 }
+
+func TestIDDirectoryAlias(t *testing.T) {
+	// As in typed.Compile: the $id's directory stands for the schema dir.
+	set, err := NewSet(map[string]string{
+		"order.json":     `{"$id": "https://shop.example/s/order.json", "type": "object", "required": ["c"], "properties": {"c": {"$ref": "defs/cust.json"}}}`,
+		"defs/cust.json": `{"type": "string", "enum": ["ada"]}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := set.Generate("order.json", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(in.JSON()); got != `{"c":"ada"}` {
+		t.Fatalf("got %s", got)
+	}
+}

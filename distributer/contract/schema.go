@@ -67,6 +67,33 @@ func NewSet(files map[string]string) (*Set, error) {
 		s.ptrOf[fu] = ""
 		s.indexIDs(fu, fu, "", doc)
 	}
+	// A file whose top-level $id ends with its own path
+	// ("https://shop.example/schemas/order.json" for "order.json") makes the
+	// $id's directory an alias of the schema directory, as typed.Compile
+	// does: relative references from that file reach the other files.
+	for _, name := range names {
+		m, ok := s.files[fileURL(name)].(map[string]any)
+		if !ok {
+			continue
+		}
+		id, _ := m["$id"].(string)
+		abs, err := resolve(fileURL(name), id)
+		if id == "" || err != nil {
+			continue
+		}
+		abs, _, _ = strings.Cut(abs, "#")
+		root, ok := strings.CutSuffix(abs, "/"+name)
+		if !ok {
+			continue
+		}
+		for _, other := range names {
+			alias := root + "/" + other
+			if _, dup := s.byID[alias]; !dup {
+				s.byID[alias] = fileURL(other)
+				s.ptrOf[alias] = ""
+			}
+		}
+	}
 	c := jsonschema.NewCompiler()
 	c.LoadURL = s.load
 	s.compiler = c
