@@ -2,6 +2,7 @@ package rabbitnode
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -329,22 +330,21 @@ func (n *Node) Queues(ctx context.Context, args ...string) (string, error) {
 	return n.env.ctl(ctx, "rabbitmq-queues", n.name, args...)
 }
 
-// LogTail returns the last lines of the node's log files, for failure
-// messages.
+// LogTail returns the last lines of the node's log file (or of its console
+// output when the log is empty), for failure messages.
 func (n *Node) LogTail(lines int) string {
-	var b strings.Builder
-	for _, p := range []string{filepath.Join(n.dir, "console.log"), n.LogFile()} {
+	for _, p := range []string{n.LogFile(), filepath.Join(n.dir, "console.log")} {
 		data, err := os.ReadFile(p)
-		if err != nil || len(data) == 0 {
+		if err != nil || len(strings.TrimSpace(string(data))) == 0 {
 			continue
 		}
 		ls := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 		if len(ls) > lines {
 			ls = ls[len(ls)-lines:]
 		}
-		fmt.Fprintf(&b, "--- %s\n%s\n", p, strings.Join(ls, "\n"))
+		return fmt.Sprintf("--- %s\n%s\n", p, strings.Join(ls, "\n"))
 	}
-	return b.String()
+	return "(no log)"
 }
 
 // Teardown kills the node (and, for a lone node from StartNode, its epmd)
@@ -354,4 +354,39 @@ func (n *Node) Teardown() {
 	if n.ownsEnv {
 		n.env.teardown()
 	}
+}
+
+// Connections returns the peer addresses ("127.0.0.1:port") of the client
+// connections open on this node (rabbitmqctl list_connections lists the
+// whole cluster's; the others are left out).
+func (n *Node) Connections(ctx context.Context) ([]string, error) {
+	out, err := n.Ctl(ctx, "list_connections", "--formatter", "json", "port", "peer_host", "peer_port")
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Port0 int             `json:"port"`      // the server's port: tells the nodes apart
+		Host  json.RawMessage `json:"peer_host"` // "a.b.c.d" or [a,b,c,d]
+		Port  int             `json:"peer_port"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		return nil, fmt.Errorf("rabbitnode: list_connections on %s: %v: %q", n.name, err, out)
+	}
+	addrs := []string{}
+	for _, r := range rows {
+		if r.Port0 != n.amqpPort {
+			continue
+		}
+		host := strings.Trim(string(r.Host), `"`)
+		var parts []int
+		if json.Unmarshal(r.Host, &parts) == nil {
+			ss := make([]string, len(parts))
+			for j, v := range parts {
+				ss[j] = strconv.Itoa(v)
+			}
+			host = strings.Join(ss, ".")
+		}
+		addrs = append(addrs, net.JoinHostPort(host, strconv.Itoa(r.Port)))
+	}
+	return addrs, nil
 }
