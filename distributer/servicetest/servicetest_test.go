@@ -136,7 +136,7 @@ func (f *fakeTB) Errorf(format string, a ...any) {
 	fmt.Fprintf(&f.out, format+"\n", a...)
 }
 func (f *fakeTB) Fatalf(format string, a ...any) { f.Errorf(format, a...); runtime.Goexit() }
-func (f *fakeTB) Cleanup(fn func())               { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) Cleanup(fn func())              { f.cleanups = append(f.cleanups, fn) }
 
 func failures(t *testing.T, f func(tb testing.TB)) string {
 	fake := &fakeTB{TB: t}
