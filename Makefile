@@ -11,6 +11,16 @@ all: lint test
 # Everything, with the race detector. Broker-backed tests never skip here.
 test: lint brokers
 	$(GO) test -race -count=1 -timeout 12m ./...
+	$(MAKE) --no-print-directory test-serial
+
+# Tests that kill and restart RabbitMQ nodes (issue 7: a private 3-node
+# cluster on loopback, never the broker on 5672). The build tag clustertest
+# keeps them out of ./..., whose packages run in parallel; here they run
+# alone, one package at a time, after everything else (about 2 minutes).
+CLUSTER_PKGS = ./internal/rabbitnode/ ./drivers/amqp/clustertest/
+test-serial: brokers
+	$(GO) vet -tags clustertest $(CLUSTER_PKGS)
+	$(GO) test -race -count=1 -p 1 -timeout 10m -tags clustertest -run Cluster $(CLUSTER_PKGS)
 
 brokers:
 	./scripts/ensure-rabbitmq.sh
