@@ -92,12 +92,12 @@ func (st *genState) gen(e *eff, ptr string, depth int) (any, error) {
 	var last error
 	for range attempts {
 		mark := len(st.sites)
-		v, err := st.genOnce(e, ptr, depth)
+		v, used, err := st.genOnce(e, ptr, depth)
 		if err == nil {
 			err = st.check(e, v)
 		}
 		if err == nil {
-			st.sites = append(st.sites, site{ptr: ptr, e: e})
+			st.sites = append(st.sites, site{ptr: ptr, e: used})
 			return v, nil
 		}
 		st.sites = st.sites[:mark]
@@ -122,9 +122,11 @@ func (st *genState) check(e *eff, v any) error {
 	return nil
 }
 
-func (st *genState) genOnce(e *eff, ptr string, depth int) (any, error) {
+// genOnce produces one candidate for e, and returns the effective schema it
+// used (e with the oneOf/anyOf/if branches it chose merged in).
+func (st *genState) genOnce(e *eff, ptr string, depth int) (any, *eff, error) {
 	if e.never {
-		return nil, fmt.Errorf("%w: the schema is false", ErrUnsatisfiable)
+		return nil, e, fmt.Errorf("%w: the schema is false", ErrUnsatisfiable)
 	}
 	// Resolve one branch choice at a time, then generate from the result.
 	if len(e.oneOf) > 0 || len(e.anyOf) > 0 || len(e.ite) > 0 {
@@ -144,7 +146,7 @@ func (st *genState) genOnce(e *eff, ptr string, depth int) (any, error) {
 			e2.ite = e2.ite[1:]
 			if st.rng.IntN(2) == 0 || x.else_ == nil {
 				if err := st.flatten(x.cond, e2, 0); err != nil {
-					return nil, err
+					return nil, e, err
 				}
 				if x.then == nil {
 					return st.genOnce(e2, ptr, depth)
@@ -155,36 +157,41 @@ func (st *genState) genOnce(e *eff, ptr string, depth int) (any, error) {
 			}
 		}
 		if err := st.flatten(pick, e2, 0); err != nil {
-			return nil, err
+			return nil, e, err
 		}
 		return st.genOnce(e2, ptr, depth)
 	}
 	if e.hasConst {
-		return copyJSON(e.constV), nil
+		return copyJSON(e.constV), e, nil
 	}
 	if e.hasEnum {
 		if len(e.enum) == 0 {
-			return nil, fmt.Errorf("%w: no enum value satisfies every constraint", ErrUnsatisfiable)
+			return nil, e, fmt.Errorf("%w: no enum value satisfies every constraint", ErrUnsatisfiable)
 		}
-		return copyJSON(e.enum[st.rng.IntN(len(e.enum))]), nil
+		return copyJSON(e.enum[st.rng.IntN(len(e.enum))]), e, nil
 	}
 	switch st.pickType(e) {
 	case "object":
-		return st.genObject(e, ptr, depth)
+		v, err := st.genObject(e, ptr, depth)
+		return v, e, err
 	case "array":
-		return st.genArray(e, ptr, depth)
+		v, err := st.genArray(e, ptr, depth)
+		return v, e, err
 	case "string":
-		return st.genString(e)
+		v, err := st.genString(e)
+		return v, e, err
 	case "integer":
-		return st.genNumber(e, true)
+		v, err := st.genNumber(e, true)
+		return v, e, err
 	case "number":
-		return st.genNumber(e, false)
+		v, err := st.genNumber(e, false)
+		return v, e, err
 	case "boolean":
-		return st.rng.IntN(2) == 0, nil
+		return st.rng.IntN(2) == 0, e, nil
 	case "null":
-		return nil, nil
+		return nil, e, nil
 	}
-	return nil, fmt.Errorf("%w: the types allowed by the schemas exclude each other", ErrUnsatisfiable)
+	return nil, e, fmt.Errorf("%w: the types allowed by the schemas exclude each other", ErrUnsatisfiable)
 }
 
 // branch picks a oneOf/anyOf member; deep in a recursive schema it prefers
