@@ -39,7 +39,7 @@ var ErrSchema = errors.New("invalid schema set")
 // distributer.WithValidator to validate untyped publishes too. It is safe
 // for concurrent use.
 type Schemas struct {
-	topics map[string]*jsonschema.Schema
+	topics map[string]*schema
 	refs   map[string]string // topic -> the reference it was compiled from
 	names  []string          // sorted topic names
 }
@@ -77,10 +77,11 @@ func Compile(files map[string]string, topics map[string]string) (*Schemas, error
 	}
 
 	s := &Schemas{
-		topics: make(map[string]*jsonschema.Schema, len(topics)),
+		topics: make(map[string]*schema, len(topics)),
 		refs:   make(map[string]string, len(topics)),
 	}
-	byURL := map[string]*jsonschema.Schema{}
+	byURL := map[string]*schema{}
+	memo := map[*jsonschema.Schema]*fnode{}
 	for _, name := range sortedKeys(topics) {
 		ref := topics[name]
 		if err := topic.ValidateTopic(name); err != nil {
@@ -92,10 +93,11 @@ func Compile(files map[string]string, topics map[string]string) (*Schemas, error
 		}
 		sch, ok := byURL[u]
 		if !ok {
-			sch, err = c.Compile(u)
+			js, err := c.Compile(u)
 			if err != nil {
 				return nil, fmt.Errorf("typed: compile: topic %q: schema %q: %w: %w", name, ref, ErrSchema, schemaError(err))
 			}
+			sch = &schema{js: js, fast: compileFast(js, memo)}
 			byURL[u] = sch
 		}
 		s.topics[name] = sch
@@ -255,12 +257,21 @@ func (s *Schemas) Validate(topic string, body []byte) error {
 	return validate(sch, topic, body)
 }
 
-func validate(sch *jsonschema.Schema, topic string, body []byte) error {
+// schema is one compiled topic schema: jsonschema's, and the fast path's.
+type schema struct {
+	js   *jsonschema.Schema
+	fast *fnode
+}
+
+func validate(sch *schema, topic string, body []byte) error {
 	v, err := decodeExact(body)
 	if err != nil {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
 	}
-	if err := sch.Validate(v); err != nil {
+	if sch.fast.valid(v, 0) {
+		return nil
+	}
+	if err := sch.js.Validate(v); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			return &ValidationError{Topic: topic, Causes: leaves(ve, nil)}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/santhosh-tekuri/jsonschema/v5"
-
 	"github.com/distributer/distributer/distributer"
 )
 
@@ -20,7 +18,7 @@ import (
 type Topic[T any] struct {
 	name    string
 	schemas *Schemas
-	schema  *jsonschema.Schema
+	schema  *schema
 }
 
 // NewTopic returns the typed handle for topic name, whose schema is in s. It
