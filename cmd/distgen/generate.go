@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/distributer/distributer/gen"
+)
+
+func init() {
+	verbs["generate"] = verb{summary: "generate Go code from a schema directory into an output directory", run: runGenerate}
+	verbs["check"] = verb{summary: "exit 1 and show a diff when generated code is stale, missing or extra", run: runCheck}
+}
+
+type genFlags struct {
+	schemas, out, pkg string
+}
+
+func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFlags, int) {
+	fs := flag.NewFlagSet("distgen "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &genFlags{}
+	fs.StringVar(&f.schemas, "schemas", "", "directory of the JSON Schemas (and distgen.json)")
+	fs.StringVar(&f.out, "out", "", "output directory of the generated package")
+	fs.StringVar(&f.pkg, "package", "", "Go package name (default: the output directory's name)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: distgen %s -schemas DIR -out DIR [-package NAME]\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return nil, exitOK
+		}
+		return nil, exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "distgen %s: unexpected arguments %q\n", name, fs.Args())
+		fs.Usage()
+		return nil, exitUsage
+	}
+	if f.schemas == "" || f.out == "" {
+		fmt.Fprintf(stderr, "distgen %s: -schemas and -out are required\n", name)
+		fs.Usage()
+		return nil, exitUsage
+	}
+	if f.pkg == "" {
+		abs, err := filepath.Abs(f.out)
+		if err == nil {
+			f.pkg = filepath.Base(abs)
+		}
+	}
+	return f, -1
+}
+
+// produce loads the schemas and generates: the one pure function both verbs
+// share.
+func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
+	set, err := gen.Load(os.DirFS(f.schemas))
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", prefixDir(err, f.schemas))
+		return nil, exitUsage
+	}
+	files, err := gen.Generate(set, gen.Config{Package: f.pkg})
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", prefixDir(err, f.schemas))
+		return nil, exitUsage
+	}
+	return files, -1
+}
+
+// prefixDir puts the schema directory in front of file names in errors.
+func prefixDir(err error, dir string) error {
+	var list gen.ErrorList
+	var one *gen.Error
+	switch {
+	case errors.As(err, &list):
+		for _, e := range list {
+			if e.File != "" {
+				e.File = filepath.ToSlash(filepath.Join(dir, e.File))
+			}
+		}
+	case errors.As(err, &one):
+		if one.File != "" {
+			one.File = filepath.ToSlash(filepath.Join(dir, one.File))
+		}
+	}
+	return err
+}
+
+func runGenerate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f, code := parseGenFlags("generate", args, stdout, stderr)
+	if f == nil {
+		return code
+	}
+	files, code := produce(f, stderr)
+	if files == nil {
+		return code
+	}
+	if err := gen.Write(f.out, files); err != nil {
+		fmt.Fprintf(stderr, "distgen generate: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	f, code := parseGenFlags("check", args, stdout, stderr)
+	if f == nil {
+		return code
+	}
+	files, code := produce(f, stderr)
+	if files == nil {
+		return code
+	}
+	diffs, err := gen.Compare(f.out, files)
+	if err != nil {
+		fmt.Fprintf(stderr, "distgen check: %v\n", err)
+		return exitUsage
+	}
+	if len(diffs) == 0 {
+		return exitOK
+	}
+	for _, d := range diffs {
+		switch d.Status {
+		case "stale":
+			fmt.Fprintf(stdout, "stale: %s\n%s", filepath.Join(f.out, d.Name), d.Diff)
+		case "missing":
+			fmt.Fprintf(stdout, "missing: %s (not generated yet)\n", filepath.Join(f.out, d.Name))
+		case "extra":
+			fmt.Fprintf(stdout, "extra: %s (generated file that distgen no longer writes)\n", filepath.Join(f.out, d.Name))
+		}
+	}
+	fmt.Fprintf(stderr, "distgen check: %d generated file(s) out of date in %s; run distgen generate (or make generate)\n", len(diffs), f.out)
+	return exitFailure
+}

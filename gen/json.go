@@ -1,0 +1,384 @@
+package gen
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf8"
+)
+
+// kind is the JSON type of a node.
+type kind uint8
+
+const (
+	kNull kind = iota
+	kBool
+	kNumber
+	kString
+	kArray
+	kObject
+)
+
+func (k kind) String() string {
+	return [...]string{"null", "boolean", "number", "string", "array", "object"}[k]
+}
+
+// node is a parsed JSON value that keeps object member order and byte
+// offsets, so that generated code follows schema order and errors can say
+// line:column.
+type node struct {
+	kind  kind
+	start int // byte offset of the value's first byte
+	end   int // byte offset after its last byte
+	raw   []byte
+	b     bool
+	str   string   // string value, or number literal
+	arr   []*node  // array elements
+	keys  []string // object keys in document order
+	vals  []*node  // object values, parallel to keys
+	index map[string]int
+}
+
+// get returns the member named k of an object node, or nil.
+func (n *node) get(k string) *node {
+	if n == nil || n.kind != kObject {
+		return nil
+	}
+	if i, ok := n.index[k]; ok {
+		return n.vals[i]
+	}
+	return nil
+}
+
+// value returns the node as a plain Go value (json.Number for numbers).
+func (n *node) value() any {
+	switch n.kind {
+	case kBool:
+		return n.b
+	case kNumber:
+		return json.Number(n.str)
+	case kString:
+		return n.str
+	case kArray:
+		out := make([]any, len(n.arr))
+		for i, e := range n.arr {
+			out[i] = e.value()
+		}
+		return out
+	case kObject:
+		out := make(map[string]any, len(n.keys))
+		for i, k := range n.keys {
+			out[k] = n.vals[i].value()
+		}
+		return out
+	}
+	return nil
+}
+
+// syntaxError is a JSON syntax error at a byte offset.
+type syntaxError struct {
+	off int
+	msg string
+}
+
+func (e *syntaxError) Error() string { return e.msg }
+
+type parser struct {
+	data  []byte
+	pos   int
+	depth int
+}
+
+const maxDepth = 200
+
+// parseJSON parses data into a node tree. Duplicate object keys are an error.
+func parseJSON(data []byte) (*node, error) {
+	p := &parser{data: data}
+	p.ws()
+	n, err := p.value()
+	if err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.pos != len(p.data) {
+		return nil, p.errf("unexpected %s after the top-level value", p.what())
+	}
+	return n, nil
+}
+
+func (p *parser) errf(format string, args ...any) error {
+	return &syntaxError{off: p.pos, msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) what() string {
+	if p.pos >= len(p.data) {
+		return "end of input"
+	}
+	r, _ := utf8.DecodeRune(p.data[p.pos:])
+	return strconv.QuoteRune(r)
+}
+
+func (p *parser) ws() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value() (*node, error) {
+	if p.pos >= len(p.data) {
+		return nil, p.errf("unexpected end of input, expected a value")
+	}
+	start := p.pos
+	var n *node
+	var err error
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		n, err = p.object()
+	case c == '[':
+		n, err = p.array()
+	case c == '"':
+		var s string
+		s, err = p.string()
+		n = &node{kind: kString, str: s}
+	case c == 't':
+		err = p.lit("true")
+		n = &node{kind: kBool, b: true}
+	case c == 'f':
+		err = p.lit("false")
+		n = &node{kind: kBool}
+	case c == 'n':
+		err = p.lit("null")
+		n = &node{kind: kNull}
+	case c == '-' || (c >= '0' && c <= '9'):
+		n, err = p.number()
+	default:
+		return nil, p.errf("unexpected %s, expected a value", p.what())
+	}
+	if err != nil {
+		return nil, err
+	}
+	n.start, n.end = start, p.pos
+	n.raw = p.data[start:p.pos]
+	return n, nil
+}
+
+func (p *parser) lit(s string) error {
+	if len(p.data)-p.pos < len(s) || string(p.data[p.pos:p.pos+len(s)]) != s {
+		return p.errf("invalid literal, expected %q", s)
+	}
+	p.pos += len(s)
+	return nil
+}
+
+func (p *parser) number() (*node, error) {
+	start := p.pos
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '0' {
+		p.pos++
+	} else if digits() == 0 {
+		return nil, p.errf("invalid number: expected a digit, got %s", p.what())
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '.' {
+		p.pos++
+		if digits() == 0 {
+			return nil, p.errf("invalid number: expected a digit after '.', got %s", p.what())
+		}
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			return nil, p.errf("invalid number: expected an exponent digit, got %s", p.what())
+		}
+	}
+	return &node{kind: kNumber, str: string(p.data[start:p.pos])}, nil
+}
+
+func (p *parser) string() (string, error) {
+	start := p.pos
+	p.pos++ // opening quote
+	escaped := false
+	for {
+		if p.pos >= len(p.data) {
+			return "", &syntaxError{off: start, msg: "unterminated string"}
+		}
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			lit := p.data[start:p.pos]
+			if !escaped {
+				if !utf8.Valid(lit) {
+					return "", &syntaxError{off: start, msg: "string is not valid UTF-8"}
+				}
+				return string(lit[1 : len(lit)-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(lit, &s); err != nil {
+				return "", &syntaxError{off: start, msg: "invalid string escape"}
+			}
+			return s, nil
+		case c == '\\':
+			escaped = true
+			p.pos += 2
+		case c < 0x20:
+			return "", p.errf("invalid control character in string")
+		default:
+			p.pos++
+		}
+	}
+}
+
+func (p *parser) array() (*node, error) {
+	p.depth++
+	if p.depth > maxDepth {
+		return nil, p.errf("nesting deeper than %d levels", maxDepth)
+	}
+	defer func() { p.depth-- }()
+	n := &node{kind: kArray}
+	p.pos++
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		p.ws()
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		n.arr = append(n.arr, v)
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.errf("unexpected end of input in array, expected ',' or ']'")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			return n, nil
+		default:
+			return nil, p.errf("unexpected %s in array, expected ',' or ']'", p.what())
+		}
+	}
+}
+
+func (p *parser) object() (*node, error) {
+	p.depth++
+	if p.depth > maxDepth {
+		return nil, p.errf("nesting deeper than %d levels", maxDepth)
+	}
+	defer func() { p.depth-- }()
+	n := &node{kind: kObject, index: map[string]int{}}
+	p.pos++
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return n, nil
+	}
+	for {
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.errf("unexpected %s in object, expected a member name in double quotes", p.what())
+		}
+		kstart := p.pos
+		k, err := p.string()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := n.index[k]; dup {
+			return nil, &syntaxError{off: kstart, msg: fmt.Sprintf("duplicate member name %q", k)}
+		}
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return nil, p.errf("unexpected %s after member name, expected ':'", p.what())
+		}
+		p.pos++
+		p.ws()
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		n.index[k] = len(n.keys)
+		n.keys = append(n.keys, k)
+		n.vals = append(n.vals, v)
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.errf("unexpected end of input in object, expected ',' or '}'")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			return n, nil
+		default:
+			return nil, p.errf("unexpected %s in object, expected ',' or '}'", p.what())
+		}
+	}
+}
+
+// lineCol converts a byte offset into a 1-based line and column (columns
+// count bytes).
+func lineCol(data []byte, off int) (line, col int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	line, col = 1, 1
+	for _, c := range data[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// lookup resolves a JSON pointer ("" or "/a/0") in n.
+func (n *node) lookup(ptr string) *node {
+	if ptr == "" {
+		return n
+	}
+	if ptr[0] != '/' {
+		return nil
+	}
+	cur := n
+	for _, tok := range splitPointer(ptr) {
+		switch {
+		case cur == nil:
+			return nil
+		case cur.kind == kObject:
+			cur = cur.get(tok)
+		case cur.kind == kArray:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(cur.arr) || strconv.Itoa(i) != tok {
+				return nil
+			}
+			cur = cur.arr[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}

@@ -1,0 +1,1004 @@
+package gen
+
+import (
+	"fmt"
+	"math/big"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// tkind is the shape of a Go type expression.
+type tkind uint8
+
+const (
+	tBuiltin tkind = iota // pkg.name or name
+	tNamed                // a generated named type
+	tSlice
+	tMap
+	tPtr
+	tParam // the type parameter of a generic envelope
+)
+
+// tref is a Go type expression.
+type tref struct {
+	kind  tkind
+	pkg   string // import path of a builtin ("" for predeclared)
+	name  string // builtin name
+	named *named
+	elem  *tref
+}
+
+var (
+	tString  = &tref{kind: tBuiltin, name: "string"}
+	tBool    = &tref{kind: tBuiltin, name: "bool"}
+	tInt64   = &tref{kind: tBuiltin, name: "int64"}
+	tUint64  = &tref{kind: tBuiltin, name: "uint64"}
+	tFloat64 = &tref{kind: tBuiltin, name: "float64"}
+	tTime    = &tref{kind: tBuiltin, pkg: "time", name: "Time"}
+	tRaw     = &tref{kind: tBuiltin, pkg: "encoding/json", name: "RawMessage"}
+	tBytes   = &tref{kind: tSlice, elem: &tref{kind: tBuiltin, name: "byte"}}
+)
+
+var intFormats = map[string]string{
+	"int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64",
+	"uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64",
+}
+
+func ptrTo(t *tref) *tref { return &tref{kind: tPtr, elem: t} }
+
+// isRaw reports whether t is json.RawMessage (or a named alias of it).
+func (t *tref) isRaw() bool {
+	if t.kind == tNamed && t.named.kind == nDefined && t.named.alias {
+		return t.named.under.isRaw()
+	}
+	return t.kind == tBuiltin && t.pkg == "encoding/json"
+}
+
+// nkind is the kind of a generated named type.
+type nkind uint8
+
+const (
+	nStruct  nkind = iota
+	nEnum          // named scalar with constants
+	nDefined       // type X <under> (or alias)
+	nTuple         // JSON array of fixed positions
+	nSum           // oneOf/anyOf
+)
+
+// named is a generated named type.
+type named struct {
+	name   string
+	loc    string // file#pointer it comes from
+	kind   nkind
+	doc    []string
+	params bool // generic envelope: has a type parameter T
+
+	fields []*field // nStruct
+	extras []*extra // nStruct: additionalProperties / patternProperties
+
+	under *tref // nDefined, nEnum (base type)
+	alias bool  // nDefined: type X = under
+
+	values []enumValue // nEnum
+
+	items []*field // nTuple (name, type; required = position < minItems)
+	rest  *tref    // nTuple: type of items after the fixed ones, nil = none
+
+	branches []*branch // nSum
+	oneOf    bool
+	disc     string // discriminator member, "" = validate against each branch
+
+	examples [][]byte // raw JSON of the schema's examples
+	building bool
+}
+
+type field struct {
+	goName   string
+	jsonName string
+	t        *tref
+	optional bool // omitempty
+	doc      []string
+}
+
+type extra struct {
+	goName  string
+	pattern string // "" = additionalProperties
+	t       *tref  // value type
+}
+
+type enumValue struct {
+	goName string
+	lit    any // string, int64 / uint64, bool
+	raw    string
+}
+
+type branch struct {
+	goName string
+	t      *tref
+	ref    string // file#pointer of the branch schema
+	disc   string // discriminator value
+}
+
+// mapper maps the schemas of a set to Go types.
+type mapper struct {
+	set        *Set
+	ns         *namespace
+	byLoc      map[string]*named
+	types      []*named
+	refs       map[string]bool // ref chains being followed
+	errs       ErrorList
+	needRe     bool
+	sums       bool
+	needExtras bool
+}
+
+func newMapper(s *Set, ns *namespace) *mapper {
+	return &mapper{set: s, ns: ns, byLoc: map[string]*named{}, refs: map[string]bool{}}
+}
+
+func (m *mapper) fail(kind error, l loc, msg, hint string) {
+	m.errs = append(m.errs, errAt(kind, l.f, l.ptr, msg, hint))
+}
+
+// fileHint is the Go name for a file's root schema.
+func fileHint(f *file) string {
+	if n := f.root.get("x-distgen-name"); n != nil && n.kind == kString {
+		return n.str
+	}
+	base := strings.TrimSuffix(path.Base(f.path), ".json")
+	base = strings.TrimSuffix(base, ".schema")
+	if g := goName(base); g != "" {
+		return g
+	}
+	return "Schema"
+}
+
+// hintFor derives a readable Go name from a schema location.
+func (m *mapper) hintFor(l loc) string {
+	name := fileHint(l.f)
+	cur := l.f.root
+	toks := splitPointer(l.ptr)
+	for i := 0; i < len(toks); i++ {
+		kw := toks[i]
+		arg := ""
+		if i+1 < len(toks) {
+			arg = toks[i+1]
+		}
+		switch kw {
+		case "properties":
+			name += goNameOr(arg, "Field")
+			i++
+		case "$defs", "definitions":
+			name = goNameOr(arg, name+"Def")
+			i++
+		case "patternProperties":
+			name += "Value"
+			i++
+		case "dependentSchemas", "dependencies":
+			name += goNameOr(arg, "Dep")
+			i++
+		case "items":
+			if cur != nil && cur.get("items") != nil && cur.get("items").kind == kArray {
+				name += "Item" + arg
+				i++
+			} else {
+				name += "Item"
+			}
+		case "prefixItems":
+			name += "Item" + arg
+			i++
+		case "additionalProperties":
+			name += "Value"
+		case "additionalItems":
+			name += "Rest"
+		case "oneOf", "anyOf":
+			n, _ := strconv.Atoi(arg)
+			name += "Option" + strconv.Itoa(n+1)
+			i++
+		case "allOf":
+			i++
+		default:
+			i++ // if/then/not...: keep the parent's name
+		}
+		next := l.f.root.lookup("/" + strings.Join(escapeAll(toks[:min(i+1, len(toks))]), "/"))
+		if next != nil {
+			cur = next
+			if x := next.get("x-distgen-name"); x != nil && x.kind == kString {
+				name = x.str
+			} else if t := next.get("title"); t != nil && t.kind == kString && (kw == "oneOf" || kw == "anyOf") {
+				if g := goName(t.str); g != "" && len(g) <= 40 {
+					name = strings.TrimSuffix(name, "Option"+strconv.Itoa(atoi(arg)+1)) + g
+				}
+			}
+		}
+	}
+	return name
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+func escapeAll(toks []string) []string {
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = escapePointer(t)
+	}
+	return out
+}
+
+func goNameOr(s, def string) string {
+	if g := goName(s); g != "" {
+		return g
+	}
+	return def
+}
+
+// docOf returns the doc lines of a schema: title, then description.
+func docOf(n *node) []string {
+	var parts []string
+	for _, k := range []string{"title", "description"} {
+		if v := n.get(k); v != nil && v.kind == kString && strings.TrimSpace(v.str) != "" {
+			if len(parts) > 0 {
+				parts = append(parts, "")
+			}
+			parts = append(parts, docLines(v.str)...)
+		}
+	}
+	return parts
+}
+
+func examplesOf(n *node) [][]byte {
+	var out [][]byte
+	if e := n.get("examples"); e != nil && e.kind == kArray {
+		for _, x := range e.arr {
+			out = append(out, x.raw)
+		}
+	}
+	return out
+}
+
+// newNamed registers a named type for l.
+func (m *mapper) newNamed(l loc, k nkind) *named {
+	n := l.node()
+	nt := &named{kind: k, loc: l.String(), building: true}
+	if x := n.get("x-distgen-name"); x != nil && x.kind == kString {
+		nt.name = x.str // reserved up front; collisions were reported
+	} else {
+		nt.name = m.ns.unique(m.hintFor(l))
+	}
+	nt.doc = docOf(n)
+	nt.examples = examplesOf(n)
+	m.byLoc[l.String()] = nt
+	m.types = append(m.types, nt)
+	return nt
+}
+
+// typeAt returns the Go type of the schema at l, and whether null is
+// allowed. top: give even scalars and arrays a named type (roots, $defs,
+// $ref targets).
+func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
+	n := l.node()
+	if n == nil || n.kind == kBool {
+		return tRaw, false
+	}
+	if nt, ok := m.byLoc[l.String()]; ok {
+		return &tref{kind: tNamed, named: nt}, m.nullable(n)
+	}
+	if r := n.get("$ref"); r != nil && r.kind == kString && !hasObjectKeywords(n) {
+		target, err := m.set.resolveRef(l, r.str)
+		if err != nil {
+			m.errs = append(m.errs, err)
+			return tRaw, false
+		}
+		key := target.String()
+		if m.refs[key] {
+			m.fail(ErrUnsupported, l, fmt.Sprintf("circular $ref chain through %s", key), "make the chain end in a schema that is not only a $ref")
+			return tRaw, false
+		}
+		m.refs[key] = true
+		t, null := m.typeAt(target, true)
+		delete(m.refs, key)
+		return t, null || m.nullable(n)
+	}
+	if n.get("$dynamicRef") != nil || n.get("$recursiveRef") != nil {
+		return tRaw, false // documented fallback
+	}
+	if n.get("const") != nil || n.get("enum") != nil {
+		return m.enumType(l, n)
+	}
+	if a := n.get("allOf"); a != nil && a.kind == kArray {
+		return m.allOfType(l, n, top)
+	}
+	if r := n.get("$ref"); r != nil && r.kind == kString {
+		return m.allOfType(l, n, top) // $ref beside properties: merged like allOf
+	}
+	for _, k := range []string{"oneOf", "anyOf"} {
+		if a := n.get(k); a != nil && a.kind == kArray {
+			return m.sumType(l, n, k)
+		}
+	}
+	types, null := typeSet(n)
+	if len(types) == 0 {
+		types = inferTypes(n)
+	}
+	if len(types) == 2 && types[0] == "integer" && types[1] == "number" {
+		types = []string{"number"}
+	}
+	if len(types) != 1 {
+		return m.maybeNamed(l, tRaw, top), null
+	}
+	switch types[0] {
+	case "object":
+		return m.objectType(l, n, top), null
+	case "array":
+		return m.arrayType(l, n, top), null
+	case "string":
+		t := tString
+		if f := n.get("format"); f != nil && f.kind == kString && f.str == "date-time" {
+			t = tTime
+		} else if ce := n.get("contentEncoding"); ce != nil && ce.kind == kString && ce.str == "base64" {
+			t = tBytes
+		}
+		return m.maybeNamed(l, t, top), null
+	case "integer":
+		return m.maybeNamed(l, intType(n), top), null
+	case "number":
+		t := tFloat64
+		if f := n.get("format"); f != nil && f.kind == kString && f.str == "float" {
+			t = &tref{kind: tBuiltin, name: "float32"}
+		}
+		return m.maybeNamed(l, t, top), null
+	case "boolean":
+		return m.maybeNamed(l, tBool, top), null
+	}
+	return m.maybeNamed(l, tRaw, top), true // "null"
+}
+
+func hasObjectKeywords(n *node) bool {
+	for _, k := range []string{"properties", "patternProperties", "allOf"} {
+		if n.get(k) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *mapper) nullable(n *node) bool {
+	_, null := typeSet(n)
+	return null
+}
+
+// typeSet returns the "type" keyword's types (sorted, without "null") and
+// whether "null" is among them.
+func typeSet(n *node) ([]string, bool) {
+	t := n.get("type")
+	if t == nil {
+		return nil, false
+	}
+	var out []string
+	null := false
+	add := func(s string) {
+		if s == "null" {
+			null = true
+			return
+		}
+		for _, x := range out {
+			if x == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	switch t.kind {
+	case kString:
+		add(t.str)
+	case kArray:
+		for _, e := range t.arr {
+			if e.kind == kString {
+				add(e.str)
+			}
+		}
+	}
+	if len(out) == 0 && null {
+		return []string{"null"}, true
+	}
+	sortStrings(out)
+	return out, null
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// inferTypes guesses the type of a schema without "type" from its keywords.
+func inferTypes(n *node) []string {
+	has := func(ks ...string) bool {
+		for _, k := range ks {
+			if n.get(k) != nil {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("properties", "additionalProperties", "patternProperties", "required", "minProperties", "maxProperties", "propertyNames"):
+		return []string{"object"}
+	case has("items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains", "additionalItems"):
+		return []string{"array"}
+	case has("minLength", "maxLength", "pattern", "format", "contentEncoding"):
+		return []string{"string"}
+	case has("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"):
+		return []string{"number"}
+	}
+	return nil
+}
+
+// intType picks the Go integer type: format wins, then minimum >= 0 ->
+// uint64, else int64.
+func intType(n *node) *tref {
+	if f := n.get("format"); f != nil && f.kind == kString {
+		if g, ok := intFormats[f.str]; ok {
+			return &tref{kind: tBuiltin, name: g}
+		}
+	}
+	for _, k := range []string{"minimum", "exclusiveMinimum"} {
+		if v := n.get(k); v != nil && v.kind == kNumber {
+			r, ok := new(big.Rat).SetString(v.str)
+			if ok && r.Sign() >= 0 || ok && k == "exclusiveMinimum" && r.Cmp(big.NewRat(-1, 1)) >= 0 {
+				return tUint64
+			}
+		}
+	}
+	return tInt64
+}
+
+// maybeNamed gives t a named type when the schema is top-level.
+func (m *mapper) maybeNamed(l loc, t *tref, top bool) *tref {
+	if !top {
+		return t
+	}
+	nt := m.newNamed(l, nDefined)
+	nt.under = t
+	nt.alias = t.kind == tBuiltin && t.pkg != "" || t == tBytes
+	nt.building = false
+	return &tref{kind: tNamed, named: nt}
+}
+
+func (m *mapper) objectType(l loc, n *node, top bool) *tref {
+	props := n.get("properties")
+	pats := n.get("patternProperties")
+	addl := n.get("additionalProperties")
+	nprops := 0
+	if props != nil && props.kind == kObject {
+		nprops = len(props.keys)
+	}
+	npats := 0
+	if pats != nil && pats.kind == kObject {
+		npats = len(pats.keys)
+	}
+	addlFalse := addl != nil && addl.kind == kBool && !addl.b
+	if nprops == 0 && npats == 0 {
+		switch {
+		case addl != nil && !addlFalse:
+			vt, null := m.typeAt(loc{l.f, l.ptr + "/additionalProperties"}, false)
+			return m.maybeNamed(l, &tref{kind: tMap, elem: elemType(vt, null)}, top)
+		case addlFalse:
+			nt := m.newNamed(l, nStruct)
+			nt.building = false
+			return &tref{kind: tNamed, named: nt}
+		}
+		return m.maybeNamed(l, &tref{kind: tMap, elem: tRaw}, top)
+	}
+	if nprops == 0 && npats == 1 && addl == nil {
+		vt, null := m.typeAt(loc{l.f, l.ptr + "/patternProperties/" + escapePointer(pats.keys[0])}, false)
+		return m.maybeNamed(l, &tref{kind: tMap, elem: elemType(vt, null)}, top)
+	}
+	nt := m.newNamed(l, nStruct)
+	m.fillStruct(nt, []loc{l})
+	nt.building = false
+	return &tref{kind: tNamed, named: nt}
+}
+
+func elemType(t *tref, null bool) *tref {
+	if null && !t.isRaw() {
+		return ptrTo(t)
+	}
+	return t
+}
+
+// fillStruct fills the fields of nt from the properties of parts (in
+// order: allOf branches, then the schema itself). Extras come from the last
+// part.
+func (m *mapper) fillStruct(nt *named, parts []loc) {
+	fns := newNamespace()
+	seen := map[string]bool{}
+	required := map[string]bool{}
+	for _, p := range parts {
+		if r := p.node().get("required"); r != nil && r.kind == kArray {
+			for _, e := range r.arr {
+				if e.kind == kString {
+					required[e.str] = true
+				}
+			}
+		}
+	}
+	for _, p := range parts {
+		props := p.node().get("properties")
+		if props == nil || props.kind != kObject {
+			continue
+		}
+		for i, name := range props.keys {
+			pn := props.vals[i]
+			if seen[name] || pn.kind == kBool && !pn.b {
+				continue
+			}
+			seen[name] = true
+			pl := loc{p.f, p.ptr + "/properties/" + escapePointer(name)}
+			if !validTag(name) {
+				m.fail(ErrUnsupported, pl, fmt.Sprintf("member name %q cannot be written as a Go json tag (encoding/json allows letters, digits and !#$%%&()*+-./:;<=>?@[]^_{|}~ and space)", name), "rename the member")
+				continue
+			}
+			t, null := m.typeAt(pl, false)
+			f := &field{jsonName: name, doc: docOf(pn)}
+			g := goName(name)
+			if x := pn.get("x-distgen-name"); x != nil && x.kind == kString && pn.get("$ref") == nil {
+				g = x.str
+			}
+			if g == "" {
+				g = "Field"
+			}
+			f.goName = fns.unique(g)
+			// A member whose struct type is being built contains itself:
+			// it must be a pointer.
+			self := t.kind == tNamed && t.named.building && (t.named.kind == nStruct || t.named.kind == nTuple || t.named.kind == nSum)
+			switch {
+			case !required[name]:
+				f.optional = true
+				if !t.isRaw() {
+					t = ptrTo(t)
+				}
+			case null || self:
+				if !t.isRaw() {
+					t = ptrTo(t)
+				}
+			}
+			f.t = t
+			nt.fields = append(nt.fields, f)
+		}
+	}
+	last := parts[len(parts)-1]
+	ln := last.node()
+	if pats := ln.get("patternProperties"); pats != nil && pats.kind == kObject {
+		for i, p := range pats.keys {
+			vt, null := m.typeAt(loc{last.f, last.ptr + "/patternProperties/" + escapePointer(p)}, false)
+			g := "PatternProperties"
+			if len(pats.keys) > 1 {
+				g += strconv.Itoa(i + 1)
+			}
+			nt.extras = append(nt.extras, &extra{goName: fns.unique(g), pattern: p, t: elemType(vt, null)})
+			m.needRe = true
+		}
+	}
+	if addl := ln.get("additionalProperties"); addl != nil && !(addl.kind == kBool && !addl.b) {
+		vt, null := m.typeAt(loc{last.f, last.ptr + "/additionalProperties"}, false)
+		nt.extras = append(nt.extras, &extra{goName: fns.unique("AdditionalProperties"), t: elemType(vt, null)})
+	}
+	for _, e := range nt.extras {
+		_ = e
+		m.needExtras = true
+	}
+}
+
+func (m *mapper) arrayType(l loc, n *node, top bool) *tref {
+	var prefix []loc
+	var rest *node
+	restPtr := ""
+	items := n.get("items")
+	if l.f.draft == draft07 || l.f.draft == draft2019 {
+		if items != nil && items.kind == kArray {
+			for i := range items.arr {
+				prefix = append(prefix, loc{l.f, fmt.Sprintf("%s/items/%d", l.ptr, i)})
+			}
+			rest, restPtr = n.get("additionalItems"), "/additionalItems"
+		} else {
+			rest, restPtr = items, "/items"
+		}
+	} else {
+		if p := n.get("prefixItems"); p != nil && p.kind == kArray {
+			for i := range p.arr {
+				prefix = append(prefix, loc{l.f, fmt.Sprintf("%s/prefixItems/%d", l.ptr, i)})
+			}
+		}
+		rest, restPtr = items, "/items"
+	}
+	if len(prefix) == 0 {
+		et := tRaw
+		if rest != nil {
+			t, null := m.typeAt(loc{l.f, l.ptr + restPtr}, false)
+			et = elemType(t, null)
+		}
+		return m.maybeNamed(l, &tref{kind: tSlice, elem: et}, top)
+	}
+	nt := m.newNamed(l, nTuple)
+	minItems := 0
+	if mi := n.get("minItems"); mi != nil && mi.kind == kNumber {
+		minItems, _ = strconv.Atoi(mi.str)
+	}
+	fns := newNamespace()
+	for i, p := range prefix {
+		t, null := m.typeAt(p, false)
+		g := "Item" + strconv.Itoa(i)
+		if x := p.node().get("x-distgen-name"); x != nil && x.kind == kString {
+			g = x.str
+		} else if tt := p.node().get("title"); tt != nil && tt.kind == kString && goName(tt.str) != "" && len(goName(tt.str)) <= 30 {
+			g = goName(tt.str)
+		}
+		f := &field{goName: fns.unique(g), t: t, doc: docOf(p.node())}
+		if i >= minItems || null {
+			f.optional = i >= minItems
+			if !t.isRaw() {
+				f.t = ptrTo(t)
+			}
+		}
+		nt.items = append(nt.items, f)
+	}
+	if rest == nil || rest.kind != kBool || rest.b {
+		if rest == nil || rest.kind == kBool {
+			nt.rest = tRaw
+		} else {
+			t, null := m.typeAt(loc{l.f, l.ptr + restPtr}, false)
+			nt.rest = elemType(t, null)
+		}
+	}
+	nt.building = false
+	return &tref{kind: tNamed, named: nt}
+}
+
+func isIntLiteral(s string) bool {
+	return !strings.ContainsAny(s, ".eE")
+}
+
+func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
+	var vals []*node
+	if c := n.get("const"); c != nil {
+		vals = []*node{c}
+	} else if e := n.get("enum"); e != nil && e.kind == kArray {
+		vals = e.arr
+	}
+	null := false
+	var rest []*node
+	for _, v := range vals {
+		if v.kind == kNull {
+			null = true
+			continue
+		}
+		rest = append(rest, v)
+	}
+	if len(rest) == 0 {
+		return tRaw, null
+	}
+	var base *tref
+	k := rest[0].kind
+	for _, v := range rest {
+		if v.kind != k || k == kNumber && !isIntLiteral(v.str) {
+			k = kNull // mixed or fractional: fallback
+			break
+		}
+	}
+	switch k {
+	case kString:
+		base = tString
+	case kBool:
+		base = tBool
+	case kNumber:
+		base = tInt64
+		for _, v := range rest {
+			if _, err := strconv.ParseInt(v.str, 10, 64); err != nil {
+				base = tUint64
+				if _, err := strconv.ParseUint(v.str, 10, 64); err != nil {
+					return m.maybeNamed(l, tRaw, true), null
+				}
+			}
+		}
+	default:
+		return m.maybeNamed(l, tRaw, true), null // documented fallback
+	}
+	nt := m.newNamed(l, nEnum)
+	nt.under = base
+	var names []string
+	if x := n.get("x-distgen-enum-names"); x != nil && x.kind == kArray {
+		if len(x.arr) != len(vals) {
+			m.fail(ErrSchema, loc{l.f, l.ptr + "/x-distgen-enum-names"}, fmt.Sprintf("x-distgen-enum-names has %d names for %d enum values", len(x.arr), len(vals)), "give one name per value, in the order of enum")
+		} else {
+			for i, v := range vals {
+				if v.kind != kNull && x.arr[i].kind == kString {
+					names = append(names, x.arr[i].str)
+				} else if v.kind != kNull {
+					names = append(names, "")
+				}
+			}
+		}
+	}
+	for i, v := range rest {
+		ev := enumValue{raw: string(v.raw)}
+		label := ""
+		if i < len(names) {
+			label = names[i]
+		}
+		switch k {
+		case kString:
+			ev.lit = v.str
+			if label == "" {
+				label = v.str
+			}
+		case kBool:
+			ev.lit = v.b
+			if label == "" {
+				label = strconv.FormatBool(v.b)
+			}
+		case kNumber:
+			if base == tInt64 {
+				x, _ := strconv.ParseInt(v.str, 10, 64)
+				ev.lit = x
+			} else {
+				x, _ := strconv.ParseUint(v.str, 10, 64)
+				ev.lit = x
+			}
+			if label == "" {
+				label = strings.Replace(v.str, "-", "Minus", 1)
+			}
+		}
+		g := goName(label)
+		if g == "" {
+			if label == "" {
+				g = "Empty"
+			} else {
+				g = "Value" + strconv.Itoa(i+1)
+			}
+		}
+		if isDigit(g[0]) {
+			g = "V" + g
+		}
+		ev.goName = m.ns.unique(nt.name + g)
+		nt.values = append(nt.values, ev)
+	}
+	nt.building = false
+	return &tref{kind: tNamed, named: nt}, null
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// allOfType merges the branches of allOf (and a $ref beside properties).
+func (m *mapper) allOfType(l loc, n *node, top bool) (*tref, bool) {
+	var parts []loc
+	var flatten func(l loc, depth int)
+	flatten = func(l loc, depth int) {
+		if depth > 32 {
+			return
+		}
+		n := l.node()
+		if n == nil || n.kind != kObject {
+			return
+		}
+		if r := n.get("$ref"); r != nil && r.kind == kString {
+			t, err := m.set.resolveRef(l, r.str)
+			if err != nil {
+				m.errs = append(m.errs, err)
+			} else {
+				flatten(t, depth+1)
+			}
+		}
+		if a := n.get("allOf"); a != nil && a.kind == kArray {
+			for i := range a.arr {
+				flatten(loc{l.f, fmt.Sprintf("%s/allOf/%d", l.ptr, i)}, depth+1)
+			}
+		}
+		parts = append(parts, l)
+	}
+	flatten(l, 0)
+	var typed []loc
+	objectish := false
+	for _, p := range parts {
+		pn := p.node()
+		ts, _ := typeSet(pn)
+		if len(ts) == 0 {
+			ts = inferTypes(pn)
+		}
+		shaped := pn.get("properties") != nil || pn.get("oneOf") != nil || pn.get("anyOf") != nil || pn.get("enum") != nil || pn.get("const") != nil || pn.get("items") != nil || pn.get("prefixItems") != nil || pn.get("additionalProperties") != nil || pn.get("patternProperties") != nil
+		if len(ts) == 1 && ts[0] == "object" {
+			objectish = true
+		}
+		if shaped || len(ts) > 0 && p != l {
+			typed = append(typed, p)
+		}
+	}
+	null := m.nullable(n)
+	// One part gives the shape: reuse its type (a shared named type when it
+	// was reached by $ref).
+	withProps := 0
+	for _, p := range parts {
+		if p.node().get("properties") != nil || p.node().get("patternProperties") != nil {
+			withProps++
+		}
+	}
+	if len(typed) == 1 && typed[0] != l && withProps <= 1 {
+		t, null2 := m.typeAt(typed[0], m.isTarget(typed[0]))
+		return t, null || null2
+	}
+	if !objectish && withProps == 0 {
+		if len(typed) > 0 {
+			t, null2 := m.typeAt(typed[0], m.isTarget(typed[0]))
+			return t, null || null2
+		}
+		return m.maybeNamed(l, tRaw, top), null
+	}
+	nt := m.newNamed(l, nStruct)
+	m.fillStruct(nt, parts)
+	nt.building = false
+	return &tref{kind: tNamed, named: nt}, null
+}
+
+// isTarget reports whether l is a root or a definition (reached by $ref).
+func (m *mapper) isTarget(l loc) bool {
+	if l.ptr == "" {
+		return true
+	}
+	toks := splitPointer(l.ptr)
+	return len(toks) >= 2 && (toks[len(toks)-2] == "$defs" || toks[len(toks)-2] == "definitions")
+}
+
+func (m *mapper) sumType(l loc, n *node, kw string) (*tref, bool) {
+	a := n.get(kw)
+	null := m.nullable(n)
+	var bl []loc
+	for i, b := range a.arr {
+		bloc := loc{l.f, fmt.Sprintf("%s/%s/%d", l.ptr, kw, i)}
+		if ts, _ := typeSet(b); len(ts) == 1 && ts[0] == "null" && b.get("properties") == nil {
+			null = true
+			continue
+		}
+		bl = append(bl, bloc)
+	}
+	if len(bl) == 0 {
+		return tRaw, null
+	}
+	if len(bl) == 1 {
+		t, null2 := m.typeAt(bl[0], false)
+		return t, null || null2
+	}
+	if n.get("properties") != nil {
+		return m.maybeNamed(l, tRaw, true), null // documented fallback
+	}
+	nt := m.newNamed(l, nSum)
+	nt.oneOf = kw == "oneOf"
+	m.sums = true
+	fns := newNamespace()
+	for _, b := range bl {
+		t, null2 := m.typeAt(b, false)
+		br := &branch{t: t, ref: b.String()}
+		if null2 && !t.isRaw() {
+			br.t = ptrTo(t)
+		}
+		br.goName = fns.unique(branchName(t))
+		nt.branches = append(nt.branches, br)
+	}
+	nt.disc = m.discriminator(bl, nt.branches)
+	nt.building = false
+	return &tref{kind: tNamed, named: nt}, null
+}
+
+func branchName(t *tref) string {
+	switch t.kind {
+	case tNamed:
+		return t.named.name
+	case tSlice:
+		return "Array"
+	case tMap:
+		return "Object"
+	case tPtr:
+		return branchName(t.elem)
+	}
+	switch t.name {
+	case "RawMessage":
+		return "Value"
+	case "Time":
+		return "Time"
+	}
+	return goName(t.name)
+}
+
+// discriminator finds a member that every branch requires with a distinct
+// constant string value.
+func (m *mapper) discriminator(bl []loc, brs []*branch) string {
+	resolve := func(l loc) *node {
+		for i := 0; i < 8; i++ {
+			n := l.node()
+			r := n.get("$ref")
+			if r == nil || r.kind != kString {
+				return n
+			}
+			t, err := m.set.resolveRef(l, r.str)
+			if err != nil {
+				return nil
+			}
+			l = t
+		}
+		return nil
+	}
+	var cand []string
+	for i, b := range bl {
+		n := resolve(b)
+		if n == nil {
+			return ""
+		}
+		props := n.get("properties")
+		req := n.get("required")
+		if props == nil || req == nil || req.kind != kArray {
+			return ""
+		}
+		var here []string
+		for _, r := range req.arr {
+			if r.kind != kString {
+				continue
+			}
+			if constString(props.get(r.str)) != nil {
+				here = append(here, r.str)
+			}
+		}
+		if i == 0 {
+			cand = here
+		} else {
+			cand = intersect(cand, here)
+		}
+	}
+	for _, c := range cand {
+		vals := map[string]bool{}
+		ok := true
+		for i, b := range bl {
+			v := constString(resolve(b).get("properties").get(c))
+			if vals[*v] {
+				ok = false
+				break
+			}
+			vals[*v] = true
+			brs[i].disc = *v
+		}
+		if ok {
+			return c
+		}
+	}
+	for _, b := range brs {
+		b.disc = ""
+	}
+	return ""
+}
+
+func constString(n *node) *string {
+	if n == nil {
+		return nil
+	}
+	if c := n.get("const"); c != nil && c.kind == kString {
+		return &c.str
+	}
+	if e := n.get("enum"); e != nil && e.kind == kArray && len(e.arr) == 1 && e.arr[0].kind == kString {
+		return &e.arr[0].str
+	}
+	return nil
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				out = append(out, x)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,162 @@
+package gen
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// initialisms are written in upper case in Go names (UserID, URL).
+var initialisms = map[string]bool{
+	"ACL": true, "API": true, "ASCII": true, "CPU": true, "CSS": true, "DNS": true, "EOF": true,
+	"GUID": true, "HTML": true, "HTTP": true, "HTTPS": true, "ID": true, "IP": true, "JSON": true,
+	"JWT": true, "QPS": true, "RAM": true, "RPC": true, "SLA": true, "SMTP": true, "SQL": true,
+	"SSH": true, "TCP": true, "TLS": true, "TTL": true, "UDP": true, "UI": true, "UID": true,
+	"UUID": true, "URI": true, "URL": true, "UTF8": true, "VM": true, "XML": true, "XMPP": true,
+	"XSRF": true, "XSS": true, "IDS": false,
+}
+
+// words splits s into words at non-alphanumeric characters and camel-case
+// boundaries ("userId" -> user, Id; "HTTPServer" -> HTTP, Server).
+func words(s string) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, string(cur))
+			cur = cur[:0]
+		}
+	}
+	rs := []rune(s)
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush()
+			continue
+		}
+		if len(cur) > 0 {
+			prev := cur[len(cur)-1]
+			switch {
+			case unicode.IsUpper(r) && unicode.IsLower(prev):
+				flush()
+			case unicode.IsUpper(r) && unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]):
+				flush()
+			case unicode.IsDigit(prev) && unicode.IsLetter(r) && !unicode.IsDigit(r):
+				// "3d" stays one word; "v2beta" splits after the digits.
+				if len(cur) > 1 || !unicode.IsDigit(cur[0]) {
+					flush()
+				}
+			}
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return out
+}
+
+// goName turns s (a JSON member name, file name, enum value...) into an
+// exported Go identifier with Go initialisms, or "" when s has no letters
+// or digits.
+func goName(s string) string {
+	var b strings.Builder
+	for _, w := range words(s) {
+		up := strings.ToUpper(w)
+		if initialisms[up] {
+			b.WriteString(up)
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(w)
+		b.WriteRune(unicode.ToUpper(r))
+		b.WriteString(w[n:])
+	}
+	out := b.String()
+	if out == "" {
+		return ""
+	}
+	if r, _ := utf8.DecodeRuneInString(out); !unicode.IsUpper(r) {
+		out = "X" + out
+	}
+	return out
+}
+
+// isIdent reports whether s is a valid exported Go identifier.
+func isExportedIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if i == 0 && !unicode.IsUpper(r) {
+			return false
+		}
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// namespace hands out unique names deterministically: a taken name gets
+// the smallest numeric suffix (2, 3, ...) that is free.
+type namespace struct{ taken map[string]bool }
+
+func newNamespace() *namespace { return &namespace{taken: map[string]bool{}} }
+
+func (ns *namespace) reserve(name string) { ns.taken[name] = true }
+
+func (ns *namespace) unique(name string) string {
+	if !ns.taken[name] {
+		ns.taken[name] = true
+		return name
+	}
+	for i := 2; ; i++ {
+		n := name + strconv.Itoa(i)
+		if !ns.taken[n] {
+			ns.taken[n] = true
+			return n
+		}
+	}
+}
+
+// validTag reports whether encoding/json accepts name as a json tag name
+// (the rules of encoding/json's isValidTag).
+func validTag(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
+}
+
+// docLines turns schema text into comment lines that cannot end the
+// comment or become a directive: control characters are dropped, and
+// every line is its own // comment.
+func docLines(text string) []string {
+	text = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\u2028' || r == '\u2029' || r == '\r':
+			return '\n'
+		case unicode.IsControl(r) || r == utf8.RuneError || r == '\ufeff':
+			return -1
+		}
+		return r
+	}, text)
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		out = append(out, strings.TrimRight(l, " \t"))
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	for len(out) > 0 && out[0] == "" {
+		out = out[1:]
+	}
+	return out
+}
