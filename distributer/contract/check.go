@@ -313,6 +313,9 @@ func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instanc
 	var muts []mutant
 	seen := map[string]bool{}
 	for _, in := range insts {
+		if len(muts) >= c.opts.Mutants {
+			break
+		}
 		for _, m := range in.Mutants() {
 			key := string(m.Kind) + " " + shape(m.Pointer)
 			if seen[key] || len(muts) >= c.opts.Mutants {

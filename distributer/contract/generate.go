@@ -113,13 +113,38 @@ func (st *genState) gen(e *eff, ptr string, depth int) (any, error) {
 	return nil, fmt.Errorf("%w for %s at instance %s: %v", ErrUnsatisfiable, where, ptrOrRoot(ptr), last)
 }
 
+// check validates v against the constituents of e whose keywords the
+// generator does not satisfy by construction (oneOf, not, uniqueItems, a
+// second pattern, ...), so that a failing candidate is retried here rather
+// than at the top. Generate checks the whole instance at the end anyway.
 func (st *genState) check(e *eff, v any) error {
 	for _, p := range e.parts {
+		if !needsCheck(p.node) {
+			continue
+		}
 		if err := st.set.validAt(p.loc, v); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// unguaranteed are the keywords that candidates can violate.
+var unguaranteed = []string{"oneOf", "anyOf", "not", "if", "$dynamicRef", "pattern", "format",
+	"uniqueItems", "contains", "propertyNames", "dependentSchemas", "dependencies", "unevaluatedProperties",
+	"unevaluatedItems", "maxProperties", "minProperties", "multipleOf", "patternProperties"}
+
+func needsCheck(node any) bool {
+	m, ok := node.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, k := range unguaranteed {
+		if _, ok := m[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // genOnce produces one candidate for e, and returns the effective schema it
