@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
@@ -62,8 +63,9 @@ type session struct {
 	lost   chan struct{}       // closed when the connection is gone
 	kill   sync.Once
 
-	pubMu sync.Mutex
-	pub   *pubChannel
+	pubMu   sync.Mutex
+	pub     [publishChannels]*pubChannel
+	pubNext atomic.Uint32
 }
 
 func open(ctx context.Context, cfg *config) (*conn, error) {

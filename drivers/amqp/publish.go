@@ -23,7 +23,14 @@ const nackStorm = time.Second
 // and no node took them in time).
 var ErrNotConfirmed = errors.New("amqp: message not confirmed by the broker")
 
-// pubChannel is the session's publisher channel, in confirm mode.
+// publishChannels is the number of publisher channels per connection.
+// Concurrent Publish calls are spread over them (a batch stays on one), so
+// the broker handles them in parallel: with 16 goroutines that each wait for
+// their confirm, one channel reached about 60% of the baseline's throughput,
+// four reach it (see README, performance).
+const publishChannels = 4
+
+// pubChannel is a publisher channel of the session, in confirm mode.
 type pubChannel struct {
 	ch     *amqp091.Channel
 	opened time.Time
@@ -58,13 +65,14 @@ func (pc *pubChannel) usable() bool {
 // publisher returns the session's publisher channel, opening a new one if
 // there is none or the last one closed or was retired.
 func (s *session) publisher() (*pubChannel, error) {
+	i := s.pubNext.Add(1) % publishChannels
 	s.pubMu.Lock()
 	defer s.pubMu.Unlock()
-	if s.pub != nil && s.pub.usable() {
-		return s.pub, nil
+	if pc := s.pub[i]; pc != nil && pc.usable() {
+		return pc, nil
 	}
-	if old := s.pub; old != nil {
-		s.pub = nil
+	if old := s.pub[i]; old != nil {
+		s.pub[i] = nil
 		s.c.log.Warn("amqp: replacing publisher channel", "node", s.addr, "nack_storm", !old.ch.IsClosed())
 		_ = s.bounded(old.ch.Close)
 		// A channel error (e.g. the exchange was deleted) closed it:
@@ -89,7 +97,7 @@ func (s *session) publisher() (*pubChannel, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.pub = pc
+	s.pub[i] = pc
 	return pc, nil
 }
 
