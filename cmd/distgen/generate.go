@@ -19,6 +19,7 @@ func init() {
 
 type genFlags struct {
 	schemas, out, pkg string
+	contract          bool // -contract-test (gen.AddContractTest)
 }
 
 func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFlags, int) {
@@ -28,8 +29,9 @@ func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFl
 	fs.StringVar(&f.schemas, "schemas", "", "directory of the JSON Schemas (and distgen.json)")
 	fs.StringVar(&f.out, "out", "", "output directory of the generated package")
 	fs.StringVar(&f.pkg, "package", "", "Go package name (default: the output directory's name)")
+	fs.BoolVar(&f.contract, "contract-test", false, "also write contract_test.go: contract.Check for every topic")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: distgen %s -schemas DIR -out DIR [-package NAME]\n\nFlags:\n", name)
+		fmt.Fprintf(fs.Output(), "Usage: distgen %s -schemas DIR -out DIR [-package NAME] [-contract-test]\n\nFlags:\n", name)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -71,6 +73,12 @@ func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", prefixDir(err, f.schemas))
 		return nil, exitUsage
+	}
+	if f.contract {
+		if err := gen.AddContractTest(files, f.pkg); err != nil {
+			fmt.Fprintf(stderr, "distgen: %v\n", err)
+			return nil, exitUsage
+		}
 	}
 	return files, -1
 }

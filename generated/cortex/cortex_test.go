@@ -25,6 +25,9 @@ func TestGeneratedIsFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := gen.AddContractTest(files, "cortex"); err != nil { // -contract-test in doc.go
+		t.Fatal(err)
+	}
 	diffs, err := gen.Compare(".", files)
 	if err != nil {
 		t.Fatal(err)

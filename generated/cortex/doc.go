@@ -9,4 +9,4 @@
 // go generate (make generate).
 package cortex
 
-//go:generate go run github.com/distributer/distributer/cmd/distgen generate -schemas ../../schema -out . -package cortex
+//go:generate go run github.com/distributer/distributer/cmd/distgen generate -schemas ../../schema -out . -package cortex -contract-test
