@@ -127,6 +127,12 @@ func (t Topic[T]) Subscribe(ctx context.Context, d *distributer.Distributer, h H
 	// before this handler runs.
 	check := d.ValidatesReceive() && !t.validatedBy(d)
 	return d.Subscribe(ctx, []string{t.name}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
+		if m.Topic != t.name {
+			// Only possible when subscriptions to different topics share a
+			// group (and so a queue): the message is not for this handler's
+			// type, and redelivering it would not help.
+			return distributer.Reject(&MisroutedError{Topic: m.Topic, Want: t.name})
+		}
 		if check {
 			if err := validate(t.schema, m.Topic, m.Body); err != nil {
 				return err
@@ -153,6 +159,20 @@ type HandlerFunc[T any] func(ctx context.Context, v T, m *distributer.Message) e
 // Handle calls f(ctx, v, m).
 func (f HandlerFunc[T]) Handle(ctx context.Context, v T, m *distributer.Message) error {
 	return f(ctx, v, m)
+}
+
+// MisroutedError reports a message delivered to the subscription of
+// another topic, which happens only when subscriptions to different topics
+// share a group: members of one group share one queue. Subscribe to all of
+// them with one subscription instead (Schemas.Subscribe). The message is
+// dead-lettered.
+type MisroutedError struct {
+	Topic string // the message's topic
+	Want  string // the topic of the subscription that got it
+}
+
+func (e *MisroutedError) Error() string {
+	return fmt.Sprintf("typed: message on topic %q reached the subscription to %q: subscriptions to different topics share a group (one queue); subscribe to all of them in one subscription (Schemas.Subscribe)", e.Topic, e.Want)
 }
 
 // DecodeError reports a body that satisfies the schema (or was not checked)

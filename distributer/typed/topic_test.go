@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -442,4 +443,42 @@ func recvDeadLetters(t *testing.T, ch <-chan deadLetter, n int) []deadLetter {
 		}
 	}
 	return out
+}
+
+// A group is one queue: when subscriptions to different topics share it, a
+// typed handler can be handed a message of another topic. It must never see
+// it as its own type: the message is dead-lettered with a MisroutedError.
+func TestMisroutedInSharedGroup(t *testing.T) {
+	ctx := context.Background()
+	s := shopSchemas(t)
+	orders := typed.NewTopic[Order](s, "orders.created")
+	url := newURL()
+	dead := watchDeadLetters(t, url)
+	d := open(t, url)
+	// Bind orders.shipped to the queue of group "g", then leave: the group's
+	// queue and its bindings stay.
+	other, err := d.Subscribe(ctx, []string{"orders.shipped"}, distributer.HandlerFunc(func(context.Context, *distributer.Message) error { return nil }), distributer.Group("g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	var calls atomic.Int64
+	sub, err := orders.Subscribe(ctx, d, typed.HandlerFunc[Order](func(context.Context, Order, *distributer.Message) error {
+		calls.Add(1)
+		return nil
+	}), distributer.Group("g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := d.Publish(ctx, "orders.shipped", []byte(`{"order_id": 1, "carrier": "DHL"}`)); err != nil {
+		t.Fatal(err)
+	}
+	dl := recvDeadLetters(t, dead, 1)[0]
+	if dl.Topic != "orders.shipped" || !strings.Contains(dl.Reason, "share a group") {
+		t.Errorf("dead letter %s: %s", dl.Topic, dl.Reason)
+	}
+	if calls.Load() != 0 {
+		t.Error("handler saw a message of another topic")
+	}
 }
