@@ -219,3 +219,33 @@ func TestSchemesAndOptions(t *testing.T) {
 		t.Fatal("no delivery")
 	}
 }
+
+// A host list whose first node is down: Open connects to the next one.
+func TestOpenSkipsDeadNode(t *testing.T) {
+	base := brokerURL(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	raw, _ := newNamespace(t, base, nil)
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Port() == "" {
+		u.Host += ":5672"
+	}
+	u.Host = dead + "," + u.Host
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := distributer.Open(ctx, u.String())
+	if err != nil {
+		t.Fatalf("Open(%s): %v", u.Redacted(), err)
+	}
+	defer d.Close()
+	if err := d.Publish(ctx, "a.b", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // before it is replaced. RabbitMQ 3.10 can nack every publish of a channel
 // opened before a quorum queue's new leader was recorded, until the dead
 // node returns; a new channel does not have the problem.
-const nackStorm = time.Second
+const nackStorm = 250 * time.Millisecond
 
 // ErrNotConfirmed is wrapped by Publish errors for messages the broker did
 // not confirm before the context ended (nacked, or the connection dropped
@@ -141,8 +141,11 @@ func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
 	for {
 		s, err := c.session(ctx)
 		if err != nil {
-			if lastErr != nil && !errors.Is(err, driver.ErrClosed) {
-				err = fmt.Errorf("%w (last failure: %v)", err, lastErr)
+			if !errors.Is(err, driver.ErrClosed) {
+				if lastErr != nil {
+					err = fmt.Errorf("%w (last failure: %v)", err, lastErr)
+				}
+				err = fmt.Errorf("%w: %w", ErrNotConfirmed, err)
 			}
 			return failed(msgs, pending, err)
 		}
@@ -158,7 +161,7 @@ func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
 		if err := ctx.Err(); err != nil {
 			return failed(msgs, pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, lastErr, err))
 		}
-		delay = min(max(2*delay, 10*time.Millisecond), time.Second)
+		delay = min(max(2*delay, 10*time.Millisecond), 250*time.Millisecond)
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:

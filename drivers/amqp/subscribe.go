@@ -469,7 +469,16 @@ func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, k
 	if err != nil {
 		return
 	}
-	<-dc.Done() // resolved by the broker, or as a nack when the channel closes
+	t := time.NewTimer(sub.c.cfg.topologyTimeout)
+	defer t.Stop()
+	select {
+	case <-dc.Done(): // resolved by the broker, or as a nack when the channel closes
+	case <-t.C:
+		// The node does not answer: drop the connection (the supervisor
+		// reconnects); the original stays unacked and is redelivered.
+		cons.s.shutdown()
+		return
+	}
 	if dc.Acked() {
 		_ = d.Ack(false)
 		return

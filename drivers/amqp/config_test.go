@@ -1,0 +1,67 @@
+package amqp
+
+import (
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+)
+
+func mustParse(t *testing.T, raw string) *config {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseURL(u)
+	if err != nil {
+		t.Fatalf("parseURL(%q): %v", raw, err)
+	}
+	return c
+}
+
+func TestParseURLDefaults(t *testing.T) {
+	c := mustParse(t, "rabbitmq://u:p@broker/")
+	if c.scheme != "amqp" || c.exchange != "distributer" || !c.durable || c.queueType != QueueClassic ||
+		c.maxAttempts != 5 || c.deadLetterEx != "distributer.dlx" || c.prefetch != DefaultPrefetch ||
+		c.concurrency != 1 || c.heartbeat != 10*time.Second || c.tls != nil {
+		t.Errorf("defaults: %+v", c)
+	}
+	if got := c.dialURL(c.endpoints[0]); got != "amqp://u:p@broker:5672/" {
+		t.Errorf("dialURL = %q", got)
+	}
+	c = mustParse(t, "amqps://broker/my%2Fvhost?exchange=one&durable=false&heartbeat=500ms&server_name_indication=rabbit.example")
+	if c.scheme != "amqps" || c.endpoints[0].port != "5671" || c.exchange != "one" || c.durable || c.deadLetterEx != "one.dlx" ||
+		c.heartbeat != 500*time.Millisecond || c.tls == nil || c.tls.ServerName != "rabbit.example" {
+		t.Errorf("amqps: %+v", c)
+	}
+	if got := c.dialURL(c.endpoints[0]); got != "amqps://guest:guest@broker:5671/my%2Fvhost" {
+		t.Errorf("dialURL = %q", got)
+	}
+}
+
+// The host list: the one place that knows the multi-node form.
+func TestParseHosts(t *testing.T) {
+	c := mustParse(t, "amqp://u:p@h1:5672,h2:5673,h3:5674/")
+	want := []endpoint{{"h1", "5672"}, {"h2", "5673"}, {"h3", "5674"}}
+	if !slices.Equal(c.endpoints, want) {
+		t.Errorf("endpoints = %v, want %v", c.endpoints, want)
+	}
+	if c.hostList() != "h1:5672,h2:5673,h3:5674" {
+		t.Errorf("hostList = %q", c.hostList())
+	}
+	for raw, want := range map[string]endpoint{
+		"amqp://[::1]:5673/": {"::1", "5673"},
+		"amqp://h1,h2/":      {},
+		"amqp://[::1]/":      {"::1", "5672"},
+		"amqp:///":           {"localhost", "5672"},
+	} {
+		wantEps := []endpoint{want}
+		if want.host == "" {
+			wantEps = []endpoint{{"h1", "5672"}, {"h2", "5672"}}
+		}
+		if c := mustParse(t, raw); !slices.Equal(c.endpoints, wantEps) {
+			t.Errorf("%s: endpoints = %v, want %v", raw, c.endpoints, want)
+		}
+	}
+}
