@@ -87,7 +87,7 @@ func sameType(a, b *tref) bool {
 
 // instance is the Go type of a message on a topic: E[P] or P.
 func (g *generator) payloadType(t *topicDecl) *tref {
-	pt, null := g.m.typeAt(t.loc, true)
+	pt, null := g.m.typeAt(t.loc, g.m.isTarget(t.loc))
 	if null && !pt.isRaw() {
 		pt = ptrTo(pt)
 	}

@@ -46,8 +46,18 @@ func Generate(set *Set, cfg Config) (map[string][]byte, error) {
 	if cfg.Version == "" {
 		cfg.Version = Version
 	}
+	files, _, err := generate(set, cfg)
+	return files, err
+}
+
+// generate is Generate that also returns the generator (for tests).
+func generate(set *Set, cfg Config) (map[string][]byte, *generator, error) {
+	if cfg.Version == "" {
+		cfg.Version = Version
+	}
 	g := &generator{set: set, cfg: cfg, ns: newNamespace()}
-	return g.run()
+	out, err := g.run()
+	return out, g, err
 }
 
 func isIdent(s string) bool {
@@ -179,6 +189,21 @@ func (g *generator) run() (map[string][]byte, error) {
 			}
 		}
 	}
+	if s.decl != nil {
+		// Map the payloads of topics, composites and entries now, so that
+		// every named type exists before the types are written.
+		for _, t := range s.decl.topics {
+			g.payloadType(t)
+		}
+		for _, f := range s.decl.families {
+			if f.composite != nil {
+				m.typeAt(*f.composite, true)
+			}
+		}
+		for _, e := range s.decl.entries {
+			m.typeAt(e.loc, true)
+		}
+	}
 	if len(m.errs) > 0 {
 		return nil, m.errs
 	}
@@ -308,6 +333,9 @@ func tag(f *field) map[string]string {
 	v := f.jsonName
 	if v == "-" {
 		v = "-,"
+		if f.optional {
+			v += "omitempty"
+		}
 	} else if f.optional {
 		v += ",omitempty"
 	}
@@ -538,12 +566,43 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 			gr.Id(br.goName).Add(fieldType(br))
 		}
 	})
-	f.Comment("MarshalJSON writes the first field that is set.")
+	if nt.oneOf {
+		f.Comment("MarshalJSON writes the first field that is set.")
+	} else {
+		f.Comment("MarshalJSON writes the field that is set; when several are set and all are")
+		f.Comment("JSON objects, it writes their members merged (the first field wins a clash).")
+	}
 	f.Func().Params(jen.Id("v").Id(nt.name)).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).BlockFunc(func(b *jen.Group) {
-		for _, br := range nt.branches {
-			b.If(jen.Id("v").Dot(br.goName).Op("!=").Nil()).Block(jen.Return(jen.Qual(pkgJSON, "Marshal").Call(jen.Id("v").Dot(br.goName))))
+		if nt.oneOf {
+			for _, br := range nt.branches {
+				b.If(jen.Id("v").Dot(br.goName).Op("!=").Nil()).Block(jen.Return(jen.Qual(pkgJSON, "Marshal").Call(jen.Id("v").Dot(br.goName))))
+			}
+			b.Return(jen.Nil(), jen.Qual(pkgErrors, "New").Call(jen.Lit(nt.name+": no field is set")))
+			return
 		}
-		b.Return(jen.Nil(), jen.Qual(pkgErrors, "New").Call(jen.Lit(nt.name+": no field is set")))
+		b.Var().Id("parts").Index().Index().Byte()
+		for _, br := range nt.branches {
+			b.If(jen.Id("v").Dot(br.goName).Op("!=").Nil()).Block(
+				jen.List(jen.Id("p"), jen.Err()).Op(":=").Qual(pkgJSON, "Marshal").Call(jen.Id("v").Dot(br.goName)),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
+				jen.Id("parts").Op("=").Append(jen.Id("parts"), jen.Id("p")),
+			)
+		}
+		b.Switch(jen.Len(jen.Id("parts"))).Block(
+			jen.Case(jen.Lit(0)).Block(jen.Return(jen.Nil(), jen.Qual(pkgErrors, "New").Call(jen.Lit(nt.name+": no field is set")))),
+			jen.Case(jen.Lit(1)).Block(jen.Return(jen.Id("parts").Index(jen.Lit(0)), jen.Nil())),
+		)
+		b.Id("merged").Op(":=").Map(jen.String()).Qual(pkgJSON, "RawMessage").Values()
+		b.For(jen.List(jen.Id("_"), jen.Id("p")).Op(":=").Range().Id("parts")).Block(
+			jen.Var().Id("m").Map(jen.String()).Qual(pkgJSON, "RawMessage"),
+			jen.If(jen.Err().Op(":=").Qual(pkgJSON, "Unmarshal").Call(jen.Id("p"), jen.Op("&").Id("m")), jen.Err().Op("!=").Nil()).Block(
+				jen.Return(jen.Nil(), jen.Qual(pkgErrors, "New").Call(jen.Lit(nt.name+": several fields are set and not all are JSON objects"))),
+			),
+			jen.For(jen.List(jen.Id("k"), jen.Id("x")).Op(":=").Range().Id("m")).Block(
+				jen.If(jen.List(jen.Id("_"), jen.Id("dup")).Op(":=").Id("merged").Index(jen.Id("k")), jen.Op("!").Id("dup")).Block(jen.Id("merged").Index(jen.Id("k")).Op("=").Id("x")),
+			),
+		)
+		b.Return(jen.Qual(pkgJSON, "Marshal").Call(jen.Id("merged")))
 	})
 	decodeInto := func(br *branch) []jen.Code {
 		if br.t.isRaw() {

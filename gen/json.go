@@ -83,7 +83,7 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return e.msg }
 
-type parser struct {
+type jsonParser struct {
 	data  []byte
 	pos   int
 	depth int
@@ -93,7 +93,7 @@ const maxDepth = 200
 
 // parseJSON parses data into a node tree. Duplicate object keys are an error.
 func parseJSON(data []byte) (*node, error) {
-	p := &parser{data: data}
+	p := &jsonParser{data: data}
 	p.ws()
 	n, err := p.value()
 	if err != nil {
@@ -106,11 +106,11 @@ func parseJSON(data []byte) (*node, error) {
 	return n, nil
 }
 
-func (p *parser) errf(format string, args ...any) error {
+func (p *jsonParser) errf(format string, args ...any) error {
 	return &syntaxError{off: p.pos, msg: fmt.Sprintf(format, args...)}
 }
 
-func (p *parser) what() string {
+func (p *jsonParser) what() string {
 	if p.pos >= len(p.data) {
 		return "end of input"
 	}
@@ -118,7 +118,7 @@ func (p *parser) what() string {
 	return strconv.QuoteRune(r)
 }
 
-func (p *parser) ws() {
+func (p *jsonParser) ws() {
 	for p.pos < len(p.data) {
 		switch p.data[p.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -129,7 +129,7 @@ func (p *parser) ws() {
 	}
 }
 
-func (p *parser) value() (*node, error) {
+func (p *jsonParser) value() (*node, error) {
 	if p.pos >= len(p.data) {
 		return nil, p.errf("unexpected end of input, expected a value")
 	}
@@ -167,7 +167,7 @@ func (p *parser) value() (*node, error) {
 	return n, nil
 }
 
-func (p *parser) lit(s string) error {
+func (p *jsonParser) lit(s string) error {
 	if len(p.data)-p.pos < len(s) || string(p.data[p.pos:p.pos+len(s)]) != s {
 		return p.errf("invalid literal, expected %q", s)
 	}
@@ -175,7 +175,7 @@ func (p *parser) lit(s string) error {
 	return nil
 }
 
-func (p *parser) number() (*node, error) {
+func (p *jsonParser) number() (*node, error) {
 	start := p.pos
 	if p.data[p.pos] == '-' {
 		p.pos++
@@ -211,7 +211,7 @@ func (p *parser) number() (*node, error) {
 	return &node{kind: kNumber, str: string(p.data[start:p.pos])}, nil
 }
 
-func (p *parser) string() (string, error) {
+func (p *jsonParser) string() (string, error) {
 	start := p.pos
 	p.pos++ // opening quote
 	escaped := false
@@ -246,7 +246,7 @@ func (p *parser) string() (string, error) {
 	}
 }
 
-func (p *parser) array() (*node, error) {
+func (p *jsonParser) array() (*node, error) {
 	p.depth++
 	if p.depth > maxDepth {
 		return nil, p.errf("nesting deeper than %d levels", maxDepth)
@@ -282,7 +282,7 @@ func (p *parser) array() (*node, error) {
 	}
 }
 
-func (p *parser) object() (*node, error) {
+func (p *jsonParser) object() (*node, error) {
 	p.depth++
 	if p.depth > maxDepth {
 		return nil, p.errf("nesting deeper than %d levels", maxDepth)

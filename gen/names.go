@@ -137,6 +137,7 @@ func validTag(name string) bool {
 // comment or become a directive: control characters are dropped, and
 // every line is its own // comment.
 func docLines(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t':

@@ -1,0 +1,334 @@
+package gen
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/big"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected outputs of the golden tests (testdata/golden/*/want)")
+
+const goldenDir = "testdata/golden"
+
+// goldenCase is one directory of testdata/golden: schemas/ in, want/ out.
+type goldenCase struct {
+	name string // directory name
+	pkg  string // Go package name of its output
+	dir  string
+}
+
+func goldenCases(t testing.TB) []goldenCase {
+	ents, err := os.ReadDir(goldenDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []goldenCase
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		pkg := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, e.Name())
+		out = append(out, goldenCase{name: e.Name(), pkg: "g" + pkg, dir: filepath.Join(goldenDir, e.Name())})
+	}
+	return out
+}
+
+func runCase(t testing.TB, c goldenCase) (map[string][]byte, *generator, *Set) {
+	set, err := Load(os.DirFS(filepath.Join(c.dir, "schemas")))
+	if err != nil {
+		t.Fatalf("%s: Load: %v", c.name, err)
+	}
+	files, g, err := generate(set, Config{Package: c.pkg, Version: "test"})
+	if err != nil {
+		t.Fatalf("%s: Generate: %v", c.name, err)
+	}
+	return files, g, set
+}
+
+// TestGolden compares the output of every case with want/ (go test
+// ./gen -run TestGolden -update rewrites want/).
+func TestGolden(t *testing.T) {
+	cases := goldenCases(t)
+	if len(cases) < 40 {
+		t.Errorf("only %d golden cases, want at least 40", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			files, _, _ := runCase(t, c)
+			// Deterministic: a second run gives the same bytes.
+			again, _, _ := runCase(t, c)
+			if !reflect.DeepEqual(files, again) {
+				t.Fatal("two runs gave different output")
+			}
+			want := filepath.Join(c.dir, "want")
+			if *update {
+				if err := os.RemoveAll(want); err != nil {
+					t.Fatal(err)
+				}
+				if err := Write(want, files); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			diffs, err := Compare(want, files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range diffs {
+				t.Errorf("%s is %s (run go test ./gen -run TestGolden -update and review the diff)\n%s", d.Name, d.Status, d.Diff)
+			}
+		})
+	}
+}
+
+// example is one schema example of a generated named type.
+type example struct {
+	Case, Type, Loc string
+	Index           int
+	JSON            string
+}
+
+// TestGoldenCompileAndRoundTrip builds every golden output as a package of
+// one temporary module (go vet ./... type-checks and vets them all in one
+// go), then runs a program that decodes every schema example into its Go
+// type and encodes it again; the result must be valid against the schema
+// and semantically equal to the example.
+func TestGoldenCompileAndRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a temporary module")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gosum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
+	goVersion := "1.26"
+	for _, l := range strings.Split(string(gomod), "\n") {
+		if strings.HasPrefix(l, "go ") {
+			goVersion = strings.TrimSpace(strings.TrimPrefix(l, "go "))
+		}
+	}
+	var req strings.Builder
+	for _, l := range strings.Split(string(gomod), "\n") {
+		if strings.HasPrefix(l, "\tgithub.com/") || strings.HasPrefix(l, "\tgo.uber.org/") {
+			req.WriteString(l + "\n")
+		}
+	}
+	mod := fmt.Sprintf("module goldencheck\n\ngo %s\n\nrequire (\n\tgithub.com/distributer/distributer v0.0.0\n%s)\n\nreplace github.com/distributer/distributer => %s\n", goVersion, req.String(), root)
+	must(t, os.WriteFile(filepath.Join(tmp, "go.mod"), []byte(mod), 0o644))
+	must(t, os.WriteFile(filepath.Join(tmp, "go.sum"), gosum, 0o644))
+
+	var examples []example
+	type typeRef struct {
+		c       goldenCase
+		name    string
+		generic bool
+	}
+	var imports []string
+	var table strings.Builder
+	sets := map[string]*Set{}
+	for _, c := range goldenCases(t) {
+		files, g, set := runCase(t, c)
+		sets[c.name] = set
+		must(t, Write(filepath.Join(tmp, "cases", c.pkg), files))
+		imports = append(imports, fmt.Sprintf("\t%s \"goldencheck/cases/%s\"", c.pkg, c.pkg))
+		for _, nt := range g.m.types {
+			for i, ex := range nt.examples {
+				typ := c.pkg + "." + nt.name
+				if nt.params {
+					typ += "[json.RawMessage]"
+				}
+				examples = append(examples, example{Case: c.name, Type: nt.name, Loc: nt.loc, Index: i, JSON: string(ex)})
+				fmt.Fprintf(&table, "\t{%q, %q, %d, rt[%s], %q},\n", c.name, nt.name, i, typ, string(ex))
+			}
+		}
+	}
+	if len(examples) < 40 {
+		t.Errorf("only %d examples in the golden corpus", len(examples))
+	}
+	prog := fmt.Sprintf(`package main
+
+import (
+	"encoding/json"
+	"os"
+
+%s
+)
+
+func rt[T any](ex string) (string, error) {
+	var v T
+	if err := json.Unmarshal([]byte(ex), &v); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+type result struct {
+	Case, Type string
+	Index      int
+	Out, Err   string
+}
+
+var table = []struct {
+	c, t string
+	i    int
+	f    func(string) (string, error)
+	ex   string
+}{
+%s}
+
+func main() {
+	var out []result
+	for _, e := range table {
+		s, err := e.f(e.ex)
+		r := result{Case: e.c, Type: e.t, Index: e.i, Out: s}
+		if err != nil {
+			r.Err = err.Error()
+		}
+		out = append(out, r)
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
+}
+`, strings.Join(imports, "\n"), table.String())
+	must(t, os.MkdirAll(filepath.Join(tmp, "roundtrip"), 0o755))
+	must(t, os.WriteFile(filepath.Join(tmp, "roundtrip", "main.go"), []byte(prog), 0o644))
+
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	run := func(args ...string) []byte {
+		cmd := exec.Command(goCmd, args...)
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+		}
+		return out
+	}
+	run("vet", "./...")
+	out := run("run", "./roundtrip")
+	var results []struct {
+		Case, Type string
+		Index      int
+		Out, Err   string
+	}
+	must(t, json.Unmarshal(out, &results))
+	if len(results) != len(examples) {
+		t.Fatalf("%d results for %d examples", len(results), len(examples))
+	}
+	for i, r := range results {
+		ex := examples[i]
+		where := fmt.Sprintf("%s: %s example %d (%s)", ex.Case, ex.Type, ex.Index, ex.JSON)
+		if r.Err != "" {
+			t.Errorf("%s: %s", where, r.Err)
+			continue
+		}
+		if !jsonEqual(t, ex.JSON, r.Out) {
+			t.Errorf("%s: round trip changed it: %s", where, r.Out)
+		}
+		set := sets[ex.Case]
+		c := set.compiler(set.synth)
+		sch, err := c.Compile(baseURL + strings.Replace(ex.Loc, "#", "#", 1))
+		if err != nil {
+			t.Errorf("%s: compile %s: %v", where, ex.Loc, err)
+			continue
+		}
+		v, err := decodeNumber(r.Out)
+		if err != nil {
+			t.Errorf("%s: %v", where, err)
+			continue
+		}
+		if err := sch.Validate(v); err != nil {
+			t.Errorf("%s: output %s is not valid: %v", where, r.Out, err)
+		}
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func decodeNumber(s string) (any, error) {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	return v, err
+}
+
+// jsonEqual compares two JSON texts semantically (numbers by value).
+func jsonEqual(t testing.TB, a, b string) bool {
+	va, err := decodeNumber(a)
+	if err != nil {
+		t.Fatalf("bad JSON %s: %v", a, err)
+	}
+	vb, err := decodeNumber(b)
+	if err != nil {
+		return false
+	}
+	return sameValue(va, vb)
+}
+
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		rx, ok1 := new(big.Rat).SetString(x.String())
+		ry, ok2 := new(big.Rat).SetString(y.String())
+		return ok1 && ok2 && rx.Cmp(ry) == 0
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+var _ = sort.Strings
