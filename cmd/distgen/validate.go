@@ -1,0 +1,386 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer/gen"
+)
+
+func init() {
+	verbs["validate"] = verb{summary: "check recorded messages (JSON, JSON Lines, a directory or stdin) against the schemas", run: runValidate}
+}
+
+const validateUsage = `Usage: distgen validate -schemas DIR [-topic TOPIC] [-format text|json] [PATH ...]
+
+Checks recorded messages against the schemas of their topics (the topic
+declarations of DIR/distgen.json). Each PATH is a file or a directory (its
+*.json, *.jsonl and *.ndjson files, recursively); no PATH or "-" reads stdin.
+A file holds one or more JSON values, one after the other (a single
+document, JSON Lines, or concatenated documents). After a syntax error,
+reading goes on with the next line in JSON Lines input (*.jsonl, *.ndjson,
+stdin) and stops for that file otherwise.
+
+With -topic, every value is a message body on that topic. Without it, every
+value is a record naming its topic (the routing key):
+
+  {"topic": "raw.pose", "body": {"metadata": {...}, "data": {...}}}
+
+("routing_key" is accepted for "topic"; an optional "id" is shown in reports).
+
+Output: one line per failure, "FILE:LINE: topic "T": at /json/pointer: what
+is wrong (keyword)", then a summary; -format json prints one JSON object
+{"checked", "valid", "invalid", "failures": [{"file", "line", "column",
+"topic", "id", "errors": [{"pointer", "keyword", "schema", "message"}]}]}.
+
+Exit status: 0 every message is valid; 1 some message is invalid (including
+unknown topics, values that are not JSON and values that are not records);
+2 usage error, unreadable input, no messages found, or invalid schemas.
+
+Flags:
+`
+
+// record is one recorded message: its topic and body.
+type record struct {
+	Topic      string          `json:"topic"`
+	RoutingKey string          `json:"routing_key"`
+	ID         string          `json:"id"`
+	Body       json.RawMessage `json:"body"`
+}
+
+// failure is one invalid input value.
+type failure struct {
+	File   string       `json:"file"`
+	Line   int          `json:"line"`
+	Column int          `json:"column"`
+	Topic  string       `json:"topic,omitempty"`
+	ID     string       `json:"id,omitempty"`
+	Errors []failReason `json:"errors"`
+}
+
+type failReason struct {
+	Pointer string `json:"pointer"`
+	Keyword string `json:"keyword,omitempty"`
+	Schema  string `json:"schema,omitempty"`
+	Message string `json:"message"`
+}
+
+type validateReport struct {
+	Checked  int        `json:"checked"`
+	Valid    int        `json:"valid"`
+	Invalid  int        `json:"invalid"`
+	Failures []*failure `json:"failures"`
+}
+
+func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("distgen validate", flag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	schemaDir := fl.String("schemas", "", "directory of the JSON Schemas and distgen.json (required)")
+	topicFlag := fl.String("topic", "", "topic of every message; without it each value is a {\"topic\", \"body\"} record")
+	format := fl.String("format", "text", "output format: text or json")
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, validateUsage)
+		fl.SetOutput(w)
+		fl.PrintDefaults()
+		fl.SetOutput(io.Discard)
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "distgen validate: %v\n\n", err)
+		usage(stderr)
+		return exitUsage
+	}
+	if *schemaDir == "" {
+		fmt.Fprintf(stderr, "distgen validate: -schemas is required\n\n")
+		usage(stderr)
+		return exitUsage
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "distgen validate: -format %q: want text or json\n", *format)
+		return exitUsage
+	}
+	if st, err := os.Stat(*schemaDir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stderr, "distgen validate: -schemas %s: not a readable directory\n", *schemaDir)
+		return exitUsage
+	}
+	set, err := gen.Load(os.DirFS(*schemaDir))
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", prefixDir(err, *schemaDir))
+		return exitUsage
+	}
+	if len(set.Topics()) == 0 {
+		fmt.Fprintf(stderr, "distgen validate: %s declares no topics (add them to %s)\n", *schemaDir, filepath.Join(*schemaDir, gen.ManifestFile))
+		return exitUsage
+	}
+	schemas, err := typed.Compile(set.Files(), set.TopicSchemas())
+	if err != nil {
+		fmt.Fprintf(stderr, "distgen validate: %s: %v\n", *schemaDir, err)
+		return exitUsage
+	}
+	if *topicFlag != "" && !schemas.Has(*topicFlag) {
+		fmt.Fprintf(stderr, "distgen validate: -topic %q: no such topic in %s (topics: %s)\n", *topicFlag, *schemaDir, strings.Join(schemas.Topics(), ", "))
+		return exitUsage
+	}
+	inputs, err := collectInputs(fl.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "distgen validate: %v\n", err)
+		return exitUsage
+	}
+	rep := &validateReport{Failures: []*failure{}}
+	for _, in := range inputs {
+		var data []byte
+		if in == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(in)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "distgen validate: %v\n", err)
+			return exitUsage
+		}
+		name := in
+		if in == "-" {
+			name = "<stdin>"
+		}
+		checkValues(name, data, *topicFlag, schemas, rep)
+	}
+	if rep.Checked == 0 {
+		fmt.Fprintf(stderr, "distgen validate: no messages found in %s\n", strings.Join(displayNames(inputs), ", "))
+		return exitUsage
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(rep)
+	} else {
+		for _, f := range rep.Failures {
+			where := fmt.Sprintf("%s:%d:", f.File, f.Line)
+			if f.Topic != "" {
+				where += fmt.Sprintf(" topic %q:", f.Topic)
+			}
+			if f.ID != "" {
+				where += fmt.Sprintf(" id %q:", f.ID)
+			}
+			for _, e := range f.Errors {
+				kw := ""
+				if e.Keyword != "" {
+					kw = " (" + e.Keyword + ")"
+				}
+				fmt.Fprintf(stdout, "%s at %s: %s%s\n", where, e.Pointer, e.Message, kw)
+			}
+		}
+		fmt.Fprintf(stdout, "%d message(s) checked: %d valid, %d invalid\n", rep.Checked, rep.Valid, rep.Invalid)
+	}
+	if rep.Invalid > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func displayNames(inputs []string) []string {
+	out := make([]string, len(inputs))
+	for i, in := range inputs {
+		out[i] = in
+		if in == "-" {
+			out[i] = "<stdin>"
+		}
+	}
+	return out
+}
+
+// collectInputs expands directories into their message files, sorted.
+func collectInputs(args []string) ([]string, error) {
+	if len(args) == 0 {
+		return []string{"-"}, nil
+	}
+	var out []string
+	for _, a := range args {
+		if a == "-" {
+			out = append(out, a)
+			continue
+		}
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if p != a && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".jsonl") || strings.HasSuffix(p, ".ndjson")) {
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("directory %s has no *.json, *.jsonl or *.ndjson files", a)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// checkValues validates every JSON value of data, one after the other. A
+// syntax error is reported at its line and column; in JSON Lines input
+// (*.jsonl, *.ndjson, stdin) reading resumes on the next line, so one bad
+// line does not hide the others; in other files it ends that file.
+func checkValues(name string, data []byte, topicFlag string, schemas *typed.Schemas, rep *validateReport) {
+	lines := name == "<stdin>" || strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson")
+	pos := 0
+	for {
+		for pos < len(data) && isSpace(data[pos]) {
+			pos++
+		}
+		if pos >= len(data) {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(data[pos:]))
+		dec.UseNumber()
+		var raw json.RawMessage
+		line, col := lineCol(data, pos)
+		err := dec.Decode(&raw)
+		if err != nil && lines {
+			// Report the error within the value's own line.
+			eol := bytes.IndexByte(data[pos:], '\n')
+			if eol < 0 {
+				eol = len(data) - pos
+			}
+			dec = json.NewDecoder(bytes.NewReader(data[pos : pos+eol]))
+			err = dec.Decode(&raw)
+			if err == nil {
+				err = errors.New("unexpected end of JSON input")
+			}
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+				err = errors.New("unexpected end of JSON input")
+				eline, ecol := lineCol(data, pos+eol)
+				rep.add(&failure{File: name, Line: eline, Column: ecol, Topic: topicFlag, Errors: []failReason{{Message: "not JSON: " + err.Error()}}})
+				pos += eol
+				continue
+			}
+		}
+		if err != nil {
+			at := pos
+			var se *json.SyntaxError
+			if errors.As(err, &se) {
+				at = pos + int(se.Offset)
+			} else if errors.Is(err, io.ErrUnexpectedEOF) {
+				at = len(data)
+			}
+			eline, ecol := lineCol(data, max(at-1, pos))
+			rep.add(&failure{File: name, Line: eline, Column: ecol, Topic: topicFlag, Errors: []failReason{{Message: "not JSON: " + err.Error()}}})
+			if !lines {
+				return // the rest of a multi-line document cannot be trusted
+			}
+			next := bytes.IndexByte(data[pos:], '\n') // JSON Lines: go on with the next line
+			if next < 0 {
+				return
+			}
+			pos += next + 1
+			continue
+		}
+		pos += int(dec.InputOffset())
+		checkOne(name, line, col, raw, topicFlag, schemas, rep)
+	}
+}
+
+func checkOne(name string, line, col int, raw json.RawMessage, topicFlag string, schemas *typed.Schemas, rep *validateReport) {
+	f := &failure{File: name, Line: line, Column: col, Topic: topicFlag}
+	body := []byte(raw)
+	if topicFlag == "" {
+		var r record
+		if err := json.Unmarshal(raw, &r); err != nil || (r.Topic == "" && r.RoutingKey == "") || len(r.Body) == 0 {
+			f.Errors = []failReason{{Message: `not a record: want {"topic": "...", "body": {...}} (or give -topic for plain message bodies)`}}
+			rep.add(f)
+			return
+		}
+		f.Topic, f.ID, body = r.Topic, r.ID, r.Body
+		if f.Topic == "" {
+			f.Topic = r.RoutingKey
+		}
+	}
+	err := schemas.Validate(f.Topic, body)
+	if err == nil {
+		rep.Checked++
+		rep.Valid++
+		return
+	}
+	var ve *typed.ValidationError
+	switch {
+	case errors.As(err, &ve) && len(ve.Causes) > 0:
+		for _, c := range ve.Causes {
+			f.Errors = append(f.Errors, failReason{Pointer: pointerOrRoot(c.InstanceLocation), Keyword: c.Keyword, Schema: c.AbsoluteKeywordLocation, Message: c.Message})
+		}
+		sort.SliceStable(f.Errors, func(i, j int) bool { // stable output: by location, then keyword
+			a, b := f.Errors[i], f.Errors[j]
+			if a.Pointer != b.Pointer {
+				return a.Pointer < b.Pointer
+			}
+			return a.Keyword < b.Keyword
+		})
+	case errors.Is(err, distributer.ErrNoSchema):
+		f.Errors = []failReason{{Pointer: "(root)", Message: fmt.Sprintf("no schema for topic %q (topics: %s)", f.Topic, strings.Join(schemas.Topics(), ", "))}}
+	default:
+		f.Errors = []failReason{{Pointer: "(root)", Message: err.Error()}}
+	}
+	rep.add(f)
+}
+
+func (r *validateReport) add(f *failure) {
+	for i := range f.Errors {
+		if f.Errors[i].Pointer == "" {
+			f.Errors[i].Pointer = "(root)"
+		}
+	}
+	r.Checked++
+	r.Invalid++
+	r.Failures = append(r.Failures, f)
+}
+
+func pointerOrRoot(p string) string {
+	if p == "" {
+		return "(root)"
+	}
+	return p
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// lineCol returns the 1-based line and column of byte offset off.
+func lineCol(data []byte, off int) (int, int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
+}
