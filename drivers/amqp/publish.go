@@ -15,7 +15,9 @@ import (
 // nackStorm is how long a publisher channel may receive nothing but nacks
 // before it is replaced. RabbitMQ 3.10 can nack every publish of a channel
 // opened before a quorum queue's new leader was recorded, until the dead
-// node returns; a new channel does not have the problem.
+// node returns; a new channel does not have the problem. Measured in the
+// cluster tests (drivers/amqp/clustertest, kill -9 of the clients' node):
+// 1s gave publish stalls of ~2.8s, 250ms gives under 1s.
 const nackStorm = 250 * time.Millisecond
 
 // ErrNotConfirmed is wrapped by Publish errors for messages the broker did
@@ -161,6 +163,8 @@ func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
 		if err := ctx.Err(); err != nil {
 			return failed(msgs, pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, lastErr, err))
 		}
+		// Short cap: after a nack storm or failover the retry must not
+		// sleep long on a channel that already works again.
 		delay = min(max(2*delay, 10*time.Millisecond), 250*time.Millisecond)
 		t := time.NewTimer(delay)
 		select {
