@@ -25,8 +25,9 @@ test-serial: brokers
 brokers:
 	./scripts/ensure-rabbitmq.sh
 
-bench:
+bench: brokers
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -tags clustertest -run '^$$' -bench ClusterGroupQueue -benchtime 20000x ./drivers/amqp/clustertest/
 
 generate:
 	$(GO) generate ./...
