@@ -26,9 +26,10 @@ var benchBody = []byte(`{"metadata":{"user_id":42,"datetime":1575446887339,"topi
 // (cluster: node 1, the first in the URL).
 //
 //   - pub16: 16 goroutines calling Publish, one message each.
+//
 //   - batch1: 1 goroutine calling PublishBatch with batches of 256.
 //
-//	go test -tags clustertest -run '^$' -bench ClusterGroupQueue -benchtime 20000x ./drivers/amqp/clustertest/
+//     go test -tags clustertest -run '^$' -bench ClusterGroupQueue -benchtime 20000x ./drivers/amqp/clustertest/
 func BenchmarkClusterGroupQueue(b *testing.B) {
 	quiet := rabbitnode.Options{Logf: func(string, ...any) {}}
 	c := rabbitnode.NewCluster(b, 3, quiet)
