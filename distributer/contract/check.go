@@ -130,7 +130,9 @@ func check[V any](t T, topic typed.Topic[V], opts Options) {
 	}
 	t.Run("examples", func(t T) {
 		failures := 0
-		for _, ex := range c.examples(t, insts) {
+		exs := c.examples(t, insts)
+		t.Logf("contract %s: %d examples checked in context", c.topic, len(exs))
+		for _, ex := range exs {
 			if !c.roundTrip(t, ex.what, ex.body, ex.repro, func(b []byte) ([]byte, error) { return rt(topic, b) }) {
 				if failures++; failures == maxReported {
 					t.Errorf("contract %s: more examples may fail; stopped after %d", c.topic, maxReported)
@@ -140,6 +142,7 @@ func check[V any](t T, topic typed.Topic[V], opts Options) {
 		}
 	})
 	t.Run("generated", func(t T) {
+		t.Logf("contract %s: %d generated instances (seeds %d..%d)", c.topic, len(insts), opts.Seed, opts.Seed+uint64(len(insts))-1)
 		failures := 0
 		for _, in := range insts {
 			if failures == maxReported {
@@ -450,7 +453,7 @@ func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instanc
 	if _, ok := dead["sentinel"]; ok {
 		t.Errorf("contract %s: the valid message (seed %d) was dead-lettered: %s", c.topic, insts[0].Seed, dead["sentinel"].Reason)
 	}
-	t.Logf("contract %s: %d mutants rejected on receive, %d on publish (the rest cannot be expressed by the Go type)", c.topic, len(muts), len(publishedTyped))
+	t.Logf("contract %s: %d mutants checked by validation and the receive path, %d of them by the publish path (the others cannot be expressed by the Go type)", c.topic, len(muts), len(publishedTyped))
 }
 
 // shape replaces array indexes in a JSON pointer by "*", so that mutants of
