@@ -33,6 +33,9 @@ func benchPrefetch() int {
 	return amqp.DefaultPrefetch
 }
 
+// benchMessages is the least number of messages per side and case.
+const benchMessages = 30_000
+
 // BenchmarkEndToEnd measures end-to-end throughput (publish with confirms,
 // consume, ack) of ~300-byte persistent JSON messages through one durable
 // group queue, for the driver and for a baseline written directly with
@@ -43,11 +46,12 @@ func benchPrefetch() int {
 //   - batch1: 1 goroutine; the driver's calls PublishBatch (batches of 256).
 //
 // The baseline publishers never wait for a confirm before sending on (up to
-// 1024 in flight each); each side gets b.N messages. For pub16 a second
+// 1024 in flight each); each side gets max(b.N, 30000) messages, in three
+// interleaved rounds. For pub16 a second
 // baseline whose publishers wait for each confirm (what Publish promises)
 // shows how much of the gap is the waiting itself.
 //
-//	go test -run '^$' -bench EndToEnd -benchtime 20000x ./drivers/amqp
+//	go test -run '^$' -bench EndToEnd -benchtime 1x ./drivers/amqp
 func BenchmarkEndToEnd(b *testing.B) {
 	for _, c := range []struct {
 		name       string
@@ -60,10 +64,13 @@ func BenchmarkEndToEnd(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			base := brokerURL(b)
 			prefetch := benchPrefetch()
-			n := b.N
+			// At least benchMessages per side, whatever b.N: one iteration
+			// is one run, so `-bench .` with the default -benchtime gives
+			// meaningful figures too.
+			n := max(b.N, benchMessages)
 			// Interleave so both sides see the same broker conditions.
 			var drvRate, baseRate, syncRate float64
-			const rounds = 2
+			const rounds = 3
 			for range rounds {
 				baseRate += runBaseline(b, base, prefetch, c.publishers, 1024, n/rounds+1)
 				drvRate += runDriver(b, base, prefetch, c.publishers, c.batch, n/rounds+1)
