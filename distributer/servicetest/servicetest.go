@@ -3,10 +3,16 @@
 // was dead-lettered.
 //
 //	bus := servicetest.New(t, servicetest.Schemas(orders.Schemas))
-//	bus.Go(func(ctx context.Context) error { return shipping.Run(ctx, bus.D) })
+//	svc := &fulfilment.Service{Conn: orders.New(bus.D)}
+//	svc.Start(ctx) // subscribe before publishing: a group's queue exists once a member subscribed
 //	orders.Topics.OrderPlaced.Publish(ctx, bus.D, order)
-//	got := servicetest.ExpectOne(bus, orders.Topics.ShipmentRequested, want)
+//	servicetest.ExpectOne(bus, orders.Topics.DispatchLabel, wantLabel)
 //	bus.ExpectNoInvalid()
+//
+// A service whose entry point blocks (Run(ctx) error) can be started with
+// Go; make sure it has subscribed before the test publishes (its
+// subscriptions exist once Settle returns only if it subscribes promptly,
+// so prefer an entry point that subscribes synchronously).
 //
 // The bus records every message published on it (a subscription to "#"
 // without a group, so the service's own groups are not disturbed) and reads

@@ -2,6 +2,7 @@ package servicetest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -33,32 +34,27 @@ var (
 	topicShipped = typed.NewTopic[shipped](schemas, "order.shipped")
 )
 
-// shipper is the service under test: one shipment per order, ten items a
-// box; with double set it ships everything twice (a bug).
-func shipper(d *distributer.Distributer, double bool) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		sub, err := topicPlaced.Subscribe(ctx, d, typed.HandlerFunc[placed](func(ctx context.Context, o placed, _ *distributer.Message) error {
-			s := shipped{ID: o.ID, Boxes: (o.Qty + 9) / 10}
-			if err := topicShipped.Publish(ctx, d, s); err != nil {
-				return err
-			}
-			if double {
-				return topicShipped.Publish(ctx, d, s)
-			}
-			return nil
-		}), distributer.Group("shipper"))
-		if err != nil {
+// startShipper subscribes the service under test: one shipment per order,
+// ten items a box; with double set it ships everything twice (a bug).
+func startShipper(tb testing.TB, d *distributer.Distributer, double bool) {
+	_, err := topicPlaced.Subscribe(context.Background(), d, typed.HandlerFunc[placed](func(ctx context.Context, o placed, _ *distributer.Message) error {
+		s := shipped{ID: o.ID, Boxes: (o.Qty + 9) / 10}
+		if err := topicShipped.Publish(ctx, d, s); err != nil {
 			return err
 		}
-		<-ctx.Done()
-		return sub.Close()
+		if double {
+			return topicShipped.Publish(ctx, d, s)
+		}
+		return nil
+	}), distributer.Group("shipper"))
+	if err != nil {
+		tb.Fatalf("subscribe: %v", err)
 	}
 }
 
 func TestServiceHappyPath(t *testing.T) {
 	bus := servicetest.New(t, servicetest.Schemas(schemas))
-	bus.Go(shipper(bus.D, false))
-	bus.Settle()
+	startShipper(t, bus.D, false)
 	if err := topicPlaced.Publish(context.Background(), bus.D, placed{ID: "o-1", Qty: 25}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +74,7 @@ func TestInvalidInputIsDeadLettered(t *testing.T) {
 	var dead []string
 	out := failures(t, func(tb testing.TB) {
 		bus := servicetest.New(tb) // no validator on D: the raw publish below goes out
-		bus.Go(shipper(bus.D, false))
-		bus.Settle()
+		startShipper(tb, bus.D, false)
 		if err := bus.D.Publish(context.Background(), "order.placed", []byte(`{"id": "o-2", "qty": 0}`)); err != nil {
 			tb.Fatalf("publish: %v", err)
 		}
@@ -101,8 +96,7 @@ func TestInvalidInputIsDeadLettered(t *testing.T) {
 func TestFailureOutput(t *testing.T) {
 	out := failures(t, func(tb testing.TB) {
 		bus := servicetest.New(tb, servicetest.Schemas(schemas))
-		bus.Go(shipper(bus.D, true))
-		bus.Settle()
+		startShipper(tb, bus.D, true)
 		_ = topicPlaced.Publish(context.Background(), bus.D, placed{ID: "o-3", Qty: 5})
 		servicetest.ExpectOne(bus, topicShipped, shipped{ID: "o-3", Boxes: 2})
 	})
@@ -150,4 +144,17 @@ func failures(t *testing.T, f func(tb testing.TB)) string {
 		fake.cleanups[i]()
 	}
 	return fake.out.String()
+}
+
+func TestGo(t *testing.T) {
+	ran := make(chan struct{})
+	out := failures(t, func(tb testing.TB) {
+		bus := servicetest.New(tb)
+		bus.Go(func(ctx context.Context) error { close(ran); <-ctx.Done(); return ctx.Err() }) // a clean stop
+		bus.Go(func(ctx context.Context) error { return errors.New("boom") })
+	})
+	<-ran
+	if out != "servicetest: service returned: boom\n" {
+		t.Fatalf("output %q", out)
+	}
 }
