@@ -166,6 +166,7 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		_ = enc.Encode(rep)
 	} else {
 		for _, f := range rep.Failures {

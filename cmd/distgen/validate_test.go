@@ -129,3 +129,16 @@ func TestValidateHelp(t *testing.T) {
 		t.Fatalf("distgen help does not list validate:\n%s", out)
 	}
 }
+
+func TestValidateDirectorySkipsHiddenFiles(t *testing.T) {
+	// msgs/ has one.json (a body), sub/recorded.jsonl (records, not bodies:
+	// additionalProperties fails) and .hidden.json (not JSON, skipped).
+	code, out, _ := runCmd(t, "", "validate", "-schemas", vdir+"/schemas", "-topic", "order.placed", "-format", "json", vdir+"/msgs")
+	var rep validateReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || rep.Checked != 4 || rep.Valid != 1 || strings.Contains(out, ".hidden") || strings.Contains(out, `\u003c`) {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+}
