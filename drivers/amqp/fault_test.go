@@ -14,15 +14,29 @@ import (
 	"github.com/distributer/distributer/internal/rabbitnode"
 )
 
+// Tests on a private node (internal/rabbitnode), never on the shared broker
+// on 5672: the node also listens for TLS, with a private CA.
+//
 // Fault tests: 10,000 messages streamed to a group subscriber while the
 // broker's connections are forcibly closed, and while the broker app is
-// stopped and started. They run on a private node (internal/rabbitnode),
-// never on the shared broker on 5672. Every message whose Publish returned
-// nil must be handled at least once; duplicates are reported.
-func TestFaults(t *testing.T) {
-	node := rabbitnode.NewNode(t, rabbitnode.Options{})
+// stopped and started. Every message whose Publish returned nil must be
+// handled at least once; duplicates are reported.
+func TestPrivateNode(t *testing.T) {
+	pki := newPKI(t)
+	tlsPort := freePort(t)
+	node := rabbitnode.NewNode(t, rabbitnode.Options{Config: []string{
+		"listeners.ssl.default = 127.0.0.1:" + tlsPort,
+		"ssl_options.cacertfile = " + pki.ca,
+		"ssl_options.certfile = " + pki.serverCert,
+		"ssl_options.keyfile = " + pki.serverKey,
+		"ssl_options.verify = verify_peer",
+		"ssl_options.fail_if_no_peer_cert = true",
+	}})
 	base := node.URL()
 
+	t.Run("TLS", func(t *testing.T) {
+		testTLS(t, pki, "amqps://guest:guest@127.0.0.1:"+tlsPort+"/")
+	})
 	t.Run("CloseAllConnections", func(t *testing.T) {
 		streamWithFaults(t, node, base, []fault{
 			{at: 2000, name: "close_all_connections", do: node.CloseAllConnections},
