@@ -17,11 +17,12 @@ test: lint brokers
 # Tests that kill and restart RabbitMQ nodes (issue 7: a private 3-node
 # cluster on loopback, never the broker on 5672). The build tag clustertest
 # keeps them out of ./..., whose packages run in parallel; here they run
-# alone, one package at a time, after everything else (about 2 minutes).
+# alone, one package at a time, after everything else (about 2 minutes);
+# -v shows each scenario's report (duplicates, publish stall, delivery gap).
 CLUSTER_PKGS = ./internal/rabbitnode/ ./drivers/amqp/clustertest/
 test-serial: brokers
 	$(GO) vet -tags clustertest $(CLUSTER_PKGS)
-	$(GO) test -race -count=1 -p 1 -timeout 10m -tags clustertest -run Cluster $(CLUSTER_PKGS)
+	$(GO) test -race -count=1 -p 1 -timeout 10m -tags clustertest -run Cluster -v $(CLUSTER_PKGS)
 
 # The consumer example, a separate module that ./... does not enter: its
 # checked-in generated code must be what distgen makes of its schemas now
