@@ -41,15 +41,18 @@ var typeBits = map[string]uint8{
 }
 
 type fnode struct {
-	unsure bool  // has a keyword the fast path does not decide
-	never  bool  // the false schema
-	types  uint8 // 0: any type
-	consts []any // nil, or the one const value
-	enum   []any
+	unsure     bool  // has a keyword the fast path does not decide
+	scanUnsure bool  // has more than 64 declared members: too many for scan's bit set
+	never      bool  // the false schema
+	types      uint8 // 0: any type
+	consts     []any // nil, or the one const value
+	enum       []any
 
 	// objects
 	minProps, maxProps int
 	required           []string
+	requiredBits       uint64         // for scan: the bits of keys that are required
+	keys               map[string]int // for scan: declared and required members -> bit
 	props              map[string]*fnode
 	patProps           []patProp
 	addlFalse          bool
@@ -153,6 +156,24 @@ func compileFast(s *jsonschema.Schema, memo map[*jsonschema.Schema]*fnode) *fnod
 		n.props = make(map[string]*fnode, len(s.Properties))
 		for k, p := range s.Properties {
 			n.props[k] = compileFast(p, memo)
+		}
+	}
+	n.keys = map[string]int{}
+	for _, k := range s.Required {
+		if _, ok := n.keys[k]; !ok {
+			n.keys[k] = len(n.keys)
+		}
+	}
+	for k := range s.Properties {
+		if _, ok := n.keys[k]; !ok {
+			n.keys[k] = len(n.keys)
+		}
+	}
+	if len(n.keys) > 64 {
+		n.scanUnsure = true
+	} else {
+		for _, k := range s.Required {
+			n.requiredBits |= 1 << n.keys[k]
 		}
 	}
 	for re, p := range s.PatternProperties {

@@ -147,3 +147,58 @@ func TestFastPathDecides(t *testing.T) {
 		t.Error("fast path not sure of a valid order")
 	}
 }
+
+func checkScan(t *testing.T, schemas map[string]*schema, body []byte) {
+	for name, sch := range schemas {
+		if !scanBody(sch.fast, body) {
+			continue
+		}
+		v, err := decodeExact(body)
+		if err != nil {
+			t.Fatalf("scan accepts malformed JSON %q for %s: %v", body, name, err)
+		}
+		if err := sch.js.Validate(v); err != nil {
+			t.Fatalf("scan accepts %s for %s; jsonschema says %v", body, name, err)
+		}
+	}
+}
+
+var scanSeeds = append([]string{
+	`{"kind": "\u0061"}`, `{"k\u0069nd": "a"}`, `{"kind": "a", "kind": "b"}`, `{"kind": "a", "s": "\u00e9\u00e9"}`,
+	"{\"kind\": \"a\", \"s\": \"\xff\xfe\"}", `{"kind": true}`, `{"kind": false}`, `{"kind": nul}`, `{"kind": "a",}`,
+	`{"kind": "a"} x`, ` {"kind": "a"} `, `{"kind": "a" "s": "ab"}`, `{"t": [1, "x", true,]}`, `[1, 2`,
+	`{"u64": 01}`, `{"u64": -}`, `{"u64": 1.}`, `{"u64": 1e}`, `{"kind": "a", "c": {"x": [1, 2]}}`,
+}, fastSeeds...)
+
+func TestScanNeverAcceptsInvalid(t *testing.T) {
+	schemas := compileFastSchemas(t)
+	for _, s := range scanSeeds {
+		checkScan(t, schemas, []byte(s))
+	}
+	for _, s := range decodeSeeds {
+		checkScan(t, schemas, []byte(s))
+	}
+}
+
+func FuzzScan(f *testing.F) {
+	for _, s := range scanSeeds {
+		f.Add([]byte(s))
+	}
+	schemas := compileFastSchemas(f)
+	f.Fuzz(func(t *testing.T, body []byte) { checkScan(t, schemas, body) })
+}
+
+// TestScanDecides: ordinary valid messages are decided on their bytes.
+func TestScanDecides(t *testing.T) {
+	schemas := compileFastSchemas(t)
+	for _, c := range []struct{ schema, body string }{
+		{"bounds", `{"u64": 18446744073709551615, "i": 9, "f": 1, "fx": 0.2, "big": 1e300}`},
+		{"shapes", `{"kind": "a", "s": "éé", "t": [1, "x", true], "other": [{"kind": 1, "xb": 2}]}`},
+		{"tree", `{"v": 1, "kids": [{"v": 2, "kids": []}, {"kids": [{"v": 3}]}]}`},
+		{"shapes", ` null `},
+	} {
+		if !scanBody(schemas[c.schema].fast, []byte(c.body)) {
+			t.Errorf("scan not sure of %s for %s", c.body, c.schema)
+		}
+	}
+}
