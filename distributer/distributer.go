@@ -74,6 +74,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 	if !ok {
 		return nil, &UnknownSchemeError{Scheme: u.Scheme, Registered: driver.Schemes()}
 	}
+	if u.Opaque != "" { // "scheme:user:pass@host": Redacted would not hide it
+		return nil, fmt.Errorf("distributer: URL %q is not of the form %s://...: %w", redactRaw(rawURL), u.Scheme, ErrInvalidURL)
+	}
 	conn, err := drv.Open(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("distributer: open %s: %w", u.Redacted(), err)
@@ -81,10 +84,13 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 	return &Distributer{conn: conn, url: u.Redacted(), opts: o, subs: map[*Subscription]struct{}{}}, nil
 }
 
-// userinfo matches the user:password@ part of a URL that url.Parse refused.
-var userinfo = regexp.MustCompile(`//([^:/@]*):[^@/]*@`)
+// userinfo matches the scheme and user:password@ part of a URL that
+// url.Parse refused or that has no "//". The password runs to the last '@':
+// a malformed URL may have '/' or '@' in it (redacting too much is
+// harmless).
+var userinfo = regexp.MustCompile(`(^[^:/?#]+:(?://)?|//)([^:/@]*):.*@`)
 
-func redactRaw(s string) string { return userinfo.ReplaceAllString(s, "//$1:xxxxx@") }
+func redactRaw(s string) string { return userinfo.ReplaceAllString(s, "${1}${2}:xxxxx@") }
 
 // URL returns the URL the Distributer was opened with, password redacted.
 func (d *Distributer) URL() string { return d.url }
