@@ -291,6 +291,10 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 			return tRaw, false
 		}
 		key := target.String()
+		if nt, ok := m.byLoc[key]; ok {
+			return &tref{kind: tNamed, named: nt}, m.nullable(n) || m.nullable(target.node())
+		}
+		// m.refs holds the chain of schemas that are only a $ref.
 		if m.refs[key] {
 			m.fail(ErrUnsupported, l, fmt.Sprintf("circular $ref chain through %s", key), "make the chain end in a schema that is not only a $ref")
 			return tRaw, false
@@ -299,6 +303,11 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 		t, null := m.typeAt(target, true)
 		delete(m.refs, key)
 		return t, null || m.nullable(n)
+	}
+	if len(m.refs) > 0 {
+		saved := m.refs
+		m.refs = map[string]bool{}
+		defer func() { m.refs = saved }()
 	}
 	if n.get("$dynamicRef") != nil || n.get("$recursiveRef") != nil {
 		return tRaw, false // documented fallback
