@@ -23,6 +23,7 @@
 // items/additionalItems), minItems, maxItems, uniqueItems, contains,
 // minimum, maximum, exclusiveMinimum, exclusiveMaximum (numeric and draft-04
 // boolean forms), multipleOf, integer formats (int8..int64, uint8..uint64),
+// number formats float/float32 (values a float32 holds exactly),
 // minLength, maxLength, pattern, string formats (date-time, date, time,
 // duration, email, hostname, ipv4, ipv6, uri, uri-reference, iri, uuid,
 // json-pointer, regex), contentEncoding base64, $ref (relative paths, $id,

@@ -717,6 +717,10 @@ func (st *genState) genFloat(e *eff) (any, error) {
 		f = lo + st.rng.Float64()*(hi-lo)
 	}
 	f = math.Max(lo, math.Min(hi, f))
+	single := e.format == "float" || e.format == "float32"
+	if single { // a value the Go float32 a generator maps this to can hold
+		f = float64(float32(f))
+	}
 	// Keep inside the exact (rational) bounds, honouring exclusivity.
 	for range 4 {
 		r := new(big.Rat).SetFloat64(f)
@@ -729,6 +733,9 @@ func (st *genState) genFloat(e *eff) (any, error) {
 			continue
 		}
 		break
+	}
+	if single {
+		return json.Number(strconv.FormatFloat(float64(float32(f)), 'g', -1, 32)), nil
 	}
 	b, err := json.Marshal(f)
 	if err != nil {

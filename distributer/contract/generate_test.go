@@ -407,3 +407,26 @@ func TestIDDirectoryAlias(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+func TestFloat32Format(t *testing.T) {
+	set, err := NewSet(map[string]string{"f.json": `{"type": "number", "format": "float", "minimum": -1e6, "maximum": 1e6}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := uint64(1); seed <= 200; seed++ {
+		in, err := set.Generate("f.json", seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f32 float32
+		if err := json.Unmarshal(in.JSON(), &f32); err != nil {
+			t.Fatal(err)
+		}
+		back, _ := json.Marshal(f32)
+		a, _ := decodeJSON(in.JSON())
+		b, _ := decodeJSON(back)
+		if !equalJSON(a, b) {
+			t.Fatalf("seed %d: %s does not survive float32: %s", seed, in.JSON(), back)
+		}
+	}
+}
