@@ -77,6 +77,10 @@ type fnode struct {
 	ref   *fnode
 	allOf []*fnode
 	anyOf []*fnode
+
+	// own is false for a node that only applies others ($ref, allOf,
+	// anyOf): scan then checks the bytes against those alone.
+	own bool
 }
 
 type patProp struct {
@@ -224,6 +228,12 @@ func compileFast(s *jsonschema.Schema, memo map[*jsonschema.Schema]*fnode) *fnod
 	for _, a := range s.AnyOf {
 		n.anyOf = append(n.anyOf, compileFast(a, memo))
 	}
+	n.own = n.types != 0 || n.consts != nil || n.enum != nil || n.format != nil ||
+		n.minProps != -1 || n.maxProps != -1 || len(n.required) > 0 || len(n.props) > 0 || len(n.patProps) > 0 ||
+		n.addlFalse || n.addl != nil || n.propNames != nil ||
+		n.minItems != -1 || n.maxItems != -1 || n.prefix != nil || n.rest != nil || n.restFalse ||
+		n.minLen != -1 || n.maxLen != -1 || n.pattern != nil ||
+		n.min != nil || n.exMin != nil || n.max != nil || n.exMax != nil || n.multipleOf != nil
 	return n
 }
 

@@ -51,6 +51,9 @@ func scan(n *fnode, b []byte, i, depth int) (end int, ok bool) {
 	}
 	depth++
 	start := i
+	if n != nil && !n.own && (n.ref != nil || len(n.allOf) > 0 || len(n.anyOf) > 0) {
+		return scanApplicators(n, b, start, -1, depth)
+	}
 	c := b[i]
 	switch {
 	case c == '{':
@@ -143,30 +146,42 @@ func scan(n *fnode, b []byte, i, depth int) (end int, ok bool) {
 	if !ok || n == nil {
 		return end, ok
 	}
-	// The applicators: the same bytes against each.
-	if n.ref != nil {
-		if e, ok := scan(n.ref, b, start, depth); !ok || e != end {
-			return 0, false
+	return scanApplicators(n, b, start, end, depth)
+}
+
+// scanApplicators checks the value at b[start:end] against n's $ref, allOf
+// and anyOf. end is -1 when the value has not been scanned yet: the first
+// applicator finds it.
+func scanApplicators(n *fnode, b []byte, start, end, depth int) (int, bool) {
+	same := func(a *fnode) bool {
+		e, ok := scan(a, b, start, depth)
+		if !ok || (end != -1 && e != end) {
+			return false
 		}
+		end = e
+		return true
+	}
+	if n.ref != nil && !same(n.ref) {
+		return 0, false
 	}
 	for _, a := range n.allOf {
-		if e, ok := scan(a, b, start, depth); !ok || e != end {
+		if !same(a) {
 			return 0, false
 		}
 	}
 	if n.anyOf != nil {
-		any := false
+		matched := false
 		for _, a := range n.anyOf {
-			if e, ok := scan(a, b, start, depth); ok && e == end {
-				any = true
+			if same(a) {
+				matched = true
 				break
 			}
 		}
-		if !any {
+		if !matched {
 			return 0, false
 		}
 	}
-	return end, true
+	return end, end != -1
 }
 
 // scalarIn checks a string's content or a number's literal against n's
