@@ -314,6 +314,26 @@ func ExpectOne[T any](b *Bus, t typed.Topic[T], want T, opts ...cmp.Option) T {
 	return got[0]
 }
 
+// ExpectOneBy is ExpectOne comparing only part of the message, view(message),
+// with want: "exactly one parsed.pose whose data equals X" is
+//
+//	servicetest.ExpectOneBy(bus, cortex.Topics.ParsedPose,
+//		func(m cortex.Envelope[cortex.Pose]) cortex.Pose { return m.Data }, wantPose)
+//
+// It returns the whole message.
+func ExpectOneBy[T, V any](b *Bus, t typed.Topic[T], view func(T) V, want V, opts ...cmp.Option) T {
+	b.t.Helper()
+	got := ExpectCount(b, t, 1)
+	if len(got) == 0 {
+		var zero T
+		return zero
+	}
+	if d := cmp.Diff(want, view(got[0]), opts...); d != "" {
+		b.t.Errorf("servicetest: the message on %s differs (-want +got):\n%s", t.Name(), d)
+	}
+	return got[0]
+}
+
 // ExpectNone settles the bus and fails the test if anything was published
 // on a topic matching pattern.
 func (b *Bus) ExpectNone(pattern string) {
