@@ -17,6 +17,7 @@ import (
 	"github.com/distributer/distributer/distributer"
 	_ "github.com/distributer/distributer/drivers/amqp"
 	"github.com/distributer/distributer/internal/rabbitnode"
+	"go.uber.org/goleak"
 )
 
 // Workload of each scenario.
@@ -102,6 +103,11 @@ var scenarios = []scenario{
 // Every message whose Publish returned nil must reach the group.
 func TestClusterFailover(t *testing.T) {
 	c := rabbitnode.NewCluster(t, 3, rabbitnode.Options{})
+	// Every client is closed at the end of its scenario: after all the
+	// failovers, no goroutine of the driver may be left (the cluster's own
+	// process watchers are).
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
+		goleak.IgnoreAnyFunction("github.com/distributer/distributer/internal/rabbitnode.(*Node).Start.func1"))
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			// A failed scenario may leave a node down: bring it back.
