@@ -368,6 +368,20 @@ func (st *genState) extraName(e *eff, taken map[string]bool) (string, error) {
 			k = s
 		case e.addlFalse:
 			return "", ErrUnsatisfiable
+		case len(e.propNames) > 0: // a name the propertyNames schema allows
+			ne := newEff()
+			for _, pn := range e.propNames {
+				if err := st.flatten(pn, ne, 0); err != nil {
+					return "", err
+				}
+			}
+			ne.types = map[string]bool{"string": true}
+			v, _, err := st.genOnce(ne, "", MaxDepth)
+			s, ok := v.(string)
+			if err != nil || !ok {
+				continue
+			}
+			k = s
 		default:
 			k = "extra_" + strconv.Itoa(st.rng.IntN(1000))
 		}

@@ -96,6 +96,7 @@ var genRefs = []string{
 	"defs/money.json#/$defs/amount",
 	"legacy.json",
 	"byid.json",
+	"hard.json",
 }
 
 func TestGenerateValidAndReproducible(t *testing.T) {
@@ -427,6 +428,41 @@ func TestFloat32Format(t *testing.T) {
 		b, _ := decodeJSON(back)
 		if !equalJSON(a, b) {
 			t.Fatalf("seed %d: %s does not survive float32: %s", seed, in.JSON(), back)
+		}
+	}
+}
+
+func TestGenerateHardCoverage(t *testing.T) {
+	set, err := NewSet(loadDir(t, "testdata/gen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for seed := uint64(1); seed <= 120; seed++ {
+		in, err := set.Generate("hard.json", seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := in.Value.(map[string]any)
+		seen["shape:"+o["shape"].(map[string]any)["kind"].(string)] = true
+		if e, ok := o["either"].(json.Number); ok {
+			n, _ := e.Int64()
+			seen[fmt.Sprintf("either:3=%v,5=%v", n%3 == 0, n%5 == 0)] = true
+		}
+		if tr, ok := o["tree"].(map[string]any); ok {
+			if kids, ok := tr["kids"].([]any); ok && len(kids) > 0 {
+				if _, ok := kids[0].(map[string]any)["kids"]; ok {
+					seen["tree:deep"] = true
+				}
+			}
+		}
+		if s, ok := o["huge"].(json.Number); ok && len(s) == 20 {
+			seen["huge:20digits"] = true
+		}
+	}
+	for _, want := range []string{"shape:circle", "shape:square", "either:3=true,5=false", "either:3=false,5=true", "tree:deep", "huge:20digits"} {
+		if !seen[want] {
+			t.Errorf("120 seeds never produced %s (seen %v)", want, seen)
 		}
 	}
 }
