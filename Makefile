@@ -42,6 +42,7 @@ bench: brokers
 
 generate:
 	$(GO) generate ./...
+	cd examples/shipping && $(GO) generate ./...
 
 demo:
 	$(GO) run ./cmd/cortex-demo
