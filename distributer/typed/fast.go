@@ -53,6 +53,7 @@ type fnode struct {
 	required           []string
 	requiredBits       uint64         // for scan: the bits of keys that are required
 	keys               map[string]int // for scan: declared and required members -> bit
+	propAt             []*fnode       // for scan: by bit, the member's schema (nil: required only)
 	props              map[string]*fnode
 	patProps           []patProp
 	addlFalse          bool
@@ -178,6 +179,10 @@ func compileFast(s *jsonschema.Schema, memo map[*jsonschema.Schema]*fnode) *fnod
 	} else {
 		for _, k := range s.Required {
 			n.requiredBits |= 1 << n.keys[k]
+		}
+		n.propAt = make([]*fnode, len(n.keys))
+		for k, p := range n.props {
+			n.propAt[n.keys[k]] = p
 		}
 	}
 	for re, p := range s.PatternProperties {

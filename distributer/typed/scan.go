@@ -263,11 +263,11 @@ func scanObject(n *fnode, b []byte, i, depth int) (int, bool) {
 			evaluated := false
 			if idx, ok := n.keys[k]; ok {
 				seen |= 1 << idx
-			}
-			if p, ok := n.props[k]; ok {
-				evaluated = true
-				if end, ok = scan(p, b, i, depth); !ok {
-					return 0, false
+				if p := n.propAt[idx]; p != nil {
+					evaluated = true
+					if end, ok = scan(p, b, i, depth); !ok {
+						return 0, false
+					}
 				}
 			}
 			for _, pp := range n.patProps {
