@@ -260,6 +260,28 @@ func (n *Node) Kill() error {
 	return nil
 }
 
+// Pause stops the node's process with SIGSTOP (by PID): a hung node, whose
+// sockets stay open but which answers nothing. Resume undoes it; Kill and
+// Teardown work on a paused node.
+func (n *Node) Pause() error { return n.signal(syscall.SIGSTOP, "pause") }
+
+// Resume continues a paused node's process (SIGCONT).
+func (n *Node) Resume() error { return n.signal(syscall.SIGCONT, "resume") }
+
+func (n *Node) signal(sig syscall.Signal, what string) error {
+	n.mu.Lock()
+	cmd := n.cmd
+	n.mu.Unlock()
+	if cmd == nil {
+		return fmt.Errorf("%w: %s %s", ErrNotRunning, what, n.name)
+	}
+	if err := cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("rabbitnode: %s %s (pid %d): %w", what, n.name, cmd.Process.Pid, err)
+	}
+	n.env.opts.Logf("rabbitnode: %sd %s (pid %d)", what, n.name, cmd.Process.Pid)
+	return nil
+}
+
 // Stop shuts the node down gracefully (rabbitmqctl stop), falling back to
 // Kill when that fails or takes longer than ctx allows (at most 60s).
 func (n *Node) Stop(ctx context.Context) error {

@@ -52,6 +52,8 @@ type scenario struct {
 	// fanoutLossless: the fan-out subscriber's node stays up, so it must
 	// miss nothing.
 	fanoutLossless bool
+	// query holds extra URL options of the clients ("&heartbeat=2s").
+	query string
 	// fault injects the failure and undoes it (restarts the node), returning
 	// when the cluster is whole again.
 	fault func(ctx context.Context, c *rabbitnode.Cluster, client, leader *rabbitnode.Node) error
@@ -95,7 +97,29 @@ var scenarios = []scenario{
 			return c.WaitHealthy(ctx)
 		},
 	},
+	{
+		// A hung node (SIGSTOP): its sockets stay open, it answers nothing.
+		// The clients notice through heartbeats (3 intervals of 2s) and move
+		// on; until the node resumes, the other nodes still count it as a
+		// member (net_ticktime is 60s), so declares and binds that need it
+		// wait, bounded by topology_timeout, and retry. The pause is shorter
+		// than net_ticktime, so the cluster does not partition.
+		name: "PauseClientNode", client: 0, leader: 1, query: "&heartbeat=2s",
+		fault: func(ctx context.Context, c *rabbitnode.Cluster, client, _ *rabbitnode.Node) error {
+			if err := client.Pause(); err != nil {
+				return err
+			}
+			time.Sleep(pauseFor)
+			if err := client.Resume(); err != nil {
+				return err
+			}
+			return c.WaitHealthy(ctx)
+		},
+	},
 }
+
+// pauseFor is how long PauseClientNode keeps the node stopped.
+const pauseFor = 12 * time.Second
 
 // TestClusterFailover starts a private 3-node cluster and runs every
 // scenario on it: a quorum group queue with two members and a fan-out
@@ -197,7 +221,7 @@ func runScenario(t *testing.T, c *rabbitnode.Cluster, sc scenario) {
 	clientNode, leaderNode := nodes[sc.client], nodes[sc.leader]
 	run := fmt.Sprintf("ct%d", time.Now().UnixNano())
 	group := run + "-group"
-	query := "queue_type=quorum&exchange=" + run
+	query := "queue_type=quorum&exchange=" + run + sc.query
 	open := func(url string) *distributer.Distributer {
 		t.Helper()
 		octx, ocancel := context.WithTimeout(ctx, 30*time.Second)
