@@ -222,7 +222,7 @@ func (s *subscription) Close() error {
 		}
 		q.mu.Lock()
 		q.members--
-		q.removeIdle(s.cons)
+		q.leave(s.cons)
 		if q.group == "" {
 			q.close()
 		}
@@ -266,7 +266,7 @@ func (c *consumer) run() {
 		q.mu.Lock()
 		for q.n == 0 || q.closed {
 			if q.closed || isClosed(c.stop) {
-				q.removeIdle(c)
+				q.leave(c)
 				q.mu.Unlock()
 				return
 			}
@@ -280,6 +280,7 @@ func (c *consumer) run() {
 			q.removeIdle(c)
 		}
 		if isClosed(c.stop) {
+			q.leave(c)
 			q.mu.Unlock()
 			return
 		}

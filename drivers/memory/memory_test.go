@@ -314,3 +314,57 @@ func TestDeliveriesAreSeparate(t *testing.T) {
 		t.Errorf("a subscription's handler ran %d times while already running", n)
 	}
 }
+
+// Members joining and leaving a group while messages flow: every message is
+// handled exactly once, none is stuck.
+func TestGroupMemberChurn(t *testing.T) {
+	d := open(t, "memory://"+newBus()+"?buffer=16")
+	const n = 2000
+	var handled [n]atomic.Int32
+	var total atomic.Int32
+	all := make(chan struct{})
+	h := func(_ context.Context, m *distributer.Message) error {
+		var i int
+		fmt.Sscan(string(m.Body), &i)
+		handled[i].Add(1)
+		if total.Add(1) == n {
+			close(all)
+		}
+		return nil
+	}
+	subscribe(t, d, []string{"w"}, h, distributer.Group("g"))
+	stop := make(chan struct{})
+	churned := make(chan struct{})
+	go func() {
+		defer close(churned)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			s, err := d.Subscribe(context.Background(), []string{"w"}, distributer.HandlerFunc(h), distributer.Group("g"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(100 * time.Microsecond)
+			s.Close()
+		}
+	}()
+	for i := range n {
+		publish(t, d, "w", fmt.Sprint(i))
+	}
+	select {
+	case <-all:
+	case <-time.After(wait):
+		t.Fatalf("%d of %d handled", total.Load(), n)
+	}
+	close(stop)
+	<-churned
+	for i := range handled {
+		if c := handled[i].Load(); c != 1 {
+			t.Errorf("message %d handled %d times", i, c)
+		}
+	}
+}

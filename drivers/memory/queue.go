@@ -142,6 +142,18 @@ func (q *queue) removeIdle(c *consumer) {
 	}
 }
 
+// leave removes c from the waiting consumers for good. A signal that was
+// meant for c may be lost with it, so if messages are waiting another
+// waiting consumer is woken. q.mu held.
+func (q *queue) leave(c *consumer) {
+	q.removeIdle(c)
+	if q.n > 0 {
+		if o := q.takeIdle(); o != nil {
+			o.signal()
+		}
+	}
+}
+
 // close deletes the queue: queued messages are dropped, blocked pushes
 // return. q.mu held.
 func (q *queue) close() {
