@@ -311,3 +311,15 @@ func benchAMQP(b *testing.B) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// BenchmarkValidateInvalid: an invalid message takes the slow path
+// (decode with exact numbers, jsonschema/v5, the error with its causes).
+func BenchmarkValidateInvalid(b *testing.B) {
+	body := []byte(`{"metadata": {"user_id": 42, "datetime": 1575446887339, "topic": "feelings"}, "data": {"hunger": 2, "thirst": 0.25, "exhaustion": 1, "happiness": -1}}`)
+	loop(b, func() error {
+		if cortex.Schemas.Validate(cortex.TopicRawFeelings, body) == nil {
+			return fmt.Errorf("invalid body passed")
+		}
+		return nil
+	})
+}
