@@ -210,8 +210,12 @@ func (c *checker) reproduce(seed uint64) string {
 	return fmt.Sprintf("contract.Options{Seed: %d, N: 1} (or %s=%d)", seed, SeedEnv, seed)
 }
 
-// maxReported bounds the failures reported per subtest.
-const maxReported = 5
+// maxReported bounds the failures reported per subtest, maxSameReported
+// the mutants reported with the same problem.
+const (
+	maxReported     = 5
+	maxSameReported = 3
+)
 
 // roundTrip checks that body survives f (decode into the Go type, encode)
 // unchanged; it reports and returns false when not.
@@ -332,8 +336,16 @@ func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instanc
 		t.Logf("contract %s: the schema allows no mutation (no required, enum, range, type or additionalProperties constraint)", c.topic)
 		return
 	}
+	reported := map[string]int{} // per path and problem: the first few are shown
 	report := func(m mutant, path, problem string) {
 		t.Helper()
+		key := path + ": " + problem
+		if reported[key]++; reported[key] > maxSameReported {
+			if reported[key] == maxSameReported+1 {
+				t.Errorf("contract %s: %s path: more mutants with the same problem (%s); not shown", c.topic, path, problem)
+			}
+			return
+		}
 		t.Errorf("contract %s: %s path: %s\nmutation: %s\nJSON pointer: %s\nmutant:   %s\nfrom:     %s (seed %d)\nreproduce: %s",
 			c.topic, path, problem, m.Description, ptrOrRoot(m.Pointer), m.JSON(), m.instance, m.seed, c.reproduce(m.seed))
 	}
@@ -349,17 +361,35 @@ func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instanc
 
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
 	defer cancel()
+	// Two Distributers on one private bus: "plain" has no validator (the
+	// typed topic checks on its own; raw publishes go out unchecked),
+	// "validated" is opened WithValidator(the topic's Schemas), as the
+	// generated Open does.
 	bus := fmt.Sprintf("contract-%d", busSeq.Add(1))
-	d, err := distributer.Open(ctx, "memory://"+bus+"?max_attempts=1", distributer.WithLogger(slog.New(slog.DiscardHandler)))
+	quiet := distributer.WithLogger(slog.New(slog.DiscardHandler))
+	d, err := distributer.Open(ctx, "memory://"+bus+"?max_attempts=1", quiet)
 	if err != nil {
 		t.Fatalf("contract %s: open memory bus: %v", c.topic, err)
 	}
 	defer d.Close()
+	dv, err := distributer.Open(ctx, "memory://"+bus+"?max_attempts=1", quiet, distributer.WithValidator(topic.Schemas()))
+	if err != nil {
+		t.Fatalf("contract %s: open memory bus: %v", c.topic, err)
+	}
+	defer dv.Close()
+	modes := []struct {
+		name string
+		d    *distributer.Distributer
+	}{{"plain", d}, {"validated", dv}}
+	describe := map[string]string{
+		"plain":     "Distributer without a validator",
+		"validated": "Distributer opened WithValidator(Schemas), as the generated Open does",
+	}
 
 	var mu sync.Mutex
-	handled := map[string]bool{} // ids the typed handler saw
+	handled := map[string]bool{} // mode + " " + id: the typed handler of that mode saw it
 	sent := map[string]bool{}    // ids that reached the bus
-	sentinelSeen := make(chan struct{}, 2)
+	sentinelSeen := make(chan struct{}, 1+len(modes))
 	if _, err := d.Subscribe(ctx, []string{"#"}, distributer.HandlerFunc(func(_ context.Context, m *distributer.Message) error {
 		mu.Lock()
 		sent[m.ID] = true
@@ -371,20 +401,23 @@ func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instanc
 	})); err != nil {
 		t.Fatalf("contract %s: subscribe: %v", c.topic, err)
 	}
-	if _, err := topic.Subscribe(ctx, d, typed.HandlerFunc[V](func(_ context.Context, _ V, m *distributer.Message) error {
-		mu.Lock()
-		handled[m.ID] = true
-		mu.Unlock()
-		if m.ID == "sentinel" {
-			sentinelSeen <- struct{}{}
+	for _, md := range modes {
+		mode := md.name
+		if _, err := topic.Subscribe(ctx, md.d, typed.HandlerFunc[V](func(_ context.Context, _ V, m *distributer.Message) error {
+			mu.Lock()
+			handled[mode+" "+m.ID] = true
+			mu.Unlock()
+			if m.ID == "sentinel" {
+				sentinelSeen <- struct{}{}
+			}
+			return nil
+		})); err != nil {
+			t.Fatalf("contract %s: typed subscribe (%s): %v", c.topic, describe[mode], err)
 		}
-		return nil
-	})); err != nil {
-		t.Fatalf("contract %s: typed subscribe: %v", c.topic, err)
 	}
 
 	// Publish path.
-	publishedTyped := map[string]bool{}
+	publishedTyped := 0
 	for _, m := range muts {
 		var v V
 		if err := json.Unmarshal(m.JSON(), &v); err != nil {
@@ -394,40 +427,47 @@ func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instanc
 		if err != nil || c.set.Validate(c.ref, again) == nil {
 			continue // T cannot express the mutation
 		}
-		id := "publish-" + m.id
-		publishedTyped[id] = true
-		err = topic.Publish(ctx, d, v, distributer.WithID(id))
-		var ve *typed.ValidationError
-		if !errors.As(err, &ve) {
-			report(m, "publish", fmt.Sprintf("Topic.Publish returned %v, want a *typed.ValidationError", err))
+		publishedTyped++
+		for _, md := range modes {
+			err = topic.Publish(ctx, md.d, v, distributer.WithID("publish-"+md.name+"-"+m.id))
+			var ve *typed.ValidationError
+			if !errors.As(err, &ve) {
+				report(m, "publish", fmt.Sprintf("Topic.Publish (%s) returned %v, want a *typed.ValidationError", describe[md.name], err))
+			}
 		}
 	}
-	// Receive path.
+	// Receive path: raw, unchecked publishes reach both typed subscribers.
 	for _, m := range muts {
 		if err := d.Publish(ctx, c.topic, m.JSON(), distributer.WithID("receive-"+m.id)); err != nil {
 			t.Fatalf("contract %s: raw publish of a mutant: %v", c.topic, err)
 		}
 	}
-	// A valid message last: once both subscribers have seen it, they have
+	// A valid message last: once every subscriber has seen it, they have
 	// seen everything published before.
 	if err := d.Publish(ctx, c.topic, insts[0].JSON(), distributer.WithID("sentinel")); err != nil {
 		t.Fatalf("contract %s: publish a valid message: %v", c.topic, err)
 	}
-	for range 2 {
+	for range 1 + len(modes) {
 		select {
 		case <-sentinelSeen:
 		case <-ctx.Done():
-			t.Fatalf("contract %s: a valid message (seed %d) was not delivered to the typed handler within %v: %s", c.topic, insts[0].Seed, c.opts.Timeout, insts[0].JSON())
+			t.Fatalf("contract %s: a valid message (seed %d) was not delivered to every typed handler within %v: %s", c.topic, insts[0].Seed, c.opts.Timeout, insts[0].JSON())
 		}
 	}
-	dead := map[string]memory.DeadLetter{}
+	// Each mutant is dead-lettered once per typed subscription.
+	dead := map[string]int{}
+	var sentinelDead *memory.DeadLetter
 	for {
+		clear(dead)
 		for _, dl := range memory.DeadLetters(bus) {
-			dead[dl.Message.ID] = dl
+			dead[dl.Message.ID]++
+			if dl.Message.ID == "sentinel" {
+				sentinelDead = &dl
+			}
 		}
 		missing := 0
 		for _, m := range muts {
-			if _, ok := dead["receive-"+m.id]; !ok {
+			if dead["receive-"+m.id] < len(modes) {
 				missing++
 			}
 		}
@@ -439,21 +479,25 @@ func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instanc
 	mu.Lock()
 	defer mu.Unlock()
 	for _, m := range muts {
-		if sent["publish-"+m.id] {
-			report(m, "publish", "the invalid message was sent")
+		for _, md := range modes {
+			if sent["publish-"+md.name+"-"+m.id] {
+				report(m, "publish", fmt.Sprintf("the invalid message was sent (%s)", describe[md.name]))
+			}
 		}
 		id := "receive-" + m.id
-		if handled[id] {
-			report(m, "receive", "the typed handler was called with the invalid message")
+		for _, md := range modes {
+			if handled[md.name+" "+id] {
+				report(m, "receive", fmt.Sprintf("the typed handler was called with the invalid message (%s)", describe[md.name]))
+			}
 		}
-		if _, ok := dead[id]; !ok {
-			report(m, "receive", "the invalid message was not dead-lettered")
+		if n := dead[id]; n < len(modes) {
+			report(m, "receive", fmt.Sprintf("the invalid message was dead-lettered by %d of the %d typed subscriptions", n, len(modes)))
 		}
 	}
-	if _, ok := dead["sentinel"]; ok {
-		t.Errorf("contract %s: the valid message (seed %d) was dead-lettered: %s", c.topic, insts[0].Seed, dead["sentinel"].Reason)
+	if sentinelDead != nil {
+		t.Errorf("contract %s: the valid message (seed %d) was dead-lettered: %s", c.topic, insts[0].Seed, sentinelDead.Reason)
 	}
-	t.Logf("contract %s: %d mutants checked by validation and the receive path, %d of them by the publish path (the others cannot be expressed by the Go type)", c.topic, len(muts), len(publishedTyped))
+	t.Logf("contract %s: %d mutants checked by validation and the receive path, %d of them by the publish path (the others cannot be expressed by the Go type); each with and without a validating Distributer", c.topic, len(muts), publishedTyped)
 }
 
 // shape replaces array indexes in a JSON pointer by "*", so that mutants of
