@@ -77,31 +77,44 @@ func lookupBus(name string) *bus {
 	return buses[name]
 }
 
-// routeCache maps topics to immutable, deduplicated slices of queues.
+// routeCache maps topics to their routes.
 type routeCache struct {
-	m sync.Map // string -> []*queue
+	m sync.Map // string -> *route
 	n int      // entries; guarded by bus.mu
 }
 
-// route returns the queues that a message on topic t goes to.
-func (b *bus) route(t string) []*queue {
-	if qs, ok := b.cache.Load().m.Load(t); ok {
-		return qs.([]*queue)
+// route is the cached result of routing a topic: immutable.
+type route struct {
+	rc     *routeCache // the cache it belongs to: stale once that is replaced
+	topic  string
+	queues []*queue // matching queues, deduplicated
+}
+
+// route returns the route of topic t. last, when it is t's route from the
+// current cache, is returned without a lookup: publishers often repeat a
+// topic.
+func (b *bus) route(t string, last *route) *route {
+	rc := b.cache.Load()
+	if last != nil && last.rc == rc && last.topic == t {
+		return last
+	}
+	if r, ok := rc.m.Load(t); ok {
+		return r.(*route)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rc := b.cache.Load()
-	if qs, ok := rc.m.Load(t); ok {
-		return qs.([]*queue)
+	rc = b.cache.Load()
+	if r, ok := rc.m.Load(t); ok {
+		return r.(*route)
 	}
-	qs := dedup(b.root.match(t, nil))
 	if rc.n >= maxCached {
 		rc = &routeCache{}
 		b.cache.Store(rc)
 	}
-	rc.m.Store(t, qs)
+	r := &route{rc: rc, topic: t, queues: dedup(b.root.match(t, nil))}
+	rc.m.Store(t, r)
 	rc.n++
-	return qs
+	return r
 }
 
 // bind binds q under patterns. For group queues, patterns already bound

@@ -89,16 +89,20 @@ func TestRouteCacheBounded(t *testing.T) {
 	q := newQueue("", 1)
 	b.bind(q, []string{"t.#"})
 	for i := range maxCached + 10 {
-		if got := b.route(fmt.Sprintf("t.%d", i)); len(got) != 1 || got[0] != q {
+		if got := b.route(fmt.Sprintf("t.%d", i), nil).queues; len(got) != 1 || got[0] != q {
 			t.Fatalf("route(t.%d) = %v", i, got)
 		}
 	}
 	if n := b.cache.Load().n; n > maxCached {
 		t.Errorf("cache holds %d routes, max %d", n, maxCached)
 	}
+	last := b.route("t.1", nil)
+	if b.route("t.1", last) != last {
+		t.Error("the last route was not reused")
+	}
 	b.unbind(q)
-	if got := b.route("t.1"); len(got) != 0 {
-		t.Errorf("route after unbind = %v, want none", got)
+	if got := b.route("t.1", last).queues; len(got) != 0 {
+		t.Errorf("route after unbind = %v, want none (stale last route used)", got)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/distributer/distributer/distributer/driver"
 )
@@ -76,7 +77,8 @@ type conn struct {
 	bus         *bus
 	maxAttempts int
 	buffer      int
-	done        chan struct{} // closed by Close: blocked publishes return
+	done        chan struct{}         // closed by Close: blocked publishes return
+	last        atomic.Pointer[route] // the route of the last publish
 
 	mu     sync.Mutex
 	closed bool
@@ -125,7 +127,12 @@ func (c *conn) publish(ctx context.Context, m *driver.Message) error {
 	if isClosed(c.done) {
 		return driver.ErrClosed
 	}
-	qs := c.bus.route(m.Topic)
+	last := c.last.Load()
+	r := c.bus.route(m.Topic, last)
+	if r != last {
+		c.last.Store(r)
+	}
+	qs := r.queues
 	if len(qs) == 0 {
 		return nil
 	}
