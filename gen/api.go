@@ -246,13 +246,6 @@ func (g *generator) emitTopics(f *jen.File) error {
 			c.Id(g.topicConst(t)).Op("=").Lit(t.name)
 		}
 	})
-	for _, t := range d.topics {
-		if !g.ns.taken[g.topicConst(t)] {
-			g.ns.reserve(g.topicConst(t))
-		} else if g.m.byName(g.topicConst(t)) {
-			return errAt(ErrCollision, mf, t.ptr, fmt.Sprintf("topic constant %s collides with a generated type", g.topicConst(t)), "rename the type with x-distgen-name")
-		}
-	}
 	f.Comment("topicSchemas maps each topic to the schema of a whole message body on it.")
 	f.Var().Id("topicSchemas").Op("=").Map(jen.String()).String().Values(jen.DictFunc(func(dd jen.Dict) {
 		for _, t := range d.topics {
@@ -586,18 +579,33 @@ func (g *generator) emitRoute(b *jen.Group, e *entryDecl, r *routeDecl, inT *tre
 		if wt.kind != tPtr && !wt.isRaw() {
 			return errAt(ErrManifest, mf, r.ptr+"/when", "when "+r.when+" is a required member, so it is always present", "point at an optional member")
 		}
-		guard = sel(jen.Id("v"), steps).Op("!=").Nil()
+		// Every optional member on the way is checked, outermost first.
+		for i, st := range steps {
+			if st.t.kind == tPtr || st.t.isRaw() && i == len(steps)-1 {
+				c := sel(jen.Id("v"), steps[:i+1]).Op("!=").Nil()
+				if guard == nil {
+					guard = c
+				} else {
+					guard = jen.Add(guard).Op("&&").Add(c)
+				}
+			}
+		}
 		guarded = steps
 	}
 	dsteps, dt, msg := g.goPath(inT, nil, r.data)
 	if msg != "" {
 		return errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+": "+msg, "point at a member of the entry's schema")
 	}
-	for i, s := range dsteps {
-		if s.t.kind == tPtr && i < len(dsteps)-1 || s.t.kind == tPtr && (len(guarded) != i+1 || guarded[i].goName != s.goName) {
-			if !(len(guarded) >= i+1 && guarded[i].goName == s.goName) {
-				return errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+" passes through an optional member that when does not check", "add \"when\": the optional member")
-			}
+	for i, st := range dsteps {
+		if st.t.kind != tPtr {
+			continue
+		}
+		covered := len(guarded) > i
+		for j := 0; covered && j <= i; j++ {
+			covered = guarded[j].goName == dsteps[j].goName
+		}
+		if !covered {
+			return errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+" passes through an optional member that when does not check", "add \"when\": the optional member")
 		}
 	}
 	var data jen.Code = sel(jen.Id("v"), dsteps)
@@ -668,15 +676,6 @@ func (g *generator) emitRoute(b *jen.Group, e *entryDecl, r *routeDecl, inT *tre
 
 func (g *generator) topicConst(t *topicDecl) string {
 	return "Topic" + goNameOr(t.name, "Unnamed")
-}
-
-func (m *mapper) byName(name string) bool {
-	for _, t := range m.types {
-		if t.name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func patternExpr(prefix, suffix string) jen.Code {

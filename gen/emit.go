@@ -126,6 +126,16 @@ func (g *generator) run() (map[string][]byte, error) {
 		for _, n := range apiNames {
 			g.ns.reserve(n)
 		}
+		consts := map[string]*topicDecl{}
+		for _, t := range s.decl.topics {
+			c := g.topicConst(t)
+			if prev, dup := consts[c]; dup {
+				errs = append(errs, errAt(ErrCollision, s.manifestFile, t.ptr, fmt.Sprintf("topics %q and %q both become the Go constant %s", prev.name, t.name, c), "rename one of the topics"))
+				continue
+			}
+			consts[c] = t
+			g.ns.reserve(c)
+		}
 	}
 	for _, n := range []string{"schemaFiles", "topicSchemas"} {
 		g.ns.reserve(n)

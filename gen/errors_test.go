@@ -307,3 +307,31 @@ func TestLineCol(t *testing.T) {
 		}
 	}
 }
+
+func TestManifestErrorsMore(t *testing.T) {
+	item := `{"type": "object", "properties": {"n": {"type": "integer"}}}`
+	cases := []struct {
+		name, manifest, pointer, msg string
+		kind                         error
+	}{
+		{"set without envelope", `{"topics": {"a": {"schema": "a.json", "set": {"/x": {"const": 1}}}}}`, "/topics/a/set", "need an envelope", ErrManifest},
+		{"route set to a topic without envelope", `{"topics": {"a": {"schema": "a.json"}}, "entries": {"e": {"schema": "a.json", "routes": [{"topic": "a", "set": {"/x": {"from": "/n"}}}]}}}`, "/entries/e/routes/0/set", "has none", ErrManifest},
+		{"topic constants collide", `{"topics": {"a.b": {"schema": "a.json"}, "a_b": {"schema": "a.json"}}}`, "/topics/a_b", "both become the Go constant TopicAB", ErrCollision},
+		{"route to an unknown topic", `{"topics": {"a": {"schema": "a.json"}}, "entries": {"e": {"schema": "a.json", "routes": [{"topic": "b"}]}}}`, "/entries/e/routes/0/topic", `no topic "b"`, ErrManifest},
+		{"route with two targets", `{"topics": {"a": {"schema": "a.json"}}, "entries": {"e": {"schema": "a.json", "routes": [{"topic": "a", "entry": "e"}]}}}`, "/entries/e/routes/0", "", ErrManifest},
+		{"when on a required member", `{"topics": {"a": {"schema": "a.json"}}, "entries": {"e": {"schema": "r.json", "routes": [{"when": "/a", "topic": "a", "data": "/a"}]}}}`, "/entries/e/routes/0/when", "always present", ErrManifest},
+		{"fan-out without composite", `{"families": {"f": {"topic": "f.{part}", "schemas": {"x": "a.json"}, "parts": ["x"], "fanout": {"name": "F"}}}}`, "/families/f/fanout", "needs a composite", ErrManifest},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := loadAndGenerate(map[string]string{"a.json": item, "r.json": `{"type": "object", "properties": {"a": {"$ref": "a.json"}}, "required": ["a"]}`, "distgen.json": c.manifest})
+			if !errors.Is(err, c.kind) {
+				t.Fatalf("err = %v, want %v", err, c.kind)
+			}
+			e := firstError(err)
+			if e.File != ManifestFile || e.Pointer != c.pointer || e.Line == 0 || !strings.Contains(e.Error(), c.msg) {
+				t.Errorf("got %s (pointer %q), want pointer %q and %q", e, e.Pointer, c.pointer, c.msg)
+			}
+		})
+	}
+}

@@ -255,6 +255,9 @@ func (s *Set) loadManifest(data []byte) error {
 				return e
 			}
 			t.sets = sets(d.get("set"), ptr+"/set")
+			if len(t.sets) > 0 && t.envelope == nil {
+				return s.mfErr(mf, ptr+"/set", "set rules need an envelope", "declare the topic's envelope")
+			}
 			for _, r := range t.sets {
 				if r.part || r.from != nil {
 					return s.mfErr(mf, r.ptr, "a topic's set takes only {\"const\": value}", "use part/from in families, fan-outs and entry routes")
@@ -383,6 +386,9 @@ func (s *Set) loadManifest(data []byte) error {
 					if len(r.sets) > 0 {
 						return s.mfErr(mf, rp+"/set", "a route to an entry takes no set", "set the metadata in the target entry's routes")
 					}
+				}
+				if len(r.sets) > 0 && (r.topic != nil && r.topic.envelope == nil || r.fanout != nil && r.fanout.envelope == nil) {
+					return s.mfErr(mf, rp+"/set", "set rules need an envelope, and the route's target has none", "remove set or declare an envelope")
 				}
 				for _, sr := range r.sets {
 					if sr.part {

@@ -284,30 +284,27 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 	if nt, ok := m.byLoc[l.String()]; ok {
 		return &tref{kind: tNamed, named: nt}, m.nullable(n)
 	}
+	// m.refs holds the schemas being mapped that have no named type yet: a
+	// schema reached again before it has one refers to itself with no
+	// object, array or sum in between.
+	key := l.String()
+	if m.refs[key] {
+		m.fail(ErrUnsupported, l, "the schema refers to itself with no object, array, oneOf or anyOf in between (circular $ref)", "make the recursion go through an object member or array items")
+		return tRaw, false
+	}
+	m.refs[key] = true
+	defer delete(m.refs, key)
 	if r := n.get("$ref"); r != nil && r.kind == kString && !hasObjectKeywords(n) {
 		target, err := m.set.resolveRef(l, r.str)
 		if err != nil {
 			m.errs = append(m.errs, err)
 			return tRaw, false
 		}
-		key := target.String()
-		if nt, ok := m.byLoc[key]; ok {
+		if nt, ok := m.byLoc[target.String()]; ok {
 			return &tref{kind: tNamed, named: nt}, m.nullable(n) || m.nullable(target.node())
 		}
-		// m.refs holds the chain of schemas that are only a $ref.
-		if m.refs[key] {
-			m.fail(ErrUnsupported, l, fmt.Sprintf("circular $ref chain through %s", key), "make the chain end in a schema that is not only a $ref")
-			return tRaw, false
-		}
-		m.refs[key] = true
 		t, null := m.typeAt(target, true)
-		delete(m.refs, key)
 		return t, null || m.nullable(n)
-	}
-	if len(m.refs) > 0 {
-		saved := m.refs
-		m.refs = map[string]bool{}
-		defer func() { m.refs = saved }()
 	}
 	if n.get("$dynamicRef") != nil || n.get("$recursiveRef") != nil {
 		return tRaw, false // documented fallback
@@ -477,6 +474,17 @@ func (m *mapper) maybeNamed(l loc, t *tref, top bool) *tref {
 	return &tref{kind: tNamed, named: nt}
 }
 
+// finishNamed completes a named defined type registered early (nil: t is
+// used inline).
+func (m *mapper) finishNamed(nt *named, t *tref) *tref {
+	if nt == nil {
+		return t
+	}
+	nt.under = t
+	nt.building = false
+	return &tref{kind: tNamed, named: nt}
+}
+
 func (m *mapper) objectType(l loc, n *node, top bool) *tref {
 	props := n.get("properties")
 	pats := n.get("patternProperties")
@@ -493,8 +501,12 @@ func (m *mapper) objectType(l loc, n *node, top bool) *tref {
 	if nprops == 0 && npats == 0 {
 		switch {
 		case addl != nil && !addlFalse:
+			var nt *named
+			if top {
+				nt = m.newNamed(l, nDefined)
+			}
 			vt, null := m.typeAt(loc{l.f, l.ptr + "/additionalProperties"}, false)
-			return m.maybeNamed(l, &tref{kind: tMap, elem: elemType(vt, null)}, top)
+			return m.finishNamed(nt, &tref{kind: tMap, elem: elemType(vt, null)})
 		case addlFalse:
 			nt := m.newNamed(l, nStruct)
 			nt.building = false
@@ -503,8 +515,12 @@ func (m *mapper) objectType(l loc, n *node, top bool) *tref {
 		return m.maybeNamed(l, &tref{kind: tMap, elem: tRaw}, top)
 	}
 	if nprops == 0 && npats == 1 && addl == nil {
+		var nt *named
+		if top {
+			nt = m.newNamed(l, nDefined)
+		}
 		vt, null := m.typeAt(loc{l.f, l.ptr + "/patternProperties/" + escapePointer(pats.keys[0])}, false)
-		return m.maybeNamed(l, &tref{kind: tMap, elem: elemType(vt, null)}, top)
+		return m.finishNamed(nt, &tref{kind: tMap, elem: elemType(vt, null)})
 	}
 	nt := m.newNamed(l, nStruct)
 	m.fillStruct(nt, []loc{l})
@@ -523,7 +539,7 @@ func elemType(t *tref, null bool) *tref {
 // order: allOf branches, then the schema itself). Extras come from the last
 // part.
 func (m *mapper) fillStruct(nt *named, parts []loc) {
-	fns := newNamespace()
+	fns := fieldNamespace()
 	seen := map[string]bool{}
 	required := map[string]bool{}
 	for _, p := range parts {
@@ -625,19 +641,23 @@ func (m *mapper) arrayType(l loc, n *node, top bool) *tref {
 		rest, restPtr = items, "/items"
 	}
 	if len(prefix) == 0 {
+		var nt *named
+		if top {
+			nt = m.newNamed(l, nDefined) // before the items: they may refer back
+		}
 		et := tRaw
 		if rest != nil {
 			t, null := m.typeAt(loc{l.f, l.ptr + restPtr}, false)
 			et = elemType(t, null)
 		}
-		return m.maybeNamed(l, &tref{kind: tSlice, elem: et}, top)
+		return m.finishNamed(nt, &tref{kind: tSlice, elem: et})
 	}
 	nt := m.newNamed(l, nTuple)
 	minItems := 0
 	if mi := n.get("minItems"); mi != nil && mi.kind == kNumber {
 		minItems, _ = strconv.Atoi(mi.str)
 	}
-	fns := newNamespace()
+	fns := fieldNamespace()
 	for i, p := range prefix {
 		t, null := m.typeAt(p, false)
 		g := "Item" + strconv.Itoa(i)
@@ -885,7 +905,7 @@ func (m *mapper) sumType(l loc, n *node, kw string) (*tref, bool) {
 	nt := m.newNamed(l, nSum)
 	nt.oneOf = kw == "oneOf"
 	m.sums = true
-	fns := newNamespace()
+	fns := fieldNamespace()
 	for _, b := range bl {
 		t, null2 := m.typeAt(b, false)
 		br := &branch{t: t, ref: b.String()}
@@ -1010,4 +1030,14 @@ func intersect(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// fieldNamespace is a namespace for the fields of a generated struct: the
+// names of the methods distgen may generate on it are taken.
+func fieldNamespace() *namespace {
+	ns := newNamespace()
+	for _, n := range []string{"MarshalJSON", "UnmarshalJSON", "Part"} {
+		ns.reserve(n)
+	}
+	return ns
 }
