@@ -325,9 +325,19 @@ func (e *env) baseEnv() []string {
 	}
 }
 
+// ctlTimeout bounds a CLI call whose context has no deadline.
+const ctlTimeout = 2 * time.Minute
+
 // ctl runs one of the CLI scripts (rabbitmqctl, rabbitmq-queues, ...)
 // against node, with the private HOME and epmd, and returns its stdout.
+// Without a deadline in ctx a call is bounded by ctlTimeout: the CLI waits
+// forever for a node that is paused.
 func (e *env) ctl(ctx context.Context, tool, node string, args ...string) (string, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, ctlTimeout)
+		defer cancel()
+	}
 	full := append([]string{"-n", node}, args...)
 	cmd := exec.CommandContext(ctx, filepath.Join(e.opts.BinDir, tool), full...)
 	cmd.Env = e.baseEnv()
