@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -413,5 +414,23 @@ func TestSeedAPISubscribe(t *testing.T) {
 	case p := <-parsed:
 		t.Errorf("subscription to parsed.depth_image got %s", p.Part())
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// TestUntypedWithRegistry: a cortex.Conn validates dynamic (string) topics
+// too, and refuses topics the set does not declare.
+func TestUntypedWithRegistry(t *testing.T) {
+	ctx := context.Background()
+	c := openCortex(t)
+	if err := c.Publish(ctx, "raw.pose", expected(t, "raw.pose")); err != nil {
+		t.Errorf("valid untyped publish: %v", err)
+	}
+	err := c.Publish(ctx, "raw.pose", expected(t, "raw.feelings"))
+	var ve *typed.ValidationError
+	if !errAs(err, &ve) || ve.Topic != "raw.pose" {
+		t.Errorf("feelings on raw.pose = %v, want a ValidationError", err)
+	}
+	if err := c.Publish(ctx, "raw.mood", []byte(`{}`)); !errors.Is(err, distributer.ErrNoSchema) {
+		t.Errorf("undeclared topic = %v, want ErrNoSchema", err)
 	}
 }
