@@ -42,6 +42,7 @@ type Cause struct {
 // maxShown is how many causes Error lists before "and N more".
 const maxShown = 3
 
+// Error lists the topic and the first causes.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "invalid message for topic %q", e.Topic)

@@ -290,6 +290,7 @@ type NoSchemaError struct {
 	Topic string
 }
 
+// Error names the topic.
 func (e *NoSchemaError) Error() string {
 	return fmt.Sprintf("typed: topic %q has no schema", e.Topic)
 }

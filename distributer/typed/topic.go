@@ -171,6 +171,7 @@ type MisroutedError struct {
 	Want  string // the topic of the subscription that got it
 }
 
+// Error says which topics and what to do.
 func (e *MisroutedError) Error() string {
 	return fmt.Sprintf("typed: message on topic %q reached the subscription to %q: subscriptions to different topics share a group (one queue); subscribe to all of them in one subscription (Schemas.Subscribe)", e.Topic, e.Want)
 }
@@ -183,6 +184,7 @@ type DecodeError struct {
 	Err   error
 }
 
+// Error says which topic and why the body does not decode.
 func (e *DecodeError) Error() string {
 	return fmt.Sprintf("invalid message for topic %q: cannot decode: %v", e.Topic, e.Err)
 }
