@@ -3,6 +3,7 @@
 // the dispatch parts it produces.
 //
 //	go run ./cmd/fulfilment
+//	DISTRIBUTER_URL=amqp://guest:guest@127.0.0.1:5672/ go run ./cmd/fulfilment
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 
 	"github.com/distributer/distributer/distributer"
 	"github.com/distributer/distributer/distributer/typed"
+	_ "github.com/distributer/distributer/drivers/amqp" // amqp:// URLs
 
 	"example.com/shipping/fulfilment"
 	"example.com/shipping/orders"
