@@ -94,24 +94,24 @@ func Check[T any](t *testing.T, topic typed.Topic[T], opts Options) {
 	check(testingT{t}, topic, opts)
 }
 
-// T is the part of *testing.T that the checks use, so that they can be
-// tested themselves.
-type T interface {
+// reporter is the part of *testing.T that the checks use, so that they can
+// be tested themselves.
+type reporter interface {
 	Helper()
 	Errorf(format string, args ...any)
 	Fatalf(format string, args ...any)
 	Fatal(args ...any)
 	Logf(format string, args ...any)
-	Run(name string, f func(T)) bool
+	Run(name string, f func(reporter)) bool
 }
 
 type testingT struct{ *testing.T }
 
-func (t testingT) Run(name string, f func(T)) bool {
+func (t testingT) Run(name string, f func(reporter)) bool {
 	return t.T.Run(name, func(t *testing.T) { f(testingT{t}) })
 }
 
-func check[V any](t T, topic typed.Topic[V], opts Options) {
+func check[V any](t reporter, topic typed.Topic[V], opts Options) {
 	t.Helper()
 	opts = opts.withDefaults()
 	c, err := newChecker(topic.Schemas(), topic.Name(), opts)
@@ -128,7 +128,7 @@ func check[V any](t T, topic typed.Topic[V], opts Options) {
 		}
 		insts = append(insts, in)
 	}
-	t.Run("examples", func(t T) {
+	t.Run("examples", func(t reporter) {
 		failures := 0
 		exs := c.examples(t, insts)
 		t.Logf("contract %s: %d examples checked in context", c.topic, len(exs))
@@ -141,7 +141,7 @@ func check[V any](t T, topic typed.Topic[V], opts Options) {
 			}
 		}
 	})
-	t.Run("generated", func(t T) {
+	t.Run("generated", func(t reporter) {
 		t.Logf("contract %s: %d generated instances (seeds %d..%d)", c.topic, len(insts), opts.Seed, opts.Seed+uint64(len(insts))-1)
 		failures := 0
 		for _, in := range insts {
@@ -161,7 +161,7 @@ func check[V any](t T, topic typed.Topic[V], opts Options) {
 			}
 		}
 	})
-	t.Run("mutants", func(t T) {
+	t.Run("mutants", func(t reporter) {
 		checkMutants(t, c, topic, insts)
 	})
 }
@@ -219,7 +219,7 @@ const (
 
 // roundTrip checks that body survives f (decode into the Go type, encode)
 // unchanged; it reports and returns false when not.
-func (c *checker) roundTrip(t T, what string, body []byte, repro string, f func([]byte) ([]byte, error)) bool {
+func (c *checker) roundTrip(t reporter, what string, body []byte, repro string, f func([]byte) ([]byte, error)) bool {
 	t.Helper()
 	if repro != "" {
 		repro = "\nreproduce: " + repro
@@ -251,7 +251,7 @@ type example struct {
 // examples places every examples entry reachable from the topic's schema
 // into a message: the entry itself for the topic's own schema, otherwise a
 // generated instance with the entry at the location its schema describes.
-func (c *checker) examples(t T, insts []*Instance) []example {
+func (c *checker) examples(t reporter, insts []*Instance) []example {
 	t.Helper()
 	var out []example
 	done := map[string]bool{}
@@ -309,7 +309,7 @@ func (c *checker) rootLoc() string {
 // busSeq numbers the private memory buses of Check.
 var busSeq atomic.Uint64
 
-func checkMutants[V any](t T, c *checker, topic typed.Topic[V], insts []*Instance) {
+func checkMutants[V any](t reporter, c *checker, topic typed.Topic[V], insts []*Instance) {
 	t.Helper()
 	type mutant struct {
 		Mutant

@@ -59,7 +59,7 @@ func (f fakeT) Fatalf(format string, a ...any) {
 	panic(fatal{})
 }
 func (f fakeT) Fatal(a ...any) { f.Fatalf("%s", fmt.Sprint(a...)) }
-func (f fakeT) Run(name string, fn func(T)) bool {
+func (f fakeT) Run(name string, fn func(reporter)) bool {
 	n := len(*f.out)
 	func() {
 		defer func() {
@@ -76,7 +76,7 @@ func (f fakeT) Run(name string, fn func(T)) bool {
 
 func runFake[V any](topic typed.Topic[V], opts Options) []string {
 	var out []string
-	fakeT{name: "check", out: &out}.Run("topic", func(t T) { check(t, topic, opts) })
+	fakeT{name: "check", out: &out}.Run("topic", func(t reporter) { check(t, topic, opts) })
 	return out
 }
 

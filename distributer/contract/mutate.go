@@ -39,6 +39,7 @@ func (m Mutant) JSON() []byte {
 	return b
 }
 
+// String describes the mutation: kind, JSON pointer and what changed.
 func (m Mutant) String() string {
 	return fmt.Sprintf("%s at %s: %s", m.Kind, ptrOrRoot(m.Pointer), m.Description)
 }
