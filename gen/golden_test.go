@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math/big"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,9 +23,10 @@ const goldenDir = "testdata/golden"
 
 // goldenCase is one directory of testdata/golden: schemas/ in, want/ out.
 type goldenCase struct {
-	name string // directory name
-	pkg  string // Go package name of its output
-	dir  string
+	name    string // directory name
+	pkg     string // Go package name of its output
+	dir     string
+	schemas string // the schema directory ("" = dir/schemas)
 }
 
 func goldenCases(t testing.TB) []goldenCase {
@@ -49,7 +51,11 @@ func goldenCases(t testing.TB) []goldenCase {
 }
 
 func runCase(t testing.TB, c goldenCase) (map[string][]byte, *generator, *Set) {
-	set, err := Load(os.DirFS(filepath.Join(c.dir, "schemas")))
+	sd := c.schemas
+	if sd == "" {
+		sd = filepath.Join(c.dir, "schemas")
+	}
+	set, err := Load(os.DirFS(sd))
 	if err != nil {
 		t.Fatalf("%s: Load: %v", c.name, err)
 	}
@@ -147,7 +153,9 @@ func TestGoldenCompileAndRoundTrip(t *testing.T) {
 	var imports []string
 	var table strings.Builder
 	sets := map[string]*Set{}
-	for _, c := range goldenCases(t) {
+	// The built-in cortex set (schema/) is round-tripped too.
+	all := append(goldenCases(t), goldenCase{name: "builtin_cortex", pkg: "builtincortex", schemas: filepath.Join("..", "schema")})
+	for _, c := range all {
 		files, g, set := runCase(t, c)
 		sets[c.name] = set
 		must(t, Write(filepath.Join(tmp, "cases", c.pkg), files))
@@ -162,6 +170,28 @@ func TestGoldenCompileAndRoundTrip(t *testing.T) {
 				fmt.Fprintf(&table, "\t{%q, %q, %d, rt[%s], %q},\n", c.name, nt.name, i, typ, string(ex))
 			}
 		}
+	}
+	// Besides the corpus: 60 odd but well-formed schemas from the structured
+	// fuzzer's builder (fixed seed) must compile and vet too.
+	rnd := rand.New(rand.NewSource(1))
+	for i := 0; i < 60; i++ {
+		data := make([]byte, 80)
+		rnd.Read(data)
+		b := &schemaBuilder{data: data}
+		doc := b.schema(0)
+		doc["$defs"] = map[string]any{"d0": b.schema(1), "d1": b.schema(1)}
+		src, err := json.Marshal(doc)
+		must(t, err)
+		set, err := LoadFiles(map[string][]byte{"s.json": src})
+		if err != nil {
+			continue
+		}
+		pkg := fmt.Sprintf("r%02d", i)
+		files, err := Generate(set, Config{Package: pkg})
+		if err != nil {
+			continue
+		}
+		must(t, Write(filepath.Join(tmp, "random", pkg), files))
 	}
 	if len(examples) < 40 {
 		t.Errorf("only %d examples in the golden corpus", len(examples))
