@@ -54,6 +54,9 @@ type scenario struct {
 	fanoutLossless bool
 	// query holds extra URL options of the clients ("&heartbeat=2s").
 	query string
+	// maxStall bounds the longest Publish: a publisher must recover by
+	// itself within seconds (generous: the machine is shared).
+	maxStall time.Duration
 	// fault injects the failure and undoes it (restarts the node), returning
 	// when the cluster is whole again.
 	fault func(ctx context.Context, c *rabbitnode.Cluster, client, leader *rabbitnode.Node) error
@@ -61,7 +64,7 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{
-		name: "KillClientNode", client: 0, leader: 0,
+		name: "KillClientNode", client: 0, leader: 0, maxStall: 10 * time.Second,
 		fault: func(ctx context.Context, c *rabbitnode.Cluster, client, _ *rabbitnode.Node) error {
 			if err := client.Kill(); err != nil {
 				return err
@@ -73,7 +76,7 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name: "KillLeaderNodeElsewhere", client: 1, leader: 2, fanoutLossless: true,
+		name: "KillLeaderNodeElsewhere", client: 1, leader: 2, fanoutLossless: true, maxStall: 10 * time.Second,
 		fault: func(ctx context.Context, c *rabbitnode.Cluster, _, leader *rabbitnode.Node) error {
 			if err := leader.Kill(); err != nil {
 				return err
@@ -85,7 +88,7 @@ var scenarios = []scenario{
 		},
 	},
 	{
-		name: "StopStartAppClientNode", client: 2, leader: 2,
+		name: "StopStartAppClientNode", client: 2, leader: 2, maxStall: 10 * time.Second,
 		fault: func(ctx context.Context, c *rabbitnode.Cluster, client, _ *rabbitnode.Node) error {
 			if err := client.StopApp(ctx); err != nil {
 				return err
@@ -104,7 +107,7 @@ var scenarios = []scenario{
 		// member (net_ticktime is 60s), so declares and binds that need it
 		// wait, bounded by topology_timeout, and retry. The pause is shorter
 		// than net_ticktime, so the cluster does not partition.
-		name: "PauseClientNode", client: 0, leader: 1, query: "&heartbeat=2s",
+		name: "PauseClientNode", client: 0, leader: 1, query: "&heartbeat=2s", maxStall: pauseFor + 10*time.Second,
 		fault: func(ctx context.Context, c *rabbitnode.Cluster, client, _ *rabbitnode.Node) error {
 			if err := client.Pause(); err != nil {
 				return err
@@ -400,6 +403,9 @@ func runScenario(t *testing.T, c *rabbitnode.Cluster, sc scenario) {
 
 	if n := nErr.Load(); n > 0 {
 		t.Errorf("%d publishes failed within %v (a nack or lost confirm must be retried): %s", n, publishLimit, strings.Join(firstErrs, "; "))
+	}
+	if st := time.Duration(maxStall.Load()); st > sc.maxStall {
+		t.Errorf("a Publish took %v, want at most %v", st.Round(time.Millisecond), sc.maxStall)
 	}
 	if n := nOK.Load(); n < minMessages {
 		t.Errorf("only %d messages confirmed, want at least %d", n, minMessages)
