@@ -125,7 +125,8 @@ func compileFast(s *jsonschema.Schema, memo map[*jsonschema.Schema]*fnode) *fnod
 	if n, ok := memo[s]; ok {
 		return n
 	}
-	n := &fnode{}
+	// No limits until the schema sets them (true schemas never do).
+	n := &fnode{minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1}
 	memo[s] = n
 	if s.Always != nil {
 		if !*s.Always {

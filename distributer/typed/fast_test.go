@@ -45,6 +45,13 @@ var fastSchemas = map[string]string{
 		},
 		"definitions": {"d": {"type": "integer"}}
 	}`,
+	"env.json": `{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "required": ["metadata", "data"], "additionalProperties": false,
+		"properties": {"metadata": {"$ref": "#/$defs/meta"}, "data": true},
+		"$defs": {"meta": {"type": "object", "required": ["user_id", "topic"], "additionalProperties": false,
+			"properties": {"user_id": {"type": "integer", "minimum": 0}, "datetime": {"type": "integer", "minimum": 0}, "topic": {"type": "string"}}}}}`,
+	"topic.json": `{"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [{"$ref": "env.json"},
+		{"properties": {"data": {"$ref": "#/$defs/pose"}, "metadata": {"properties": {"topic": {"const": "pose"}}}}}],
+		"$defs": {"pose": {"type": "object", "required": ["x"], "properties": {"x": {"type": "number", "minimum": -1, "maximum": 1}, "w": {"type": "number"}}, "additionalProperties": false}}}`,
 	"tree.json": `{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"node": {"type": "object", "properties": {"v": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}}, "$ref": "#/$defs/node"}`,
 }
 
@@ -164,6 +171,10 @@ func checkScan(t *testing.T, schemas map[string]*schema, body []byte) {
 }
 
 var scanSeeds = append([]string{
+	`{"metadata": {"user_id": 42, "datetime": 1575446887339, "topic": "pose"}, "data": {"x": 0.5, "w": 1}}`,
+	`{"metadata": {"user_id": 42, "topic": "pose"}, "data": {"x": 1.5}}`, `{"metadata": {"user_id": 42, "topic": "feelings"}, "data": {"x": 0}}`,
+	`{"metadata": {"user_id": -1, "topic": "pose"}, "data": {"x": 0}}`, `{"metadata": {"topic": "pose"}, "data": {"x": 0}}`,
+	`{"metadata": {"user_id": 1, "topic": "pose"}, "data": {"x": 0}, "extra": 1}`, `{"metadata": {"user_id": 1, "topic": "po\u0073e"}, "data": {"x": 0}}`,
 	`{"kind": "\u0061"}`, `{"k\u0069nd": "a"}`, `{"kind": "a", "kind": "b"}`, `{"kind": "a", "s": "\u00e9\u00e9"}`,
 	"{\"kind\": \"a\", \"s\": \"\xff\xfe\"}", `{"kind": true}`, `{"kind": false}`, `{"kind": nul}`, `{"kind": "a",}`,
 	`{"kind": "a"} x`, ` {"kind": "a"} `, `{"kind": "a" "s": "ab"}`, `{"t": [1, "x", true,]}`, `[1, 2`,
@@ -196,6 +207,7 @@ func TestScanDecides(t *testing.T) {
 		{"shapes", `{"kind": "a", "s": "éé", "t": [1, "x", true], "other": [{"kind": 1, "xb": 2}]}`},
 		{"tree", `{"v": 1, "kids": [{"v": 2, "kids": []}, {"kids": [{"v": 3}]}]}`},
 		{"shapes", ` null `},
+		{"topic", `{"metadata": {"user_id": 42, "datetime": 1575446887339, "topic": "pose"}, "data": {"x": 0.5, "w": 1}}`},
 	} {
 		if !scanBody(schemas[c.schema].fast, []byte(c.body)) {
 			t.Errorf("scan not sure of %s for %s", c.body, c.schema)
