@@ -26,11 +26,12 @@ const nackStorm = 250 * time.Millisecond
 var ErrNotConfirmed = errors.New("amqp: message not confirmed by the broker")
 
 // publishChannels is the number of publisher channels per connection.
-// Concurrent Publish calls are spread over them (a batch stays on one), so
-// the broker handles them in parallel: with 16 goroutines that each wait for
-// their confirm, one channel reached about 60% of the baseline's throughput,
-// four reach it (see README, performance).
-const publishChannels = 4
+// Concurrent Publish calls are spread over them (a batch stays on one).
+// Measured with BenchmarkEndToEnd/pub16 on the 2-core test machine, 4
+// channels gave no gain over 1 (0.43-0.47 vs 0.46-0.62 of the async
+// baseline, three interleaved runs each): a broker with more cores may
+// profit from more.
+const publishChannels = 1
 
 // pubChannel is a publisher channel of the session, in confirm mode.
 type pubChannel struct {

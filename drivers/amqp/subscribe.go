@@ -275,6 +275,10 @@ func (sub *subscription) run(cons *consumer) {
 // serve runs the handler workers on cons until its deliveries end (channel
 // or connection closed) or the subscription is closed.
 func (sub *subscription) serve(cons *consumer) {
+	if sub.c.cfg.concurrency == 1 {
+		sub.serveInOrder(cons)
+		return
+	}
 	var wg sync.WaitGroup
 	for range sub.c.cfg.concurrency {
 		wg.Go(func() {
@@ -289,12 +293,61 @@ func (sub *subscription) serve(cons *consumer) {
 					if sub.stopped() {
 						return // leave it to the broker
 					}
-					sub.handle(cons, &d)
+					if sub.handle(cons, &d) {
+						_ = d.Ack(false)
+					}
 				}
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// serveInOrder is serve with one worker. Deliveries are handled in order, so
+// successes can be acknowledged together: while more deliveries are waiting,
+// acks are deferred and then sent as one multiple-ack, at the latest every
+// quarter of the prefetch window (so the broker never waits for them). A
+// failed delivery is settled on its own first; a multiple-ack skips it,
+// since it is no longer outstanding.
+func (sub *subscription) serveInOrder(cons *consumer) {
+	var (
+		last    uint64 // tag of the last success not yet acked
+		pending int
+	)
+	batch := max(1, sub.c.cfg.prefetch/4)
+	flush := func() {
+		if pending > 0 {
+			_ = cons.ch.Ack(last, true)
+			pending = 0
+		}
+	}
+	defer flush()
+	for {
+		var (
+			d  amqp091.Delivery
+			ok bool
+		)
+		select {
+		case d, ok = <-cons.deliveries:
+		default:
+			flush() // nothing waiting: ack now
+			select {
+			case <-sub.stop:
+				return
+			case d, ok = <-cons.deliveries:
+			}
+		}
+		if !ok || sub.stopped() {
+			return // leave it to the broker
+		}
+		if sub.handle(cons, &d) {
+			last = d.DeliveryTag
+			pending++
+			if pending >= batch {
+				flush()
+			}
+		}
+	}
 }
 
 // attempt computes a delivery's attempt number: the driver's own count,
@@ -372,24 +425,24 @@ func message(d *amqp091.Delivery) *driver.Message {
 	return m
 }
 
-// handle runs the handler on one delivery and settles it: ack on success;
-// otherwise a redelivered copy with the next attempt number, or the dead
-// letter exchange when the limit is reached, the error wraps ErrReject or
-// the body is not JSON. Copies are confirmed before the original is acked,
-// so a failure in between means a duplicate, never a loss.
-func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) {
+// handle runs the handler on one delivery. It returns true when the handler
+// succeeded: the caller acks. Otherwise handle settles the delivery itself: a
+// redelivered copy with the next attempt number, or the dead-letter exchange
+// when the limit is reached, the error wraps ErrReject or the body is not
+// JSON. Copies are confirmed before the original is acked, so a failure in
+// between means a duplicate, never a loss.
+func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 	m := message(d)
 	if !gjson.ValidBytes(d.Body) {
 		sub.deadLetter(cons, d, m, "body is not valid JSON")
-		return
+		return false
 	}
 	err := sub.h(sub.ctx, m)
 	if err == nil {
-		_ = d.Ack(false)
-		return
+		return true
 	}
 	if sub.stopped() {
-		return // Close cancelled the handler: the broker redelivers it
+		return false // Close cancelled the handler: the broker redelivers it
 	}
 	switch {
 	case errors.Is(err, driver.ErrReject):
@@ -399,6 +452,7 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) {
 	default:
 		sub.redeliver(cons, d, m, err)
 	}
+	return false
 }
 
 // copyOf builds a copy of d for republishing, with extra headers.
