@@ -434,3 +434,20 @@ func TestUntypedWithRegistry(t *testing.T) {
 		t.Errorf("undeclared topic = %v, want ErrNoSchema", err)
 	}
 }
+
+// TestValidMessagesValidateWithoutAllocating guards the fast path: every
+// valid cortex message is decided on its bytes, with no allocation. If a
+// schema change makes it give up, validation falls back to jsonschema
+// (hundreds of allocations) and this test says which topic.
+func TestValidMessagesValidateWithoutAllocating(t *testing.T) {
+	for _, topic := range cortex.Schemas.Topics() {
+		body := expected(t, topic)
+		if n := testing.AllocsPerRun(20, func() {
+			if err := cortex.Schemas.Validate(topic, body); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("%s: %v allocations per validation, want 0", topic, n)
+		}
+	}
+}
