@@ -9,10 +9,14 @@ import (
 	"github.com/distributer/distributer/distributer/driver"
 )
 
-// MaxDeadLetters is how many dead letters a bus keeps. When more arrive the
+// A bus keeps at most MaxDeadLetters dead letters, whose bodies total at
+// most MaxDeadLetterBytes (the newest is always kept). When more arrive the
 // oldest are discarded; DeadLetter.Seq numbers have gaps then, so a reader
 // can tell.
-const MaxDeadLetters = 1000
+const (
+	MaxDeadLetters     = 1000
+	MaxDeadLetterBytes = 64 << 20
+)
 
 // DeadLetter is a message that was dead-lettered: its handler failed on
 // every allowed attempt (max_attempts), or rejected it.
@@ -37,6 +41,7 @@ type DeadLetter struct {
 type deadLetters struct {
 	mu      sync.Mutex
 	log     []DeadLetter // oldest first, at most MaxDeadLetters
+	bytes   int          // total body size in log
 	seq     uint64
 	changed chan struct{} // closed and replaced on every add
 }
@@ -45,10 +50,16 @@ func (d *deadLetters) add(m *driver.Message, group string, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seq++
-	if len(d.log) >= MaxDeadLetters {
-		copy(d.log, d.log[1:])
-		d.log = d.log[:len(d.log)-1]
+	drop := 0
+	for n := len(m.Body); drop < len(d.log) && (len(d.log)-drop >= MaxDeadLetters || d.bytes+n > MaxDeadLetterBytes); drop++ {
+		d.bytes -= len(d.log[drop].Message.Body)
 	}
+	if drop > 0 {
+		k := copy(d.log, d.log[drop:])
+		clear(d.log[k:])
+		d.log = d.log[:k]
+	}
+	d.bytes += len(m.Body)
 	d.log = append(d.log, DeadLetter{Seq: d.seq, Message: *m, Group: group, Reason: err.Error(), Err: err, Time: time.Now()})
 	close(d.changed)
 	d.changed = make(chan struct{})

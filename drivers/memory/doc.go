@@ -40,7 +40,8 @@
 // another attempt; after max_attempts attempts, or at once for an error
 // wrapping driver.ErrReject (distributer.Reject), the message is
 // dead-lettered: it is kept, with the reason, in the bus's dead-letter log
-// (the last MaxDeadLetters), which DeadLetters and WaitDeadLetters read.
+// (the last MaxDeadLetters, with MaxDeadLetterBytes of bodies at most),
+// which DeadLetters and WaitDeadLetters read.
 //
 // Bodies are not copied: a publisher must not modify a body after
 // publishing it, and handlers must not modify the body they are given (other

@@ -127,6 +127,21 @@ func TestDeadLetterLogBounded(t *testing.T) {
 	default:
 		t.Error("changed not closed by add")
 	}
+
+	// Bodies are bounded in total too; the newest is always kept.
+	big := make([]byte, MaxDeadLetterBytes/3+1)
+	for range 3 {
+		d.add(&driver.Message{Body: big}, "", errors.New("big"))
+	}
+	all, _ = d.since(0)
+	if len(all) != 2 || d.bytes != 2*len(big) {
+		t.Errorf("after 3 bodies of a third of the limit: kept %d, %d bytes", len(all), d.bytes)
+	}
+	huge := make([]byte, MaxDeadLetterBytes+1)
+	d.add(&driver.Message{Body: huge}, "", errors.New("huge"))
+	if all, _ = d.since(0); len(all) != 1 || len(all[0].Message.Body) != len(huge) {
+		t.Errorf("a body over the limit: kept %d", len(all))
+	}
 }
 
 // A bus disappears with its last connection.
