@@ -580,7 +580,8 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 		f.Comment("MarshalJSON writes the first field that is set.")
 	} else {
 		f.Comment("MarshalJSON writes the field that is set; when several are set and all are")
-		f.Comment("JSON objects, it writes their members merged (the first field wins a clash).")
+		f.Comment("JSON objects, it writes their members merged (the first field wins a clash),")
+		f.Comment("otherwise the first one.")
 	}
 	f.Func().Params(jen.Id("v").Id(nt.name)).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).BlockFunc(func(b *jen.Group) {
 		if nt.oneOf {
@@ -605,8 +606,8 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 		b.Id("merged").Op(":=").Map(jen.String()).Qual(pkgJSON, "RawMessage").Values()
 		b.For(jen.List(jen.Id("_"), jen.Id("p")).Op(":=").Range().Id("parts")).Block(
 			jen.Var().Id("m").Map(jen.String()).Qual(pkgJSON, "RawMessage"),
-			jen.If(jen.Err().Op(":=").Qual(pkgJSON, "Unmarshal").Call(jen.Id("p"), jen.Op("&").Id("m")), jen.Err().Op("!=").Nil()).Block(
-				jen.Return(jen.Nil(), jen.Qual(pkgErrors, "New").Call(jen.Lit(nt.name+": several fields are set and not all are JSON objects"))),
+			jen.If(jen.Err().Op(":=").Qual(pkgJSON, "Unmarshal").Call(jen.Id("p"), jen.Op("&").Id("m")), jen.Err().Op("!=").Nil().Op("||").Id("m").Op("==").Nil()).Block(
+				jen.Return(jen.Id("parts").Index(jen.Lit(0)), jen.Nil()),
 			),
 			jen.For(jen.List(jen.Id("k"), jen.Id("x")).Op(":=").Range().Id("m")).Block(
 				jen.If(jen.List(jen.Id("_"), jen.Id("dup")).Op(":=").Id("merged").Index(jen.Id("k")), jen.Op("!").Id("dup")).Block(jen.Id("merged").Index(jen.Id("k")).Op("=").Id("x")),

@@ -107,6 +107,7 @@ type example struct {
 	Case, Type, Loc string
 	Index           int
 	JSON            string
+	WantErr         string // for values that must be refused
 }
 
 // TestGoldenCompileAndRoundTrip builds every golden output as a package of
@@ -193,6 +194,34 @@ func TestGoldenCompileAndRoundTrip(t *testing.T) {
 		}
 		must(t, Write(filepath.Join(tmp, "random", pkg), files))
 	}
+	// Values the generated UnmarshalJSON must refuse: case, type, JSON,
+	// a substring of the error.
+	negatives := []struct{ c, typ, json, msg string }{
+		{"08_enum_string", "Task", `{"status": "nope"}`, "is not a valid TaskStatus"},
+		{"09_enum_integer_named", "User", `{"gender": 3}`, "is not a valid UserGender"},
+		{"10_enum_integer_plain", "Level", `2`, "want one of -1, 0, 1, 10"},
+		{"12_const", "Ping", `{"kind": "pong", "version": 2}`, "not a valid PingKind"},
+		{"34_oneof_discriminator", "Shape", `{"kind": "triangle"}`, `unknown kind "triangle"`},
+		{"34_oneof_discriminator", "Shape", `{"r": 1}`, `string member "kind"`},
+		{"35_oneof_validation", "Value", `true`, "matches none of the oneOf schemas"},
+		{"35_oneof_validation", "Value", `{"a": 1}`, "matches none"},
+		{"36_anyof_multi", "Contact", `{"fax": "1"}`, "matches none of the anyOf schemas"},
+		{"51_oneof_ambiguous", "Amount", `{"exact": 1}`, "matches 2 of the oneOf schemas, exactly one is allowed"},
+		{"23_tuple_prefix_items", "Point", `[1, "x"]`, "item 1"},
+	}
+	for _, n := range negatives {
+		pkg := ""
+		for _, c := range all {
+			if c.name == n.c {
+				pkg = c.pkg
+			}
+		}
+		if pkg == "" {
+			t.Fatalf("negative case: no golden case %s", n.c)
+		}
+		examples = append(examples, example{Case: n.c, Type: n.typ, JSON: n.json, WantErr: n.msg})
+		fmt.Fprintf(&table, "\t{%q, %q, %d, rt[%s], %q},\n", n.c, n.typ, -1, pkg+"."+n.typ, n.json)
+	}
 	if len(examples) < 40 {
 		t.Errorf("only %d examples in the golden corpus", len(examples))
 	}
@@ -271,6 +300,12 @@ func main() {
 	for i, r := range results {
 		ex := examples[i]
 		where := fmt.Sprintf("%s: %s example %d (%s)", ex.Case, ex.Type, ex.Index, ex.JSON)
+		if ex.WantErr != "" {
+			if !strings.Contains(r.Err, ex.WantErr) {
+				t.Errorf("%s: %s must be refused with %q, got error %q (output %s)", ex.Case, ex.JSON, ex.WantErr, r.Err, r.Out)
+			}
+			continue
+		}
 		if r.Err != "" {
 			t.Errorf("%s: %s", where, r.Err)
 			continue

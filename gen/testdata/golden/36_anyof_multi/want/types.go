@@ -25,7 +25,8 @@ type Contact struct {
 }
 
 // MarshalJSON writes the field that is set; when several are set and all are
-// JSON objects, it writes their members merged (the first field wins a clash).
+// JSON objects, it writes their members merged (the first field wins a clash),
+// otherwise the first one.
 func (v Contact) MarshalJSON() ([]byte, error) {
 	var parts [][]byte
 	if v.Email != nil {
@@ -51,8 +52,8 @@ func (v Contact) MarshalJSON() ([]byte, error) {
 	merged := map[string]json.RawMessage{}
 	for _, p := range parts {
 		var m map[string]json.RawMessage
-		if err := json.Unmarshal(p, &m); err != nil {
-			return nil, errors.New("Contact: several fields are set and not all are JSON objects")
+		if err := json.Unmarshal(p, &m); err != nil || m == nil {
+			return parts[0], nil
 		}
 		for k, x := range m {
 			if _, dup := merged[k]; !dup {
