@@ -32,7 +32,9 @@
 // Memory is bounded: a full queue makes Publish wait (until the queue has
 // room, the context ends, or the connection closes), so a slow subscriber
 // slows its publishers down; nothing is dropped, except the messages still
-// queued for a subscription or bus when it is closed. Routing uses a trie
+// queued for a subscription or bus when it is closed. (A handler that
+// publishes to its own full queue therefore waits until its context ends:
+// give such a subscription a larger buffer, or publish from elsewhere.) Routing uses a trie
 // of the bound patterns and a cache of routes for literal topics, so its
 // cost does not grow with the number of subscriptions.
 //
