@@ -516,11 +516,15 @@ func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driv
 }
 
 // settle publishes p and, once confirmed, acks d. If the copy is not
-// confirmed, d is left unacked: the broker redelivers it when the channel
-// closes, which it is about to do.
+// confirmed, d goes back to the queue (nack with requeue; when the channel
+// is gone the broker requeues it anyway).
 func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, p amqp091.Publishing) {
 	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, false, false, p)
 	if err != nil {
+		// Usually the channel is closed and this fails too; otherwise the
+		// delivery must not stay outstanding, where a later multiple-ack
+		// would cover it.
+		_ = d.Nack(false, true)
 		return
 	}
 	t := time.NewTimer(sub.c.cfg.topologyTimeout)
