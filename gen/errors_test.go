@@ -335,3 +335,11 @@ func TestManifestErrorsMore(t *testing.T) {
 		})
 	}
 }
+
+func TestBadMemberGoName(t *testing.T) {
+	err := loadAndGenerate(map[string]string{"a.json": `{"type": "object", "properties": {"n": {"type": "integer", "x-distgen-name": "9lives"}}}`})
+	e := firstError(err)
+	if !errors.Is(err, ErrSchema) || e == nil || e.Pointer != "/properties/n/x-distgen-name" || !strings.Contains(err.Error(), "not an exported Go identifier") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -127,6 +127,9 @@ func (b *schemaBuilder) schema(depth int) map[string]any {
 	if b.next()%6 == 0 {
 		s["description"] = "line\n*/ /* //go:generate " + b.name()
 	}
+	if b.next()%9 == 0 {
+		s["x-distgen-name"] = []string{"Widget", "9bad", "not ok", "Widget", "Schemas"}[b.next()%5]
+	}
 	kinds := 17
 	if depth >= 3 {
 		kinds = 7

@@ -143,7 +143,7 @@ func (m *mapper) fail(kind error, l loc, msg, hint string) {
 
 // fileHint is the Go name for a file's root schema.
 func fileHint(f *file) string {
-	if n := f.root.get("x-distgen-name"); n != nil && n.kind == kString {
+	if n := f.root.get("x-distgen-name"); n != nil && n.kind == kString && isExportedIdent(n.str) {
 		return n.str
 	}
 	base := strings.TrimSuffix(path.Base(f.path), ".json")
@@ -204,7 +204,7 @@ func (m *mapper) hintFor(l loc) string {
 		next := l.f.root.lookup("/" + strings.Join(escapeAll(toks[:min(i+1, len(toks))]), "/"))
 		if next != nil {
 			cur = next
-			if x := next.get("x-distgen-name"); x != nil && x.kind == kString {
+			if x := next.get("x-distgen-name"); x != nil && x.kind == kString && isExportedIdent(x.str) {
 				name = x.str
 			} else if t := next.get("title"); t != nil && t.kind == kString && (kw == "oneOf" || kw == "anyOf") {
 				if g := goName(t.str); g != "" && len(g) <= 40 {
@@ -261,7 +261,7 @@ func examplesOf(n *node) [][]byte {
 func (m *mapper) newNamed(l loc, k nkind) *named {
 	n := l.node()
 	nt := &named{kind: k, loc: l.String(), building: true}
-	if x := n.get("x-distgen-name"); x != nil && x.kind == kString {
+	if x := n.get("x-distgen-name"); x != nil && x.kind == kString && isExportedIdent(x.str) {
 		nt.name = x.str // reserved up front; collisions were reported
 	} else {
 		nt.name = m.ns.unique(m.hintFor(l))
@@ -571,6 +571,9 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 			f := &field{jsonName: name, doc: docOf(pn)}
 			g := goName(name)
 			if x := pn.get("x-distgen-name"); x != nil && x.kind == kString && pn.get("$ref") == nil {
+				if !isExportedIdent(x.str) {
+					m.fail(ErrSchema, loc{pl.f, pl.ptr + "/x-distgen-name"}, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", x.str), "use a name such as UserProfile")
+				}
 				g = x.str
 			}
 			if g == "" {
@@ -661,7 +664,7 @@ func (m *mapper) arrayType(l loc, n *node, top bool) *tref {
 	for i, p := range prefix {
 		t, null := m.typeAt(p, false)
 		g := "Item" + strconv.Itoa(i)
-		if x := p.node().get("x-distgen-name"); x != nil && x.kind == kString {
+		if x := p.node().get("x-distgen-name"); x != nil && x.kind == kString && isExportedIdent(x.str) {
 			g = x.str
 		} else if tt := p.node().get("title"); tt != nil && tt.kind == kString && goName(tt.str) != "" && len(goName(tt.str)) <= 30 {
 			g = goName(tt.str)
