@@ -84,6 +84,8 @@ func testFanOut(t *testing.T, h *Harness) {
 			}
 		}
 	}
+	// A topic nobody subscribed to: accepted, delivered to no one.
+	e.publish(d1, "nobody.listens", `{}`)
 	time.Sleep(h.Quiet)
 	for i, r := range recs {
 		if n := len(r.all()); n != len(want) {
