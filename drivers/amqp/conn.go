@@ -148,7 +148,21 @@ func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
 			tlsCfg.ServerName = ep.host
 		}
 	}
-	var netConn net.Conn
+	// amqp091-go's handshake takes no context: closing the socket when ctx
+	// ends (Close, Open's deadline) aborts it.
+	var (
+		mu      sync.Mutex
+		netConn net.Conn
+		aborted bool
+	)
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		aborted = true
+		if netConn != nil {
+			_ = netConn.Close()
+		}
+	})
 	acfg := amqp091.Config{
 		Heartbeat:       c.cfg.heartbeat,
 		TLSClientConfig: tlsCfg,
@@ -163,14 +177,29 @@ func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
 			// Bounds the TLS and AMQP handshakes; amqp091-go clears it
 			// once the connection is open.
 			_ = nc.SetDeadline(time.Now().Add(timeout))
+			mu.Lock()
+			defer mu.Unlock()
 			netConn = nc
+			if aborted {
+				_ = nc.Close()
+			}
 			return nc, nil
 		},
 	}
 	ac, err := amqp091.DialConfig(c.cfg.dialURL(ep), acfg)
+	if !stop() && err == nil {
+		// ctx ended just as the handshake completed: the socket is closed.
+		_ = ac.Close()
+		err = ctx.Err()
+	}
 	if err != nil {
+		mu.Lock()
 		if netConn != nil {
 			_ = netConn.Close()
+		}
+		mu.Unlock()
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w (%v)", ctxErr, err)
 		}
 		var ae *amqp091.Error
 		if errors.As(err, &ae) && (ae.Code == amqp091.AccessRefused || ae.Code == amqp091.NotAllowed) {

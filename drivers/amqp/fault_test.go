@@ -2,6 +2,7 @@ package amqp_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer/drivers/amqp"
 	"github.com/distributer/distributer/internal/rabbitnode"
 )
 
@@ -55,6 +57,87 @@ func TestPrivateNode(t *testing.T) {
 			}},
 		})
 	})
+	t.Run("HungNode", func(t *testing.T) { testHungNode(t, node, base) })
+}
+
+// A hung node (SIGSTOP: sockets open, no answers) does not hang the client:
+// Subscribe and Publish fail when their contexts end, Close returns within
+// the driver's timeouts, and once the node resumes the client recovers.
+func testHungNode(t *testing.T, node *rabbitnode.Node, base string) {
+	raw, _ := newNamespace(t, base, []string{"g"}, "topology_timeout", "1s", "heartbeat", "2s", "connect_timeout", "2s",
+		"reconnect_min", "100ms", "reconnect_max", "500ms")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	d, err := distributer.Open(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 10)
+	h := distributer.HandlerFunc(func(_ context.Context, m *distributer.Message) error {
+		got <- string(m.Body)
+		return nil
+	})
+	if _, err := d.Subscribe(ctx, []string{"h.*"}, h, distributer.Group("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			_ = node.Resume()
+		}
+	}()
+
+	sctx, scancel := context.WithTimeout(ctx, 4*time.Second)
+	t0 := time.Now()
+	_, err = d.Subscribe(sctx, []string{"h.*"}, h)
+	scancel()
+	if err == nil || time.Since(t0) > 7*time.Second {
+		t.Errorf("Subscribe on a hung node = %v after %v, want an error within ~4s", err, time.Since(t0))
+	}
+	pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)
+	t0 = time.Now()
+	err = d.Publish(pctx, "h.x", []byte(`{"n":1}`))
+	pcancel()
+	if !errors.Is(err, amqp.ErrNotConfirmed) || !errors.Is(err, context.DeadlineExceeded) || time.Since(t0) > 6*time.Second {
+		t.Errorf("Publish on a hung node = %v after %v, want ErrNotConfirmed and DeadlineExceeded within ~3s", err, time.Since(t0))
+	}
+
+	if err := node.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	resumed = true
+	if err := d.Publish(ctx, "h.x", []byte(`{"n":2}`)); err != nil {
+		t.Fatalf("Publish after the node resumed: %v", err)
+	}
+	for {
+		select {
+		case b := <-got:
+			if b != `{"n":2}` {
+				continue // {"n":1} may have been stored before the pause was noticed
+			}
+		case <-ctx.Done():
+			t.Fatal("no delivery after the node resumed")
+		}
+		break
+	}
+
+	// Close on a hung node returns within the driver's timeouts.
+	if err := node.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	resumed = false
+	t0 = time.Now()
+	_ = d.Close()
+	if el := time.Since(t0); el > 10*time.Second {
+		t.Errorf("Close on a hung node took %v", el)
+	}
+	if err := node.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	resumed = true
 }
 
 type fault struct {
