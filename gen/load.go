@@ -82,6 +82,7 @@ type Set struct {
 	topics       map[string]string // topic -> schema reference
 	decl         *manifest         // nil when the set declares no topics
 	manifestFile *file
+	comp         *jsonschema.Compiler // the compiler of compileAll, reused for topic schemas
 }
 
 // Files returns the schema files of the set (slash-separated path -> JSON
@@ -226,15 +227,17 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	for _, f := range s.files {
-		if err := s.metaValidate(f); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
+	// Compiling validates every file against its meta-schema too; only when
+	// it fails are the files validated one by one, to say where.
 	if err := s.compileAll(); err != nil {
+		for _, f := range s.files {
+			if err := s.metaValidate(f); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) > 0 {
+			return nil, errs
+		}
 		return nil, err
 	}
 	if m, ok := files[ManifestFile]; ok {
@@ -528,6 +531,7 @@ func refuseLoad(u string) (io.ReadCloser, error) {
 // refs), with a loader that serves only the set.
 func (s *Set) compileAll() error {
 	c := s.compiler(nil)
+	s.comp = c
 	for _, f := range s.files {
 		if _, err := c.Compile(f.url); err != nil {
 			return &Error{Kind: ErrSchema, File: f.path, Msg: "compiling: " + strings.ReplaceAll(strings.TrimPrefix(err.Error(), "jsonschema: "), baseURL, ""), Hint: "fix the schema"}

@@ -494,7 +494,17 @@ func (s *Set) synthesize() error {
 		t.schema = name
 		s.topics[t.name] = name
 	}
-	c := s.compiler(s.synth)
+	c := s.comp
+	names := make([]string, 0, len(s.synth))
+	for k := range s.synth {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if err := c.AddResource(baseURL+k, strings.NewReader(s.synth[k])); err != nil {
+			return err
+		}
+	}
 	for _, name := range s.Topics() {
 		if _, err := c.Compile(baseURL + strings.Replace(s.topics[name], "#", "#", 1)); err != nil {
 			return &Error{Kind: ErrManifest, File: ManifestFile, Msg: fmt.Sprintf("topic %s: its schema does not compile: %v", name, strings.ReplaceAll(err.Error(), baseURL, "")), Hint: "check the topic's schema, envelope and set rules"}
