@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"go/format"
 	"math/big"
 	"math/rand"
 	"os"
@@ -80,6 +81,14 @@ func TestGolden(t *testing.T) {
 			again, _, _ := runCase(t, c)
 			if !reflect.DeepEqual(files, again) {
 				t.Fatal("two runs gave different output")
+			}
+			for name, src := range files {
+				if formatted, err := format.Source(src); err != nil || !bytes.Equal(formatted, src) {
+					t.Errorf("%s is not gofmt-clean (%v)", name, err)
+				}
+				if !IsGenerated(src) || !bytes.Contains(src, []byte("// distgen test.")) {
+					t.Errorf("%s lacks the header with the version", name)
+				}
 			}
 			want := filepath.Join(c.dir, "want")
 			if *update {
