@@ -269,8 +269,8 @@ func (c *consumer) signal() {
 func (c *consumer) run() {
 	defer close(c.exited)
 	q := c.q
+	q.mu.Lock() // held at the top of each iteration
 	for {
-		q.mu.Lock()
 		for q.n == 0 || q.closed {
 			if q.closed || isClosed(c.stop) {
 				q.leave(c)
@@ -306,7 +306,6 @@ func (c *consumer) run() {
 		}
 		q.mu.Lock()
 		q.done(&m, requeue)
-		q.mu.Unlock()
 	}
 }
 
