@@ -82,6 +82,9 @@ type fnode struct {
 	// own is false for a node that only applies others ($ref, allOf,
 	// anyOf): scan then checks the bytes against those alone.
 	own bool
+	// merged, when set, is one node equivalent to this one's conjunction
+	// of $ref and allOf, which scan uses instead (see merge.go).
+	merged *fnode
 }
 
 type patProp struct {

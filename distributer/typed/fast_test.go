@@ -52,6 +52,11 @@ var fastSchemas = map[string]string{
 	"topic.json": `{"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [{"$ref": "env.json"},
 		{"properties": {"data": {"$ref": "#/$defs/pose"}, "metadata": {"properties": {"topic": {"const": "pose"}}}}}],
 		"$defs": {"pose": {"type": "object", "required": ["x"], "properties": {"x": {"type": "number", "minimum": -1, "maximum": 1}, "w": {"type": "number"}}, "additionalProperties": false}}}`,
+	"mix.json": `{"$schema": "https://json-schema.org/draft/2020-12/schema", "allOf": [
+		{"type": "object", "properties": {"a": {"type": "integer"}, "n": {"properties": {"p": {"type": "string"}}}}, "additionalProperties": {"type": "string"}},
+		{"properties": {"b": {"minimum": 0}, "n": {"required": ["q"], "additionalProperties": false, "properties": {"q": true, "p": {"maxLength": 2}}}}, "required": ["c"]},
+		{"$ref": "#/$defs/x"}],
+		"$defs": {"x": {"properties": {"a": {"maximum": 5}, "b": true, "c": {"type": "string"}, "n": true}}}}`,
 	"tree.json": `{"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"node": {"type": "object", "properties": {"v": {"type": "integer"}, "kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}}, "$ref": "#/$defs/node"}`,
 }
 
@@ -171,6 +176,9 @@ func checkScan(t *testing.T, schemas map[string]*schema, body []byte) {
 }
 
 var scanSeeds = append([]string{
+	`{"a": 3, "c": "x"}`, `{"a": 6, "c": "x"}`, `{"a": 3}`, `{"c": "x", "z": "s"}`, `{"c": "x", "z": 1}`, `{"c": 1}`,
+	`{"c": "x", "b": -1}`, `{"c": "x", "b": "s"}`, `{"c": "x", "n": {"q": 1, "p": "ab"}}`, `{"c": "x", "n": {"q": 1, "p": "abc"}}`,
+	`{"c": "x", "n": {"p": "a"}}`, `{"c": "x", "n": {"q": 1, "r": 2}}`, `{"c": "x", "n": 5}`, `5`,
 	`{"metadata": {"user_id": 42, "datetime": 1575446887339, "topic": "pose"}, "data": {"x": 0.5, "w": 1}}`,
 	`{"metadata": {"user_id": 42, "topic": "pose"}, "data": {"x": 1.5}}`, `{"metadata": {"user_id": 42, "topic": "feelings"}, "data": {"x": 0}}`,
 	`{"metadata": {"user_id": -1, "topic": "pose"}, "data": {"x": 0}}`, `{"metadata": {"topic": "pose"}, "data": {"x": 0}}`,
@@ -211,6 +219,40 @@ func TestScanDecides(t *testing.T) {
 	} {
 		if !scanBody(schemas[c.schema].fast, []byte(c.body)) {
 			t.Errorf("scan not sure of %s for %s", c.body, c.schema)
+		}
+	}
+}
+
+// TestMergeEnvelopeTopic: a generated-style topic schema (allOf of an
+// envelope and the topic's member constraints) is scanned as one node.
+func TestMergeEnvelopeTopic(t *testing.T) {
+	schemas := compileFastSchemas(t)
+	if schemas["topic"].fast.merged == nil || schemas["mix"].fast.merged == nil {
+		t.Fatal("topic and mix schemas not merged")
+	}
+	for body, want := range map[string]bool{
+		`{"a": 3, "c": "x", "z": "s", "n": {"q": null, "p": "ab"}}`: true,
+		`{"a": 6, "c": "x"}`:                    false, // maximum from the $ref'd conjunct
+		`{"a": 3}`:                              false, // required c
+		`{"c": "x", "z": 1}`:                    false, // additionalProperties of the first
+		`{"c": "x", "n": {"q": 1, "p": "abc"}}`: false, // nested merge: maxLength
+		`{"c": "x", "n": {"q": 1, "r": "s"}}`:   false, // nested additionalProperties: false
+		`5`:                                     false, // the first conjunct's type
+	} {
+		if got := scanBody(schemas["mix"].fast, []byte(body)); got != want {
+			t.Errorf("mix: scan(%s) = %v, want %v", body, got, want)
+		}
+	}
+	for body, want := range map[string]bool{
+		`{"metadata": {"user_id": 42, "topic": "pose"}, "data": {"x": 0.5}}`:             true,
+		`{"metadata": {"user_id": 42, "topic": "feelings"}, "data": {"x": 0.5}}`:         false, // const of the topic
+		`{"metadata": {"user_id": 42, "topic": "pose", "more": 1}, "data": {"x": 0.5}}`:  false, // envelope's additionalProperties
+		`{"metadata": {"user_id": 42, "topic": "pose"}, "data": {"x": 0.5}, "extra": 1}`: false,
+		`{"metadata": {"user_id": 42, "topic": "pose"}}`:                                 false, // required data
+		`{"metadata": {"user_id": 42, "topic": "pose"}, "data": {"x": 2}}`:               false, // the part's maximum
+	} {
+		if got := scanBody(schemas["topic"].fast, []byte(body)); got != want {
+			t.Errorf("scan(%s) = %v, want %v", body, got, want)
 		}
 	}
 }

@@ -46,6 +46,9 @@ func scan(n *fnode, b []byte, i, depth int) (end int, ok bool) {
 	if depth > maxFastDepth || i >= len(b) {
 		return 0, false
 	}
+	if n != nil && n.merged != nil {
+		n = n.merged
+	}
 	if n != nil && (n.unsure || n.never || n.format != nil || n.scanUnsure) {
 		return 0, false
 	}

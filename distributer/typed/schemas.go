@@ -104,6 +104,12 @@ func Compile(files map[string]string, topics map[string]string) (*Schemas, error
 		s.refs[name] = ref
 		s.names = append(s.names, name)
 	}
+	ms := &mergeSet{memo: map[string]*fnode{}}
+	for _, n := range memo {
+		if !n.own && (n.ref != nil || len(n.allOf) > 0) {
+			n.merged = ms.merged(n)
+		}
+	}
 	return s, nil
 }
 
