@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -79,9 +80,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 	}
 	conn, err := drv.Open(ctx, u)
 	if err != nil {
-		return nil, fmt.Errorf("distributer: open %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("distributer: open %s: %w", redacted(u), err)
 	}
-	return &Distributer{conn: conn, url: u.Redacted(), opts: o, subs: map[*Subscription]struct{}{}}, nil
+	return &Distributer{conn: conn, url: redacted(u), opts: o, subs: map[*Subscription]struct{}{}}, nil
 }
 
 // userinfo matches the scheme and user:password@ part of a URL that
@@ -89,6 +90,16 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 // a malformed URL may have '/' or '@' in it (redacting too much is
 // harmless).
 var userinfo = regexp.MustCompile(`(^[^:/?#]+:(?://)?|//)([^:/@]*):.*@`)
+
+// redacted is u.Redacted, keeping the "//" of a URL with an empty host
+// ("memory://" rather than "memory:").
+func redacted(u *url.URL) string {
+	r := u.Redacted()
+	if u.Host == "" && u.User == nil && !strings.HasPrefix(r, u.Scheme+"://") {
+		r = u.Scheme + "://" + strings.TrimPrefix(r, u.Scheme+":")
+	}
+	return r
+}
 
 func redactRaw(s string) string { return userinfo.ReplaceAllString(s, "${1}${2}:xxxxx@") }
 
@@ -294,7 +305,9 @@ func (s *Subscription) Patterns() []string { return append([]string(nil), s.patt
 func (s *Subscription) Group() string { return s.group }
 
 // Close stops deliveries and waits for running handlers to return. It is
-// idempotent.
+// idempotent. Because it waits for handlers, a handler must not call Close
+// on its own subscription (it would wait for itself): signal another
+// goroutine to close it instead.
 func (s *Subscription) Close() error {
 	s.once.Do(func() {
 		s.err = s.sub.Close()
