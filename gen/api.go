@@ -424,9 +424,11 @@ func (g *generator) emitTopics(f *jen.File) error {
 		f.Comment(fmt.Sprintf("%s fans out in.%s: it publishes each part that is present, in the", fo, g.payloadGoName(fam.envelope)))
 		f.Comment(fmt.Sprintf("order %s, on its topic (%s), each with its own copy of the", strings.Join(fam.parts, ", "), fam.pattern))
 		f.Comment("envelope" + setsDoc(append(append([]*setRule{}, fam.sets...), fam.fanSets...)) + ". The messages are validated first and sent as one")
-		f.Comment("batch: if one is invalid, nothing is sent.")
+		f.Comment("batch: if one is invalid, nothing is sent. An id given with distributer.WithID")
+		f.Comment("becomes <id>.<part> on each part.")
 		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(fo).Params(ctx, jen.Id("in").Add(inT), popts).Error().BlockFunc(func(b *jen.Group) {
 			b.Var().Id("msgs").Index().Op("*").Qual(pkgDist, "Message")
+			b.Var().Id("parts").Index().String()
 			for _, t := range fam.topics {
 				steps, pt, msg := g.goPath(compT, nil, "/"+escapePointer(t.part))
 				if msg != "" {
@@ -447,6 +449,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 					bb.List(jen.Id("m"), jen.Err()).Op(":=").Id("Topics").Dot(hname[t]).Dot("Message").Call(jen.Id("out"), jen.Id("opts").Op("..."))
 					bb.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
 					bb.Id("msgs").Op("=").Append(jen.Id("msgs"), jen.Id("m"))
+					bb.Id("parts").Op("=").Append(jen.Id("parts"), jen.Lit(t.part))
 				})
 				if pt.kind == tPtr || pt.isRaw() {
 					b.If(src.Clone().Op("!=").Nil()).Add(blk)
@@ -455,6 +458,16 @@ func (g *generator) emitTopics(f *jen.File) error {
 				}
 			}
 			b.If(jen.Len(jen.Id("msgs")).Op("==").Lit(0)).Block(jen.Return(jen.Nil()))
+			b.Comment("// A caller-chosen id (distributer.WithID) would be shared by every part:")
+			b.Comment("// make it <id>.<part>.")
+			b.For(jen.Id("i").Op(":=").Lit(1), jen.Id("i").Op("<").Len(jen.Id("msgs")), jen.Id("i").Op("++")).Block(
+				jen.If(jen.Id("msgs").Index(jen.Lit(0)).Dot("ID").Op("!=").Lit("").Op("&&").Id("msgs").Index(jen.Id("i")).Dot("ID").Op("==").Id("msgs").Index(jen.Lit(0)).Dot("ID")).Block(
+					jen.For(jen.List(jen.Id("j"), jen.Id("m")).Op(":=").Range().Id("msgs")).Block(
+						jen.Id("m").Dot("ID").Op("+=").Lit(".").Op("+").Id("parts").Index(jen.Id("j")),
+					),
+					jen.Break(),
+				),
+			)
 			b.Return(jen.Id("c").Dot("PublishBatch").Call(jen.Id("ctx"), jen.Id("msgs")))
 		})
 		if ferr != nil {

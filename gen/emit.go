@@ -487,8 +487,15 @@ func (g *generator) emitEnum(f *jen.File, nt *named) {
 		want = want[:200] + "..."
 	}
 	want = strings.ToValidUTF8(want, "")
-	f.Comment(fmt.Sprintf("UnmarshalJSON accepts only the values of %s.", nt.name))
+	var nullCheck []jen.Code
+	if nt.null {
+		f.Comment(fmt.Sprintf("UnmarshalJSON accepts only the values of %s; null (also allowed by the schema) leaves v unchanged.", nt.name))
+		nullCheck = []jen.Code{jen.If(jen.String().Call(jen.Qual("bytes", "TrimSpace").Call(jen.Id("b"))).Op("==").Lit("null")).Block(jen.Return(jen.Nil()))}
+	} else {
+		f.Comment(fmt.Sprintf("UnmarshalJSON accepts only the values of %s.", nt.name))
+	}
 	f.Func().Params(jen.Id("v").Op("*").Id(nt.name)).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
+		jen.Add(nullCheck...),
 		jen.Var().Id("x").Add(g.code(nt.under)),
 		jen.If(jen.Err().Op(":=").Qual(pkgJSON, "Unmarshal").Call(jen.Id("b"), jen.Op("&").Id("x")), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual(pkgFmt, "Errorf").Call(jen.Lit(nt.name+": %w"), jen.Err())),

@@ -81,6 +81,7 @@ type named struct {
 	alias bool  // nDefined: type X = under
 
 	values []enumValue // nEnum
+	null   bool        // nEnum: null is among the values (decoding null is a no-op)
 
 	items []*field // nTuple (name, type; required = position < minItems)
 	rest  *tref    // nTuple: type of items after the fixed ones, nil = none
@@ -741,6 +742,7 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	}
 	nt := m.newNamed(l, nEnum)
 	nt.under = base
+	nt.null = null
 	var names []string
 	if x := n.get("x-distgen-enum-names"); x != nil && x.kind == kArray {
 		if len(x.arr) != len(vals) {

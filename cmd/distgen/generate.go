@@ -34,14 +34,20 @@ func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFl
 		fmt.Fprintf(fs.Output(), "Usage: distgen %s -schemas DIR -out DIR [-package NAME] [-contract-test]\n\nFlags:\n", name)
 		fs.PrintDefaults()
 	}
+	// Parse silently first, so that -h prints the usage once, on stdout.
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			fs.Usage()
 			return nil, exitOK
 		}
+		fs.SetOutput(stderr)
+		fmt.Fprintf(stderr, "distgen %s: %v\n", name, err)
+		fs.Usage()
 		return nil, exitUsage
 	}
+	fs.SetOutput(stderr)
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "distgen %s: unexpected arguments %q\n", name, fs.Args())
 		fs.Usage()

@@ -29,8 +29,11 @@ func TestHelpAndUsage(t *testing.T) {
 	if code, _, errOut := runCLI(t, "frobnicate"); code != exitUsage || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Errorf("unknown verb: code %d, stderr %q", code, errOut)
 	}
-	if code, out, _ := runCLI(t, "generate", "-h"); code != exitOK || !strings.Contains(out, "-schemas") {
-		t.Errorf("generate -h: code %d, stdout %q", code, out)
+	if code, out, errOut := runCLI(t, "generate", "-h"); code != exitOK || strings.Count(out, "Usage:") != 1 || !strings.Contains(out, "-schemas") || errOut != "" {
+		t.Errorf("generate -h: code %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "check", "-nope"); code != exitUsage || !strings.Contains(errOut, "flag provided but not defined: -nope") || strings.Count(errOut, "Usage:") != 1 {
+		t.Errorf("check -nope: code %d, stderr %q", code, errOut)
 	}
 	if code, out, _ := runCLI(t, "help", "check"); code != exitOK || !strings.Contains(out, "distgen check") {
 		t.Errorf("help check: code %d, stdout %q", code, out)

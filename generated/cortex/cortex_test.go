@@ -151,3 +151,37 @@ func TestGenderRejectsUnknown(t *testing.T) {
 		t.Fatalf("gender 2: %v %v", u.Gender, err)
 	}
 }
+
+// TestFanOutIDs: an id given with WithID becomes <id>.<part>, so that
+// consumers de-duplicating by id keep every part.
+func TestFanOutIDs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := cortex.Open(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ids := make(chan string, 4)
+	if _, err := c.SubscribeRawTopic(ctx, "#", typed.HandlerFunc[cortex.RawPart](func(ctx context.Context, p cortex.RawPart, m *distributer.Message) error {
+		ids <- m.ID
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PublishRawSnapshot(ctx, cortex.Envelope[cortex.Snapshot]{Data: snapshot()}, distributer.WithID("snap-1")); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for len(got) < 2 {
+		select {
+		case id := <-ids:
+			got[id] = true
+		case <-ctx.Done():
+			t.Fatalf("timed out with %v", got)
+		}
+	}
+	if !got["snap-1.pose"] || !got["snap-1.feelings"] {
+		t.Errorf("ids = %v, want snap-1.pose and snap-1.feelings", got)
+	}
+}

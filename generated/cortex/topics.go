@@ -286,9 +286,11 @@ func (c *Conn) SubscribeRawTopic(ctx context.Context, part string, h typed.Handl
 // PublishRawSnapshot fans out in.Data: it publishes each part that is present, in the
 // order pose, color_image, depth_image, feelings, on its topic (raw.{part}), each with its own copy of the
 // envelope, setting /metadata/topic to the part name, /metadata/datetime from /data/datetime. The messages are validated first and sent as one
-// batch: if one is invalid, nothing is sent.
+// batch: if one is invalid, nothing is sent. An id given with distributer.WithID
+// becomes <id>.<part> on each part.
 func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], opts ...distributer.PublishOption) error {
 	var msgs []*distributer.Message
+	var parts []string
 	if in.Data.Pose != nil {
 		out := Envelope[Pose]{
 			Data:     *in.Data.Pose,
@@ -301,6 +303,7 @@ func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], op
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "pose")
 	}
 	if in.Data.ColorImage != nil {
 		out := Envelope[Image]{
@@ -314,6 +317,7 @@ func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], op
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "color_image")
 	}
 	if in.Data.DepthImage != nil {
 		out := Envelope[Image]{
@@ -327,6 +331,7 @@ func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], op
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "depth_image")
 	}
 	if in.Data.Feelings != nil {
 		out := Envelope[Feelings]{
@@ -340,9 +345,20 @@ func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], op
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "feelings")
 	}
 	if len(msgs) == 0 {
 		return nil
+	}
+	// A caller-chosen id (distributer.WithID) would be shared by every part:
+	// make it <id>.<part>.
+	for i := 1; i < len(msgs); i++ {
+		if msgs[0].ID != "" && msgs[i].ID == msgs[0].ID {
+			for j, m := range msgs {
+				m.ID += "." + parts[j]
+			}
+			break
+		}
 	}
 	return c.PublishBatch(ctx, msgs)
 }

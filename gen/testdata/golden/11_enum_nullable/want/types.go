@@ -4,6 +4,7 @@
 package g11enumnullable
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -26,8 +27,11 @@ const (
 	ChoiceColorGreen ChoiceColor = "green"
 )
 
-// UnmarshalJSON accepts only the values of ChoiceColor.
+// UnmarshalJSON accepts only the values of ChoiceColor; null (also allowed by the schema) leaves v unchanged.
 func (v *ChoiceColor) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("ChoiceColor: %w", err)

@@ -227,9 +227,11 @@ func (c *Conn) SubscribeTelemetryTopic(ctx context.Context, part string, h typed
 // PublishReport fans out in.Body: it publishes each part that is present, in the
 // order gps, battery, tires, on its topic (telemetry.{part}.v1), each with its own copy of the
 // envelope, setting /header/channel to the part name, /header/at from /body/taken, /header/seq from /body/seq. The messages are validated first and sent as one
-// batch: if one is invalid, nothing is sent.
+// batch: if one is invalid, nothing is sent. An id given with distributer.WithID
+// becomes <id>.<part> on each part.
 func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...distributer.PublishOption) error {
 	var msgs []*distributer.Message
+	var parts []string
 	if in.Body.Gps != nil {
 		out := Message[Gps]{
 			Body:   *in.Body.Gps,
@@ -243,6 +245,7 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "gps")
 	}
 	if in.Body.Battery != nil {
 		out := Message[Battery]{
@@ -257,6 +260,7 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "battery")
 	}
 	if in.Body.Tires != nil {
 		out := Message[[]float64]{
@@ -271,9 +275,20 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "tires")
 	}
 	if len(msgs) == 0 {
 		return nil
+	}
+	// A caller-chosen id (distributer.WithID) would be shared by every part:
+	// make it <id>.<part>.
+	for i := 1; i < len(msgs); i++ {
+		if msgs[0].ID != "" && msgs[i].ID == msgs[0].ID {
+			for j, m := range msgs {
+				m.ID += "." + parts[j]
+			}
+			break
+		}
 	}
 	return c.PublishBatch(ctx, msgs)
 }
