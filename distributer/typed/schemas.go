@@ -104,9 +104,16 @@ func Compile(files map[string]string, topics map[string]string) (*Schemas, error
 		s.refs[name] = ref
 		s.names = append(s.names, name)
 	}
+	// Merge in a fixed order (by schema location), so that every process
+	// builds the same nodes.
+	js := make([]*jsonschema.Schema, 0, len(memo))
+	for j := range memo {
+		js = append(js, j)
+	}
+	slices.SortFunc(js, func(a, b *jsonschema.Schema) int { return strings.Compare(a.Location, b.Location) })
 	ms := &mergeSet{memo: map[string]*fnode{}}
-	for _, n := range memo {
-		if !n.own && (n.ref != nil || len(n.allOf) > 0) {
+	for _, j := range js {
+		if n := memo[j]; !n.own && (n.ref != nil || len(n.allOf) > 0) {
 			n.merged = ms.merged(n)
 		}
 	}
