@@ -24,6 +24,9 @@ func (g *generator) goPath(t, arg *tref, ptr string) ([]step, *tref, string) {
 	cur := t
 	for _, tok := range splitPointer(ptr) {
 		base := cur
+		if base.kind == tNullable {
+			return nil, nil, fmt.Sprintf("the path passes through an optional member that may be null, before %q (not supported in declarations)", tok)
+		}
 		if base.kind == tPtr {
 			base = base.elem
 		}
@@ -64,7 +67,7 @@ func sel(root jen.Code, steps []step) *jen.Statement {
 }
 
 func deref(t *tref) *tref {
-	if t.kind == tPtr {
+	if t.kind == tPtr || t.kind == tNullable {
 		return t.elem
 	}
 	return t
@@ -138,9 +141,12 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 				return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set target %s (Go type %s) cannot hold %v", r.target, typeString(base), v), "use a value of the member's type")
 			}
 			val = lit
-			if tt.kind == tPtr {
+			switch tt.kind {
+			case tPtr:
 				g.needPtr = true
 				val = jen.Id("distgenPtr").Call(val)
+			case tNullable:
+				val = g.wrapNullable(tt, val)
 			}
 			b.Add(lhs.Op("=").Add(val))
 		default:
@@ -159,10 +165,19 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 				}
 			}
 			rhs := sel(src, ssteps)
+			switch st.kind {
+			case tNullable:
+				conds = append(conds, sel(src, ssteps).Dot("Set").Op("&&").Op("!").Add(sel(src, ssteps)).Dot("Null"))
+				rhs = rhs.Dot("Value")
+			case tPtr:
+				if tt.kind != tPtr {
+					rhs = jen.Op("*").Add(rhs)
+				}
+			}
 			switch {
-			case st.kind == tPtr && tt.kind != tPtr:
-				rhs = jen.Op("*").Add(rhs)
-			case st.kind != tPtr && tt.kind == tPtr:
+			case tt.kind == tNullable:
+				rhs = g.wrapNullable(tt, rhs)
+			case tt.kind == tPtr && st.kind != tPtr:
 				g.needPtr = true
 				rhs = jen.Id("distgenPtr").Call(rhs)
 			}
@@ -700,4 +715,9 @@ func patternExpr(prefix, suffix string) jen.Code {
 		e = e.Op("+").Lit(suffix)
 	}
 	return e
+}
+
+// wrapNullable returns Nullable[T]{Value: v, Set: true}.
+func (g *generator) wrapNullable(t *tref, v jen.Code) *jen.Statement {
+	return jen.Id(g.nullableName()).Index(g.code(t.elem)).Values(jen.Dict{jen.Id("Value"): v, jen.Id("Set"): jen.True()})
 }

@@ -88,6 +88,7 @@ type generator struct {
 	m   *mapper
 	// api names
 	envTypes   map[*envelopeDecl]*named
+	nullable   string // name of the generated Nullable type, once allocated
 	handleName map[*topicDecl]string
 	needPtr    bool
 }
@@ -273,6 +274,8 @@ func (g *generator) code(t *tref) jen.Code {
 		return jen.Op("*").Add(g.code(t.elem))
 	case tParam:
 		return jen.Id("T")
+	case tNullable:
+		return jen.Id(g.nullableName()).Index(g.code(t.elem))
 	}
 	if t.pkg != "" {
 		return jen.Qual(t.pkg, t.name)
@@ -334,6 +337,9 @@ func (g *generator) emitTypes(f *jen.File) {
 	if g.m.needExtras {
 		g.emitExtrasHelpers(f)
 	}
+	if g.m.needNullable {
+		g.emitNullable(f)
+	}
 	if g.m.sums {
 		g.emitMatchHelper(f)
 	}
@@ -346,6 +352,8 @@ func tag(f *field) map[string]string {
 		if f.optional {
 			v += "omitempty"
 		}
+	} else if f.omitzero {
+		v += ",omitzero"
 	} else if f.optional {
 		v += ",omitempty"
 	}
@@ -745,4 +753,45 @@ func (g *generator) emitSchemas(f *jen.File) {
 			}
 		}))
 	}
+}
+
+// nullableName is the name of the package's Nullable[T] type, allocated
+// on first use.
+func (g *generator) nullableName() string {
+	if g.nullable == "" {
+		if g.ns == nil { // typeString
+			return "Nullable"
+		}
+		g.nullable = g.ns.unique("Nullable")
+	}
+	return g.nullable
+}
+
+func (g *generator) emitNullable(f *jen.File) {
+	n := g.nullableName()
+	f.Comment(fmt.Sprintf("%s is an optional member that may also be null: Set false means absent,", n))
+	f.Comment("Set and Null mean null, otherwise the member is Value. With the omitzero tag an")
+	f.Comment("absent member is left out when encoding.")
+	f.Type().Id(n).Types(jen.Id("T").Any()).Struct(
+		jen.Id("Value").Id("T").Comment("// the value, when Set and not Null"),
+		jen.Id("Set").Bool().Comment("// the member is present"),
+		jen.Id("Null").Bool().Comment("// the member is null"),
+	)
+	recv := jen.Id("n").Id(n).Index(jen.Id("T"))
+	f.Comment("IsZero reports whether the member is absent.")
+	f.Func().Params(recv.Clone()).Id("IsZero").Params().Bool().Block(jen.Return(jen.Op("!").Id("n").Dot("Set")))
+	f.Comment("MarshalJSON writes null or the value.")
+	f.Func().Params(recv.Clone()).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+		jen.If(jen.Op("!").Id("n").Dot("Set").Op("||").Id("n").Dot("Null")).Block(jen.Return(jen.Index().Byte().Call(jen.Lit("null")), jen.Nil())),
+		jen.Return(jen.Qual(pkgJSON, "Marshal").Call(jen.Id("n").Dot("Value"))),
+	)
+	f.Comment("UnmarshalJSON reads null or a value; the member is then Set.")
+	f.Func().Params(jen.Id("n").Op("*").Id(n).Index(jen.Id("T"))).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
+		jen.Op("*").Id("n").Op("=").Id(n).Index(jen.Id("T")).Values(jen.Dict{jen.Id("Set"): jen.True()}),
+		jen.If(jen.String().Call(jen.Qual("bytes", "TrimSpace").Call(jen.Id("b"))).Op("==").Lit("null")).Block(
+			jen.Id("n").Dot("Null").Op("=").True(),
+			jen.Return(jen.Nil()),
+		),
+		jen.Return(jen.Qual(pkgJSON, "Unmarshal").Call(jen.Id("b"), jen.Op("&").Id("n").Dot("Value"))),
+	)
 }

@@ -17,7 +17,8 @@ const (
 	tSlice
 	tMap
 	tPtr
-	tParam // the type parameter of a generic envelope
+	tParam    // the type parameter of a generic envelope
+	tNullable // Nullable[elem]: an optional member that may be null
 )
 
 // tref is a Go type expression.
@@ -99,6 +100,7 @@ type field struct {
 	jsonName string
 	t        *tref
 	optional bool // omitempty
+	omitzero bool // omitzero instead (Nullable members)
 	doc      []string
 }
 
@@ -123,15 +125,16 @@ type branch struct {
 
 // mapper maps the schemas of a set to Go types.
 type mapper struct {
-	set        *Set
-	ns         *namespace
-	byLoc      map[string]*named
-	types      []*named
-	refs       map[string]bool // ref chains being followed
-	errs       ErrorList
-	needRe     bool
-	sums       bool
-	needExtras bool
+	set          *Set
+	ns           *namespace
+	byLoc        map[string]*named
+	types        []*named
+	refs         map[string]bool // ref chains being followed
+	errs         ErrorList
+	needRe       bool
+	needNullable bool
+	sums         bool
+	needExtras   bool
 }
 
 func newMapper(s *Set, ns *namespace) *mapper {
@@ -585,6 +588,12 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 			// it must be a pointer.
 			self := t.kind == tNamed && t.named.building && (t.named.kind == nStruct || t.named.kind == nTuple || t.named.kind == nSum)
 			switch {
+			case !required[name] && null && !self && !t.isRaw():
+				// Absent, null and a value are three states.
+				f.optional = true
+				f.omitzero = true
+				m.needNullable = true
+				t = &tref{kind: tNullable, elem: t}
 			case !required[name]:
 				f.optional = true
 				if !t.isRaw() {

@@ -56,6 +56,12 @@ var schemaFiles = map[string]string{"profile.json": `{
         "a"
       ],
       "bio": "hi"
+    },
+    {
+      "name": "y",
+      "age": null,
+      "tags": [],
+      "bio": null
     }
   ]
 }

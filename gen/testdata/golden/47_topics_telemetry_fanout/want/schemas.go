@@ -160,6 +160,16 @@ var schemaFiles = map[string]string{
       "vehicle_id": "car-7",
       "at": "2024-05-01T12:00:00Z",
       "channel": "gps"
+    },
+    {
+      "vehicle_id": "car-8",
+      "channel": "battery",
+      "seq": null
+    },
+    {
+      "vehicle_id": "car-9",
+      "channel": "gps",
+      "seq": 12
     }
   ]
 }

@@ -239,7 +239,10 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 		}
 		out.Header.Channel = "gps"
 		out.Header.At = distgenPtr(in.Body.Taken)
-		out.Header.Seq = distgenPtr(in.Body.Seq)
+		out.Header.Seq = Nullable[uint64]{
+			Set:   true,
+			Value: in.Body.Seq,
+		}
 		m, err := Topics.TelemetryGpsV1.Message(out, opts...)
 		if err != nil {
 			return err
@@ -254,7 +257,10 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 		}
 		out.Header.Channel = "battery"
 		out.Header.At = distgenPtr(in.Body.Taken)
-		out.Header.Seq = distgenPtr(in.Body.Seq)
+		out.Header.Seq = Nullable[uint64]{
+			Set:   true,
+			Value: in.Body.Seq,
+		}
 		m, err := Topics.TelemetryBatteryV1.Message(out, opts...)
 		if err != nil {
 			return err
@@ -269,7 +275,10 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 		}
 		out.Header.Channel = "tires"
 		out.Header.At = distgenPtr(in.Body.Taken)
-		out.Header.Seq = distgenPtr(in.Body.Seq)
+		out.Header.Seq = Nullable[uint64]{
+			Set:   true,
+			Value: in.Body.Seq,
+		}
 		m, err := Topics.TelemetryTiresV1.Message(out, opts...)
 		if err != nil {
 			return err
