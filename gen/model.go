@@ -795,16 +795,13 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 				label = strings.Replace(v.str, "-", "Minus", 1)
 			}
 		}
-		g := goName(label)
+		g := goNameBody(label)
 		if g == "" {
 			if label == "" {
 				g = "Empty"
 			} else {
 				g = "Value" + strconv.Itoa(i+1)
 			}
-		}
-		if isDigit(g[0]) {
-			g = "V" + g
 		}
 		ev.goName = m.ns.unique(nt.name + g)
 		nt.values = append(nt.values, ev)

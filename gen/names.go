@@ -58,6 +58,20 @@ func words(s string) []string {
 // exported Go identifier with Go initialisms, or "" when s has no letters
 // or digits.
 func goName(s string) string {
+	out := goNameBody(s)
+	if out == "" {
+		return ""
+	}
+	if r, _ := utf8.DecodeRuneInString(out); !unicode.IsUpper(r) {
+		out = "X" + out
+	}
+	return out
+}
+
+// goNameBody is goName without the guarantee of an upper-case first
+// letter: for suffixes of names that already start with one (enum
+// constants: Level0, TaskStatus2fa).
+func goNameBody(s string) string {
 	var b strings.Builder
 	for _, w := range words(s) {
 		up := strings.ToUpper(w)
@@ -69,14 +83,7 @@ func goName(s string) string {
 		b.WriteRune(unicode.ToUpper(r))
 		b.WriteString(w[n:])
 	}
-	out := b.String()
-	if out == "" {
-		return ""
-	}
-	if r, _ := utf8.DecodeRuneInString(out); !unicode.IsUpper(r) {
-		out = "X" + out
-	}
-	return out
+	return b.String()
 }
 
 // isIdent reports whether s is a valid exported Go identifier.

@@ -27,7 +27,7 @@ const (
 	TaskStatusInProgress TaskStatus = "in-progress"
 	TaskStatusDone       TaskStatus = "done"
 	TaskStatusEmpty      TaskStatus = ""
-	TaskStatusX2fa       TaskStatus = "2fa"
+	TaskStatus2fa        TaskStatus = "2fa"
 	TaskStatusWonTFix    TaskStatus = "won't fix"
 )
 
@@ -38,7 +38,7 @@ func (v *TaskStatus) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("TaskStatus: %w", err)
 	}
 	switch TaskStatus(x) {
-	case TaskStatusTodo, TaskStatusInProgress, TaskStatusDone, TaskStatusEmpty, TaskStatusX2fa, TaskStatusWonTFix:
+	case TaskStatusTodo, TaskStatusInProgress, TaskStatusDone, TaskStatusEmpty, TaskStatus2fa, TaskStatusWonTFix:
 		*v = TaskStatus(x)
 		return nil
 	}

@@ -16,9 +16,9 @@ type Level int64
 // The values of Level.
 const (
 	LevelMinus1 Level = -1
-	LevelX0     Level = 0
-	LevelX1     Level = 1
-	LevelX10    Level = 10
+	Level0      Level = 0
+	Level1      Level = 1
+	Level10     Level = 10
 )
 
 // UnmarshalJSON accepts only the values of Level.
@@ -28,7 +28,7 @@ func (v *Level) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("Level: %w", err)
 	}
 	switch Level(x) {
-	case LevelMinus1, LevelX0, LevelX1, LevelX10:
+	case LevelMinus1, Level0, Level1, Level10:
 		*v = Level(x)
 		return nil
 	}

@@ -47,7 +47,7 @@ type PingVersion int64
 
 // The values of PingVersion.
 const (
-	PingVersionX2 PingVersion = 2
+	PingVersion2 PingVersion = 2
 )
 
 // UnmarshalJSON accepts only the values of PingVersion.
@@ -57,7 +57,7 @@ func (v *PingVersion) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("PingVersion: %w", err)
 	}
 	switch PingVersion(x) {
-	case PingVersionX2:
+	case PingVersion2:
 		*v = PingVersion(x)
 		return nil
 	}
