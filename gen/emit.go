@@ -120,12 +120,19 @@ func (g *generator) run() (map[string][]byte, error) {
 			errs = append(errs, errAt(ErrCollision, f, ptr, fmt.Sprintf("Go name %s is also given to %s", name, prev), "give each schema its own x-distgen-name"))
 			return
 		}
+		if g.ns.taken[name] {
+			errs = append(errs, errAt(ErrCollision, f, ptr, fmt.Sprintf("Go name %s is taken by the generated API (topic constants, Schemas, Topics, Conn, ...)", name), "choose another x-distgen-name"))
+			return
+		}
 		explicit[name] = where
 		g.ns.reserve(name)
 	}
 	if s.decl != nil {
 		for _, n := range apiNames {
 			g.ns.reserve(n)
+		}
+		if len(s.decl.envelopes) > 0 {
+			g.ns.reserve("T") // the envelopes' type parameter
 		}
 		consts := map[string]*topicDecl{}
 		for _, t := range s.decl.topics {
@@ -156,6 +163,10 @@ func (g *generator) run() (map[string][]byte, error) {
 		for _, e := range s.decl.envelopes {
 			if prev, dup := explicit[e.name]; dup {
 				errs = append(errs, errAt(ErrCollision, s.manifestFile, e.ptr, fmt.Sprintf("envelope name %s is also the Go name of %s", e.name, prev), "rename the envelope"))
+				continue
+			}
+			if g.ns.taken[e.name] {
+				errs = append(errs, errAt(ErrCollision, s.manifestFile, e.ptr, fmt.Sprintf("envelope name %s is taken by the generated API", e.name), "rename the envelope"))
 				continue
 			}
 			explicit[e.name] = ManifestFile + "#" + e.ptr

@@ -343,3 +343,14 @@ func TestBadMemberGoName(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestExplicitNameTakenByAPI(t *testing.T) {
+	err := loadAndGenerate(map[string]string{
+		"a.json":       `{"type": "object", "x-distgen-name": "Conn", "properties": {"n": {"type": "integer"}}}`,
+		"distgen.json": `{"topics": {"a": {"schema": "a.json"}}}`,
+	})
+	e := firstError(err)
+	if !errors.Is(err, ErrCollision) || e == nil || e.File != "a.json" || e.Pointer != "/x-distgen-name" || !strings.Contains(err.Error(), "taken by the generated API") {
+		t.Fatalf("err = %v", err)
+	}
+}
