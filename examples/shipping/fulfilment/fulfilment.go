@@ -83,9 +83,9 @@ func Plan(o orders.Order, taxRate float64) orders.Dispatch {
 	service := orders.DispatchLabelServiceStandard
 	if o.Priority != nil {
 		switch *o.Priority {
-		case orders.OrderPriorityX1:
+		case orders.OrderPriority1:
 			service = orders.DispatchLabelServiceExpress
-		case orders.OrderPriorityX2:
+		case orders.OrderPriority2:
 			service = orders.DispatchLabelServiceSameDay
 		}
 	}

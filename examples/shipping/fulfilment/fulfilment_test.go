@@ -50,7 +50,7 @@ func placed(o orders.Order) orders.Event[orders.Order] {
 func TestDispatchFansOutEveryPart(t *testing.T) {
 	bus := servicetest.New(t, servicetest.Schemas(orders.Schemas))
 	conn := start(t, bus)
-	o := order(ptr("ada@example.com"), ptr(orders.OrderPriorityX2))
+	o := order(ptr("ada@example.com"), ptr(orders.OrderPriority2))
 	if err := conn.PublishOrderPlaced(context.Background(), placed(o)); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestInvalidOrderIsDeadLettered(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
-	d := fulfilment.Plan(order(nil, ptr(orders.OrderPriorityX1)), 0.25)
+	d := fulfilment.Plan(order(nil, ptr(orders.OrderPriority1)), 0.25)
 	if d.Label == nil || d.Invoice == nil || d.Notice != nil {
 		t.Fatalf("parts: %+v", d)
 	}

@@ -195,9 +195,11 @@ func (c *Conn) SubscribeDispatchTopic(ctx context.Context, part string, h typed.
 // PublishDispatch fans out in.Data: it publishes each part that is present, in the
 // order label, invoice, notice, on its topic (dispatch.{part}), each with its own copy of the
 // envelope, setting /meta/kind to the part name. The messages are validated first and sent as one
-// batch: if one is invalid, nothing is sent.
+// batch: if one is invalid, nothing is sent. An id given with distributer.WithID
+// becomes <id>.<part> on each part.
 func (c *Conn) PublishDispatch(ctx context.Context, in Event[Dispatch], opts ...distributer.PublishOption) error {
 	var msgs []*distributer.Message
+	var parts []string
 	if in.Data.Label != nil {
 		out := Event[DispatchLabel]{
 			Data: *in.Data.Label,
@@ -209,6 +211,7 @@ func (c *Conn) PublishDispatch(ctx context.Context, in Event[Dispatch], opts ...
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "label")
 	}
 	if in.Data.Invoice != nil {
 		out := Event[DispatchInvoice]{
@@ -221,6 +224,7 @@ func (c *Conn) PublishDispatch(ctx context.Context, in Event[Dispatch], opts ...
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "invoice")
 	}
 	if in.Data.Notice != nil {
 		out := Event[DispatchNotice]{
@@ -233,9 +237,20 @@ func (c *Conn) PublishDispatch(ctx context.Context, in Event[Dispatch], opts ...
 			return err
 		}
 		msgs = append(msgs, m)
+		parts = append(parts, "notice")
 	}
 	if len(msgs) == 0 {
 		return nil
+	}
+	// A caller-chosen id (distributer.WithID) would be shared by every part:
+	// make it <id>.<part>.
+	for i := 1; i < len(msgs); i++ {
+		if msgs[0].ID != "" && msgs[i].ID == msgs[0].ID {
+			for j, m := range msgs {
+				m.ID += "." + parts[j]
+			}
+			break
+		}
 	}
 	return c.PublishBatch(ctx, msgs)
 }

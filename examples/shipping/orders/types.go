@@ -252,9 +252,9 @@ type OrderPriority int64
 
 // The values of OrderPriority.
 const (
-	OrderPriorityX0 OrderPriority = 0
-	OrderPriorityX1 OrderPriority = 1
-	OrderPriorityX2 OrderPriority = 2
+	OrderPriority0 OrderPriority = 0
+	OrderPriority1 OrderPriority = 1
+	OrderPriority2 OrderPriority = 2
 )
 
 // UnmarshalJSON accepts only the values of OrderPriority.
@@ -264,7 +264,7 @@ func (v *OrderPriority) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("OrderPriority: %w", err)
 	}
 	switch OrderPriority(x) {
-	case OrderPriorityX0, OrderPriorityX1, OrderPriorityX2:
+	case OrderPriority0, OrderPriority1, OrderPriority2:
 		*v = OrderPriority(x)
 		return nil
 	}

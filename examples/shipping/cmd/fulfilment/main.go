@@ -55,7 +55,7 @@ func run() error {
 	}
 
 	email := "ada@example.com"
-	express := orders.OrderPriorityX1
+	express := orders.OrderPriority1
 	order := orders.Event[orders.Order]{
 		Meta: orders.Meta{OrderID: "ord-1042", At: time.Now().UTC(), Kind: orders.MetaKindOrder},
 		Data: orders.Order{
