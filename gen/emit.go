@@ -493,14 +493,12 @@ func (g *generator) emitEnum(f *jen.File, nt *named) {
 			d.Id(v.goName).Id(nt.name).Op("=").Add(litOf(v.lit))
 		}
 	})
-	var raws, cases []string
+	var raws []string
 	var caseCodes []jen.Code
 	for _, v := range nt.values {
 		raws = append(raws, v.raw)
-		cases = append(cases, v.goName)
 		caseCodes = append(caseCodes, jen.Id(v.goName))
 	}
-	_ = cases
 	want := strings.Join(raws, ", ")
 	if len(want) > 200 {
 		want = want[:200] + "..."

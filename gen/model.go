@@ -625,8 +625,7 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 		vt, null := m.typeAt(loc{last.f, last.ptr + "/additionalProperties"}, false)
 		nt.extras = append(nt.extras, &extra{goName: fns.unique("AdditionalProperties"), t: elemType(vt, null)})
 	}
-	for _, e := range nt.extras {
-		_ = e
+	if len(nt.extras) > 0 {
 		m.needExtras = true
 	}
 }
@@ -809,8 +808,6 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	nt.building = false
 	return &tref{kind: tNamed, named: nt}, null
 }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // allOfType merges the branches of allOf (and a $ref beside properties).
 func (m *mapper) allOfType(l loc, n *node, top bool) (*tref, bool) {

@@ -14,7 +14,7 @@ var initialisms = map[string]bool{
 	"JWT": true, "QPS": true, "RAM": true, "RPC": true, "SLA": true, "SMTP": true, "SQL": true,
 	"SSH": true, "TCP": true, "TLS": true, "TTL": true, "UDP": true, "UI": true, "UID": true,
 	"UUID": true, "URI": true, "URL": true, "UTF8": true, "VM": true, "XML": true, "XMPP": true,
-	"XSRF": true, "XSS": true, "IDS": false,
+	"XSRF": true, "XSS": true,
 }
 
 // words splits s into words at non-alphanumeric characters and camel-case
