@@ -282,6 +282,11 @@ func main() {
 	must(t, os.MkdirAll(filepath.Join(tmp, "roundtrip"), 0o755))
 	must(t, os.WriteFile(filepath.Join(tmp, "roundtrip", "main.go"), []byte(prog), 0o644))
 
+	// The second domain's generated API at run time: an entry that fans a
+	// report out to the telemetry topics, and one that publishes a single topic.
+	must(t, os.MkdirAll(filepath.Join(tmp, "telemetry"), 0o755))
+	must(t, os.WriteFile(filepath.Join(tmp, "telemetry", "main.go"), []byte(telemetryProgram), 0o644))
+
 	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	run := func(args ...string) []byte {
 		cmd := exec.Command(goCmd, args...)
@@ -296,6 +301,17 @@ func main() {
 		return out
 	}
 	run("vet", "./...")
+	var tele []string
+	must(t, json.Unmarshal(run("run", "./telemetry"), &tele))
+	sort.Strings(tele)
+	wantTele := []string{
+		`telemetry.gps.v1 {"header":{"vehicle_id":"car-7","at":"2024-05-01T12:00:00Z","channel":"gps","seq":3},"body":{"lat":32.8,"lon":35}}`,
+		`telemetry.tires.v1 {"header":{"vehicle_id":"car-7","at":"2024-05-01T12:00:00Z","channel":"tires","seq":3},"body":[2.1,2.1,2.2,2.2]}`,
+		`vehicles.online {"header":{"vehicle_id":"car-8","channel":"online"},"body":{"vehicle":"car-8"}}`,
+	}
+	if !reflect.DeepEqual(tele, wantTele) {
+		t.Errorf("telemetry messages:\n got %q\nwant %q", tele, wantTele)
+	}
 	out := run("run", "./roundtrip")
 	var results []struct {
 		Case, Type string
@@ -405,4 +421,60 @@ func sameValue(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-var _ = sort.Strings
+const telemetryProgram = `package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/distributer/distributer/distributer"
+	tele "goldencheck/cases/g47topicstelemetryfanout"
+)
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := tele.Open(ctx, "memory://")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer c.Close()
+	var mu sync.Mutex
+	var got []string
+	done := make(chan struct{}, 16)
+	if _, err := c.Subscribe(ctx, []string{"#"}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
+		mu.Lock()
+		got = append(got, m.Topic+" "+string(m.Body))
+		mu.Unlock()
+		done <- struct{}{}
+		return nil
+	})); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	taken := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	report := &tele.Report{Taken: taken, Seq: 3, Gps: &tele.Gps{Lat: 32.8, Lon: 35}, Tires: &[]float64{2.1, 2.1, 2.2, 2.2}}
+	for _, u := range []tele.Upload{{Vehicle: "car-7", Report: report}, {Vehicle: "car-8"}} {
+		if err := c.PublishUpload(ctx, u); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			fmt.Fprintln(os.Stderr, "timed out")
+			os.Exit(1)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	json.NewEncoder(os.Stdout).Encode(got)
+}
+`
