@@ -51,6 +51,9 @@ type conn struct {
 	ready chan struct{} // closed when sess is set; replaced when it is lost
 	next  int           // index of the endpoint to dial first (failover order)
 	subs  map[*subscription]struct{}
+	// closed is set by Close before it closes the subscriptions; Subscribe
+	// refuses to register after that.
+	closed bool
 }
 
 // session is one live AMQP connection to one node.
@@ -396,8 +399,10 @@ func (c *conn) session(ctx context.Context) (*session, error) {
 // goroutine of the driver to end.
 func (c *conn) Close() error {
 	c.closeOnce.Do(func() {
-		close(c.closing)
+		// Subscriptions first, while the connection still works, so that
+		// running handlers can still ack; then the connection.
 		c.mu.Lock()
+		c.closed = true
 		subs := make([]*subscription, 0, len(c.subs))
 		for s := range c.subs {
 			subs = append(subs, s)
@@ -406,6 +411,7 @@ func (c *conn) Close() error {
 		for _, s := range subs {
 			_ = s.Close()
 		}
+		close(c.closing)
 		c.wg.Wait()
 	})
 	return nil

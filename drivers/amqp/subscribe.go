@@ -99,13 +99,11 @@ func (c *conn) Subscribe(ctx context.Context, req driver.SubscribeRequest, h dri
 		}
 	}
 	c.mu.Lock()
-	select {
-	case <-c.closing:
+	if c.closed {
 		c.mu.Unlock()
 		cons.close()
 		cancel()
 		return nil, driver.ErrClosed
-	default:
 	}
 	c.subs[sub] = struct{}{}
 	c.wg.Add(1)
