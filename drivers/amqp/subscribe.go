@@ -124,7 +124,7 @@ func (sub *subscription) queueArgs() amqp091.Table {
 	}
 	return amqp091.Table{
 		"x-queue-type":              QueueQuorum,
-		"x-delivery-limit":          int32(cfg.maxAttempts),
+		"x-delivery-limit":          int32(cfg.maxAttempts - 1), // returns allowed: max_attempts deliveries in all
 		"x-dead-letter-exchange":    cfg.deadLetterEx,
 		"x-dead-letter-routing-key": sub.groupQueue(),
 	}
