@@ -12,7 +12,7 @@
 set -euo pipefail
 
 HOST=127.0.0.1
-PORT=5672
+PORT=${RABBITMQ_CHECK_PORT:-5672} # override only to test this script
 WAIT_SECONDS=${RABBITMQ_WAIT_SECONDS:-90}
 
 log() { echo "ensure-rabbitmq: $*" >&2; }
@@ -26,7 +26,7 @@ fi
 
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
 	if [ "$(id -u)" != 0 ]; then
-		die "nothing listens on $HOST:$PORT and rabbitmq-server is not installed; install it (e.g. 'sudo apt-get install rabbitmq-server') or run this script as root, or point DISTRIBUTER_AMQP_URL at a broker"
+		die "nothing listens on $HOST:$PORT and rabbitmq-server is not installed; install it (e.g. 'sudo apt-get install rabbitmq-server') or run this script as root"
 	fi
 	command -v apt-get >/dev/null 2>&1 || die "nothing listens on $HOST:$PORT, rabbitmq-server is not installed and apt-get is not available to install it"
 	log "installing rabbitmq-server from Debian packages"
