@@ -78,7 +78,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 	if u.Opaque != "" { // "scheme:user:pass@host": Redacted would not hide it
 		return nil, fmt.Errorf("distributer: URL %q is not of the form %s://...: %w", redactRaw(rawURL), u.Scheme, ErrInvalidURL)
 	}
-	conn, err := drv.Open(ctx, u)
+	conn, err := drv.Open(driver.WithLogger(ctx, o.logger), u)
 	if err != nil {
 		return nil, fmt.Errorf("distributer: open %s: %w", redacted(u), err)
 	}

@@ -67,6 +67,7 @@ func open(t *testing.T, rawURL string, opts ...distributer.Option) *distributer.
 type fake struct{}
 
 type fakeConn struct {
+	logger    *slog.Logger // driver.Logger of Open's context
 	mu        sync.Mutex
 	published []*driver.Message
 	err       error // returned by Publish
@@ -86,7 +87,7 @@ func (fake) Open(ctx context.Context, u *url.URL) (driver.Conn, error) {
 	if u.Query().Has("fail") {
 		return nil, errors.New("connection refused")
 	}
-	c := &fakeConn{}
+	c := &fakeConn{logger: driver.Logger(ctx)}
 	fakeMu.Lock()
 	fakeConns = append(fakeConns, c)
 	fakeMu.Unlock()
@@ -577,5 +578,18 @@ func TestWithoutReceiveValidation(t *testing.T) {
 	}
 	if v.calls.Load() != before {
 		t.Error("the validator ran on receive")
+	}
+}
+
+func TestOpenPassesLoggerToDriver(t *testing.T) {
+	var logs logBuffer
+	l := logs.logger()
+	open(t, "fake://host", distributer.WithLogger(l))
+	if got := lastFake().logger; got != l {
+		t.Errorf("driver got logger %p, want the WithLogger one %p", got, l)
+	}
+	open(t, "fake://host")
+	if got := lastFake().logger; got != slog.Default() {
+		t.Errorf("driver got logger %p without WithLogger, want slog.Default()", got)
 	}
 }

@@ -29,8 +29,9 @@ type options struct {
 	onInvalid           InvalidFunc
 }
 
-// WithLogger sets the logger for events such as handler failures and invalid
-// messages. The default is slog.Default().
+// WithLogger sets the logger for events such as handler failures, invalid
+// messages and the driver's reconnections (drivers get it through
+// driver.Logger). The default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithValidator makes the untyped Publish validate every body against its

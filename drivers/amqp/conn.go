@@ -74,7 +74,7 @@ type session struct {
 func open(ctx context.Context, cfg *config) (*conn, error) {
 	c := &conn{
 		cfg:     cfg,
-		log:     slog.Default().With("driver", "amqp"),
+		log:     driver.Logger(ctx).With("driver", "amqp"),
 		closing: make(chan struct{}),
 		ready:   make(chan struct{}),
 		subs:    map[*subscription]struct{}{},
