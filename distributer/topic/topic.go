@@ -50,28 +50,35 @@ func validate(s string, pattern bool) error {
 	if len(s) > MaxLen {
 		return bad(fmt.Sprintf("longer than %d bytes", MaxLen))
 	}
-	start := 0
+	// One pass over the bytes: a word is checked when its '.' (or the end)
+	// is reached; wild counts its wildcard bytes.
+	start, wild := 0, 0
 	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] != '.' {
-			c := s[i]
-			if c < 0x21 || c == 0x7f {
+		if i < len(s) {
+			switch c := s[i]; {
+			case c == '.':
+			case c == '*' || c == '#':
+				wild++
+				continue
+			case c < 0x21 || c == 0x7f:
 				return bad(fmt.Sprintf("control or space character at byte %d", i))
+			default:
+				continue
 			}
-			continue
 		}
 		w := s[start:i]
 		if w == "" {
 			return bad(fmt.Sprintf("empty word at byte %d", start))
 		}
-		if strings.ContainsAny(w, "*#") {
+		if wild > 0 {
 			if !pattern {
 				return bad(fmt.Sprintf("wildcard %q in a literal topic", w))
 			}
-			if w != "*" && w != "#" {
+			if len(w) != 1 {
 				return bad(fmt.Sprintf("word %q mixes a wildcard with other characters", w))
 			}
 		}
-		start = i + 1
+		start, wild = i+1, 0
 	}
 	return nil
 }

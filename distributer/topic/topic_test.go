@@ -23,6 +23,9 @@ func TestValidate(t *testing.T) {
 		{"a*", false, false},
 		{"a.b#", false, false},
 		{"a b", false, false},
+		{"**", false, false},
+		{"a.*#", false, false},
+		{"#.*.#", false, true},
 		{strings.Repeat("a", MaxLen+1), false, false},
 	} {
 		if err := ValidateTopic(c.s); (err == nil) != c.topic {
@@ -62,6 +65,14 @@ func TestMatch(t *testing.T) {
 	} {
 		if got := Match(c.p, c.t); got != c.want {
 			t.Errorf("Match(%q, %q) = %v, want %v", c.p, c.t, got, c.want)
+		}
+	}
+}
+
+func BenchmarkValidateTopic(b *testing.B) {
+	for b.Loop() {
+		if err := ValidateTopic("parsed.color_image"); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
