@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/distributer/distributer/internal/jsonpos"
 )
 
 const s20 = `"$schema": "https://json-schema.org/draft/2020-12/schema"`
@@ -302,8 +304,8 @@ func TestBadPackageName(t *testing.T) {
 func TestLineCol(t *testing.T) {
 	data := []byte("ab\ncd\n\nef")
 	for _, c := range []struct{ off, line, col int }{{0, 1, 1}, {2, 1, 3}, {3, 2, 1}, {6, 3, 1}, {7, 4, 1}, {9, 4, 3}, {99, 4, 3}} {
-		if l, col := lineCol(data, c.off); l != c.line || col != c.col {
-			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", c.off, l, col, c.line, c.col)
+		if l, col := jsonpos.LineCol(data, c.off); l != c.line || col != c.col {
+			t.Errorf("LineCol(%d) = %d:%d, want %d:%d", c.off, l, col, c.line, c.col)
 		}
 	}
 }

@@ -337,24 +337,6 @@ func (p *jsonParser) object() (*node, error) {
 	}
 }
 
-// lineCol converts a byte offset into a 1-based line and column (columns
-// count bytes).
-func lineCol(data []byte, off int) (line, col int) {
-	if off > len(data) {
-		off = len(data)
-	}
-	line, col = 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
-}
-
 // lookup resolves a JSON pointer ("" or "/a/0") in n.
 func (n *node) lookup(ptr string) *node {
 	if ptr == "" {

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/distributer/distributer/internal/jsonpos"
 )
 
 // ManifestFile is the name of the topic-declaration file in the root of a
@@ -256,7 +258,7 @@ func syntaxErr(p string, data []byte, err error) *Error {
 		off = se.off
 		msg = se.msg
 	}
-	line, col := lineCol(data, off)
+	line, col := jsonpos.LineCol(data, off)
 	return &Error{Kind: ErrSyntax, File: p, Line: line, Column: col, Msg: "invalid JSON: " + msg, Hint: "fix the JSON syntax at this position"}
 }
 
@@ -268,7 +270,7 @@ func errAt(kind error, f *file, ptr, msg, hint string) *Error {
 		p := ptr
 		for {
 			if n := f.root.lookup(p); n != nil {
-				e.Line, e.Column = lineCol(f.data, n.start)
+				e.Line, e.Column = jsonpos.LineCol(f.data, n.start)
 				break
 			}
 			i := strings.LastIndexByte(p, '/')

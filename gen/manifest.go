@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/distributer/distributer/distributer/topic"
+	"github.com/distributer/distributer/internal/jsonpos"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
@@ -169,7 +170,7 @@ func (s *Set) loadManifest(data []byte) error {
 				e.Kind = ErrRemoteRef
 			}
 			e.File, e.Pointer = ManifestFile, ptr
-			e.Line, e.Column = lineCol(data, root.lookup(ptr).start)
+			e.Line, e.Column = jsonpos.LineCol(data, root.lookup(ptr).start)
 			return loc{}, e
 		}
 		return l, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/distributer/distributer/distributer"
 	"github.com/distributer/distributer/distributer/typed"
 	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/internal/jsonpos"
 )
 
 func init() {
@@ -268,7 +269,7 @@ func checkValues(name string, data []byte, topicFlag string, schemas *typed.Sche
 		dec := json.NewDecoder(bytes.NewReader(data[pos:]))
 		dec.UseNumber()
 		var raw json.RawMessage
-		line, col := lineCol(data, pos)
+		line, col := jsonpos.LineCol(data, pos)
 		err := dec.Decode(&raw)
 		if err != nil && lines {
 			// Report the error within the value's own line.
@@ -283,7 +284,7 @@ func checkValues(name string, data []byte, topicFlag string, schemas *typed.Sche
 			}
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 				err = errors.New("unexpected end of JSON input")
-				eline, ecol := lineCol(data, pos+eol)
+				eline, ecol := jsonpos.LineCol(data, pos+eol)
 				rep.add(&failure{File: name, Line: eline, Column: ecol, Topic: topicFlag, Errors: []failReason{{Message: "not JSON: " + err.Error()}}})
 				pos += eol
 				continue
@@ -297,7 +298,7 @@ func checkValues(name string, data []byte, topicFlag string, schemas *typed.Sche
 			} else if errors.Is(err, io.ErrUnexpectedEOF) {
 				at = len(data)
 			}
-			eline, ecol := lineCol(data, max(at-1, pos))
+			eline, ecol := jsonpos.LineCol(data, max(at-1, pos))
 			rep.add(&failure{File: name, Line: eline, Column: ecol, Topic: topicFlag, Errors: []failReason{{Message: "not JSON: " + err.Error()}}})
 			if !lines {
 				return // the rest of a multi-line document cannot be trusted
@@ -375,13 +376,3 @@ func pointerOrRoot(p string) string {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-// lineCol returns the 1-based line and column of byte offset off.
-func lineCol(data []byte, off int) (int, int) {
-	if off > len(data) {
-		off = len(data)
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - bytes.LastIndexByte(data[:off], '\n')
-	return line, col
-}

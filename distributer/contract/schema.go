@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/distributer/distributer/internal/jsonpos"
 )
 
 // baseURL is the made-up absolute URL the files of a Set live under, so that
@@ -469,26 +471,10 @@ func decodeJSON(b []byte) (any, error) {
 func syntaxError(b []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(b, se.Offset)
+		line, col := jsonpos.LineCol(b, int(se.Offset))
 		return fmt.Errorf("invalid JSON at line %d, column %d: %w", line, col, err)
 	}
 	return fmt.Errorf("invalid JSON: %w", err)
-}
-
-func lineCol(b []byte, off int64) (int, int) {
-	if off > int64(len(b)) {
-		off = int64(len(b))
-	}
-	line, col := 1, 1
-	for _, c := range b[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
 }
 
 func sortedKeys[V any](m map[string]V) []string {
