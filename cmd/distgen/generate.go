@@ -17,6 +17,26 @@ func init() {
 	verbs["check"] = verb{summary: "exit 1 and show a diff when generated code is stale, missing or extra", run: runCheck}
 }
 
+// genHelp describes the generate and check verbs in their -h output.
+var genHelp = map[string]string{
+	"generate": `Loads the JSON Schemas of -schemas (and the topic declarations in its
+distgen.json), checks them and writes the Go package into -out. Unchanged
+files are not touched; generated files that are no longer produced are
+removed; a file without the distgen header is never overwritten.
+
+Exit status: 0 written; 1 a file could not be written; 2 usage error or
+invalid schemas (the message gives file:line:column and the JSON pointer).
+`,
+	"check": `Generates in memory from -schemas, exactly as generate would, and compares
+the result with -out: prints "stale:" with a line diff, "missing:" and
+"extra:" (a generated file distgen no longer writes). Use the flags of the
+package's //go:generate line. Only files with the distgen header count.
+
+Exit status: 0 up to date; 1 stale, missing or extra generated files; 2
+usage error, invalid schemas or an unreadable -out.
+`,
+}
+
 type genFlags struct {
 	schemas, out, pkg string
 	contract          bool // -contract-test (gen.AddContractTest)
@@ -31,7 +51,7 @@ func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFl
 	fs.StringVar(&f.pkg, "package", "", "Go package name (default: the output directory's name)")
 	fs.BoolVar(&f.contract, "contract-test", false, "also write contract_test.go: contract.Check for every topic")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: distgen %s -schemas DIR -out DIR [-package NAME] [-contract-test]\n\nFlags:\n", name)
+		fmt.Fprintf(fs.Output(), "Usage: distgen %s -schemas DIR -out DIR [-package NAME] [-contract-test]\n\n%s\nFlags:\n", name, genHelp[name])
 		fs.PrintDefaults()
 	}
 	// Parse silently first, so that -h prints the usage once, on stdout.

@@ -3,12 +3,18 @@
 //
 // Usage:
 //
-//	distgen generate -schemas DIR -out DIR [-package NAME]
-//	distgen check    -schemas DIR -out DIR [-package NAME]
-//	distgen help
+//	distgen generate -schemas DIR -out DIR [-package NAME] [-contract-test]
+//	distgen check    -schemas DIR -out DIR [-package NAME] [-contract-test]
+//	distgen validate -schemas DIR [-topic TOPIC] [-format text|json] [PATH ...]
+//	distgen help [command]
 //
-// Exit codes: 0 ok; 1 a failure was found (stale generated code, invalid
-// messages); 2 usage error or invalid schemas.
+// generate writes the package; check generates in memory and reports stale,
+// missing and extra generated files with a diff; validate checks recorded
+// messages against the schemas of their topics.
+//
+// Exit codes: 0 ok; 1 a failure was found (stale, missing or extra generated
+// code, invalid messages, a file that cannot be written); 2 usage error or
+// invalid schemas.
 //
 // In a package that holds generated code:
 //
