@@ -35,7 +35,7 @@ func TestHelpAndUsage(t *testing.T) {
 	if code, _, errOut := runCLI(t, "check", "-nope"); code != exitUsage || !strings.Contains(errOut, "flag provided but not defined: -nope") || strings.Count(errOut, "Usage:") != 1 {
 		t.Errorf("check -nope: code %d, stderr %q", code, errOut)
 	}
-	if code, out, _ := runCLI(t, "help", "check"); code != exitOK || !strings.Contains(out, "distgen check") {
+	if code, out, _ := runCLI(t, "help", "check"); code != exitOK || !strings.Contains(out, "distgen check") || !strings.Contains(out, `"extra:"`) || !strings.Contains(out, "Exit status: 0 up to date") {
 		t.Errorf("help check: code %d, stdout %q", code, out)
 	}
 	if code, _, errOut := runCLI(t, "generate", "-out", t.TempDir()); code != exitUsage || !strings.Contains(errOut, "required") {
