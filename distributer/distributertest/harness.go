@@ -15,7 +15,8 @@
 // table, ordering, redelivery and dead-lettering, panics, validation of
 // published messages, closing, context cancellation, concurrency, large
 // messages, headers and ids, batches, group queues that outlive their
-// members, and goroutine leaks.
+// members, groups whose members subscribe with different patterns, and
+// goroutine leaks.
 package distributertest
 
 import (

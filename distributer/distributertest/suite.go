@@ -44,6 +44,7 @@ func Run(t *testing.T, h Harness) {
 		{"HeadersAndIDs", testHeadersAndIDs},
 		{"PublishBatch", testPublishBatch},
 		{"GroupOutlivesMember", testGroupOutlivesMember},
+		{"GroupPatternUnion", testGroupPatternUnion},
 		{"NoGoroutinesLeft", testNoLeaks},
 	}
 	for _, tc := range tests {
@@ -754,6 +755,43 @@ func testGroupOutlivesMember(t *testing.T, h *Harness) {
 	}
 	if n := len(first.all()); n != 1 {
 		t.Errorf("closed member got %d messages, want 1", n)
+	}
+}
+
+// Members of one group that subscribe with different patterns share the
+// group's one queue, bound with the union of their patterns: a message that
+// matches any member's patterns is delivered once to the group (to any
+// member, possibly one whose own patterns do not match it), a message that
+// matches none is not delivered, and the patterns of a member that left stay
+// bound.
+func testGroupPatternUnion(t *testing.T, h *Harness) {
+	e := newEnv(t, h)
+	d1, d2 := e.open(), e.open()
+	r := newRecorder() // both members record here
+	sa := e.subscribe(d1, []string{"ua.*"}, r, distributer.Group("g"))
+	e.subscribe(d2, []string{"ub.*"}, r, distributer.Group("g"))
+	for _, tp := range []string{"ua.x", "ub.x", "uc.x", "ua.y", "ub.y"} {
+		e.publish(d1, tp, `{"topic":"`+tp+`"}`)
+	}
+	r.waitN(t, h.Timeout, 4)
+	time.Sleep(h.Quiet)
+	got := topics(r.all())
+	slices.Sort(got)
+	if want := []string{"ua.x", "ua.y", "ub.x", "ub.y"}; !slices.Equal(got, want) {
+		t.Errorf("group with members on ua.* and ub.* got %v, want each of %v once", got, want)
+	}
+
+	if err := sa.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n0 := len(r.all())
+	for _, tp := range []string{"ua.z", "uc.z", "ub.z"} {
+		e.publish(d2, tp, `{"topic":"`+tp+`"}`)
+	}
+	r.waitN(t, h.Timeout, n0+2)
+	time.Sleep(h.Quiet)
+	if got := topics(r.all()[n0:]); !slices.Equal(got, []string{"ua.z", "ub.z"}) {
+		t.Errorf("after the ua.* member left, the group got %v, want [ua.z ub.z] (its pattern stays bound)", got)
 	}
 }
 
