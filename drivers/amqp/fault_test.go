@@ -58,6 +58,7 @@ func TestPrivateNode(t *testing.T) {
 		})
 	})
 	t.Run("HungNode", func(t *testing.T) { testHungNode(t, node, base) })
+	t.Run("NoPasswordInLogs", func(t *testing.T) { testNoPasswordInLogs(t, node) })
 }
 
 // A hung node (SIGSTOP: sockets open, no answers) does not hang the client:
