@@ -41,6 +41,7 @@ type UnknownSchemeError struct {
 	Registered []string // the schemes that are registered, sorted
 }
 
+// Error names the scheme and lists the registered ones.
 func (e *UnknownSchemeError) Error() string {
 	return fmt.Sprintf("distributer: unknown URL scheme %q (registered: %s; import the driver package to register its scheme)",
 		e.Scheme, strings.Join(e.Registered, ", "))
@@ -56,6 +57,7 @@ type PanicError struct {
 	Stack []byte // the stack of the panicking goroutine
 }
 
+// Error reports the panic value (the stack is in Stack).
 func (e *PanicError) Error() string { return fmt.Sprintf("handler panicked: %v", e.Value) }
 
 // Reject wraps err so that the message is dead-lettered at once rather than

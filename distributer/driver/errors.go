@@ -14,6 +14,7 @@ type BatchError struct {
 	Errs []error
 }
 
+// Error says how many messages failed and gives the first failure.
 func (e *BatchError) Error() string {
 	failed := 0
 	var first error
@@ -49,6 +50,7 @@ type QueryError struct {
 	Err    error    // why the value is bad; nil for an unknown parameter
 }
 
+// Error names the parameter and says what is wrong with it.
 func (e *QueryError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("%s URL: unknown query parameter %q (known: %s)", e.Scheme, e.Param, strings.Join(e.Known, ", "))

@@ -16,6 +16,7 @@ type Error struct {
 	Reason  string // what is wrong
 }
 
+// Error quotes the topic or pattern and says what is wrong with it.
 func (e *Error) Error() string {
 	kind := "topic"
 	if e.Pattern {

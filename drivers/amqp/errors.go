@@ -29,6 +29,7 @@ type DialError struct {
 	Errs  []error  // the cause for each node
 }
 
+// Error lists every node tried with its cause.
 func (e *DialError) Error() string {
 	var b strings.Builder
 	b.WriteString("amqp: cannot connect to broker: ")
@@ -54,6 +55,8 @@ type MismatchError struct {
 	Detail string // the broker's message
 }
 
+// Error names the exchange or queue, the setting that differs and the
+// URL option that fixes it.
 func (e *MismatchError) Error() string {
 	fix := "delete it or use another name"
 	if e.Option != "" {
