@@ -2,13 +2,16 @@ package amqp_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer/drivers/amqp"
 )
 
 // Topology deleted behind the driver's back comes back: the broker cancels
@@ -98,5 +101,62 @@ func TestTopologyDeletedAndRedeclared(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("no delivery after the queue was deleted")
 		}
+	}
+}
+
+// A subscription that cannot be re-established ends with a terminal error:
+// its group queue is deleted and declared again by someone else as a quorum
+// queue, so re-declaring it as classic fails for good. Done is closed and
+// Err names the mismatch; the Distributer keeps working.
+func TestSubscriptionTerminalError(t *testing.T) {
+	base := brokerURL(t)
+	raw, ns := newNamespace(t, base, []string{"g"})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := distributer.Open(ctx, raw, distributer.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s, err := d.Subscribe(ctx, []string{"t.*"}, distributer.HandlerFunc(func(context.Context, *distributer.Message) error { return nil }),
+		distributer.Group("g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err of a running subscription = %v, want nil", err)
+	}
+
+	c, err := amqp091.Dial(plainURL(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pipelined on one channel, the quorum declare reaches the broker
+	// before the subscription has noticed that its consumer was cancelled.
+	if _, err := ch.QueueDelete(ns.prefix+"g", false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(ns.prefix+"g", true, false, false, false, amqp091.Table{"x-queue-type": "quorum"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Done():
+	case <-ctx.Done():
+		t.Fatal("subscription still running after its queue was replaced by a quorum queue")
+	}
+	var me *amqp.MismatchError
+	if err := s.Err(); !errors.As(err, &me) || me.Option != "queue_type" {
+		t.Errorf("Err = %v, want a *MismatchError naming queue_type", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close of an ended subscription = %v", err)
+	}
+	if err := d.Publish(ctx, "t.x", []byte(`{}`)); err != nil {
+		t.Errorf("Publish after a subscription ended: %v", err)
 	}
 }
