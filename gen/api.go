@@ -343,7 +343,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 			if len(rules) > 0 {
 				doc += " It first sets " + describeSets(rules) + "."
 			}
-			f.Comment(doc)
+			docComment(f, doc)
 			var serr error
 			f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(pub).Params(ctx, jen.Id("v").Add(msgT[t]), popts).Error().BlockFunc(func(b *jen.Group) {
 				if len(rules) > 0 {
@@ -358,8 +358,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 		if err := claim(sub, t.ptr); err != nil {
 			return err
 		}
-		f.Comment(fmt.Sprintf("%s delivers the messages on %q to h, decoded and (unless the", sub, t.name))
-		f.Comment("Distributer skips receive validation) validated.")
+		docComment(f, fmt.Sprintf("%s delivers the messages on %q to h, decoded and (unless the Distributer skips receive validation) validated.", sub, t.name))
 		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(sub).Params(ctx, jen.Id("h").Qual(pkgTyped, "Handler").Index(msgT[t]), sopts).Add(subRet).Block(
 			jen.Return(jen.Id("Topics").Dot(hname[t]).Dot("Subscribe").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Id("h"), jen.Id("opts").Op("..."))),
 		)
@@ -368,7 +367,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 	for _, fam := range d.families {
 		fg := goNameOr(fam.name, "Family")
 		partType := g.ns.unique(fg + "Part")
-		f.Comment(fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", partType, fam.pattern))
+		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", partType, fam.pattern))
 		f.Type().Id(partType).StructFunc(func(s *jen.Group) {
 			for _, t := range fam.topics {
 				s.Comment(fmt.Sprintf("// %s is the message on %q.", goNameOr(t.part, "Part"), t.name))
@@ -392,7 +391,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 		if err := claim(subT, fam.ptr); err != nil {
 			return err
 		}
-		f.Comment(fmt.Sprintf("%s publishes the part that is set in p on its topic (%s).", pubT, fam.pattern))
+		docComment(f, fmt.Sprintf("%s publishes the part that is set in p on its topic (%s).", pubT, fam.pattern))
 		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(pubT).Params(ctx, jen.Id("p").Id(partType), popts).Error().BlockFunc(func(b *jen.Group) {
 			b.Switch().BlockFunc(func(sw *jen.Group) {
 				for _, t := range fam.topics {
@@ -404,10 +403,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 			b.Return(jen.Qual(pkgErrors, "New").Call(jen.Lit(pkg + ": " + pubT + ": no part is set")))
 		})
 		prefix, suffix, _ := strings.Cut(fam.pattern, "{part}")
-		f.Comment(fmt.Sprintf("%s subscribes h to %s where part is a part name (%q) or a", subT, fam.pattern, fam.parts[0]))
-		f.Comment("pattern over part names (\"*\"). Each delivery is validated against the schema of")
-		f.Comment("its topic (unless the Distributer skips receive validation) and decoded into")
-		f.Comment("the field of its part.")
+		docComment(f, fmt.Sprintf("%s subscribes h to %s where part is a part name (%q) or a pattern over part names (\"*\"). Each delivery is validated against the schema of its topic (unless the Distributer skips receive validation) and decoded into the field of its part.", subT, fam.pattern, fam.parts[0]))
 		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(subT).Params(ctx, jen.Id("part").String(), jen.Id("h").Qual(pkgTyped, "Handler").Index(jen.Id(partType)), sopts).Add(subRet).Block(
 			jen.Return(jen.Id("Schemas").Dot("Subscribe").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Index().String().Values(patternExpr(prefix, suffix)),
 				jen.Qual(pkgDist, "HandlerFunc").Call(jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("m").Op("*").Qual(pkgDist, "Message")).Error().BlockFunc(func(b *jen.Group) {
@@ -436,11 +432,9 @@ func (g *generator) emitTopics(f *jen.File) error {
 		compT, _ := g.m.typeAt(*fam.composite, true)
 		inT := g.msgType(fam.envelope, compT)
 		var ferr error
-		f.Comment(fmt.Sprintf("%s fans out in.%s: it publishes each part that is present, in the", fo, g.payloadGoName(fam.envelope)))
-		f.Comment(fmt.Sprintf("order %s, on its topic (%s), each with its own copy of the", strings.Join(fam.parts, ", "), fam.pattern))
-		f.Comment("envelope" + setsDoc(append(append([]*setRule{}, fam.sets...), fam.fanSets...)) + ". The messages are validated first and sent as one")
-		f.Comment("batch: if one is invalid, nothing is sent. An id given with distributer.WithID")
-		f.Comment("becomes <id>.<part> on each part.")
+		docComment(f, fmt.Sprintf("%s fans out in.%s: it publishes each part that is present, in the order %s, on its topic (%s), each with its own copy of the envelope", fo, g.payloadGoName(fam.envelope), strings.Join(fam.parts, ", "), fam.pattern)+
+			setsDoc(append(append([]*setRule{}, fam.sets...), fam.fanSets...))+
+			". The messages are validated first and sent as one batch: if one is invalid, nothing is sent. An id given with distributer.WithID becomes <id>.<part> on each part.")
 		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(fo).Params(ctx, jen.Id("in").Add(inT), popts).Error().BlockFunc(func(b *jen.Group) {
 			b.Var().Id("msgs").Index().Op("*").Qual(pkgDist, "Message")
 			b.Var().Id("parts").Index().String()
@@ -500,7 +494,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 			inT = ptrTo(inT)
 		}
 		var ferr error
-		f.Comment(fmt.Sprintf("%s publishes v by the first route of entry %q that applies:", name, e.name))
+		docComment(f, fmt.Sprintf("%s publishes v by the first route of entry %q that applies:", name, e.name))
 		for _, r := range e.routes {
 			f.Comment("  - " + g.routeDoc(r))
 		}

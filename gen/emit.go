@@ -294,6 +294,7 @@ func (g *generator) code(t *tref) jen.Code {
 	return jen.Id(t.name)
 }
 
+// comments renders lines as // comments, wrapping long ones (wrapDoc).
 func comments(lines []string) []jen.Code {
 	var out []jen.Code
 	for _, l := range lines {
@@ -301,9 +302,61 @@ func comments(lines []string) []jen.Code {
 			out = append(out, jen.Comment("//"))
 			continue
 		}
-		out = append(out, jen.Comment("// "+l))
+		for _, w := range wrapDoc(l) {
+			out = append(out, jen.Comment("// "+w))
+		}
 	}
 	return out
+}
+
+// docComment adds text to f as a doc comment, wrapped.
+func docComment(f *jen.File, text string) {
+	for _, c := range comments([]string{text}) {
+		f.Add(c)
+	}
+}
+
+// docWidth is the width, in characters, up to which comment text is filled.
+const docWidth = 76
+
+// wrapDoc breaks a comment line longer than docWidth at spaces. An indented
+// line (a list item or code in a doc comment) is kept whole, a word longer
+// than the width gets a line of its own, and no continuation line starts with
+// a word that Go doc comments read as a list marker ("-", "+", "*", "1.",
+// "2)") or a link definition ("[x]:").
+func wrapDoc(l string) []string {
+	if utf8.RuneCountInString(l) <= docWidth || strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") {
+		return []string{l}
+	}
+	var out []string
+	line, n := "", 0
+	for _, w := range strings.Fields(l) {
+		wn := utf8.RuneCountInString(w)
+		if line != "" && n+1+wn > docWidth && !docMarker(w) {
+			out = append(out, line)
+			line, n = "", 0
+		}
+		if line != "" {
+			line += " "
+			n++
+		}
+		line += w
+		n += wn
+	}
+	return append(out, line)
+}
+
+// docMarker reports whether a doc comment line starting with w would be read
+// as a list item or a link definition.
+func docMarker(w string) bool {
+	switch {
+	case w == "-" || w == "+" || w == "*" || w == "•":
+		return true
+	case strings.HasPrefix(w, "[") && strings.HasSuffix(w, "]:"):
+		return true
+	}
+	d := strings.TrimLeft(w, "0123456789")
+	return d != w && (d == "." || d == ")")
 }
 
 func (g *generator) typeDoc(f *jen.File, nt *named, fallback string) {
@@ -386,7 +439,7 @@ func (g *generator) emitStruct(f *jen.File, nt *named) {
 		}
 		for _, e := range nt.extras {
 			if e.pattern == "" {
-				gr.Comment("// " + e.goName + " holds the members not declared in properties (additionalProperties).")
+				gr.Add(comments([]string{e.goName + " holds the members not declared in properties (additionalProperties)."})...)
 			} else {
 				gr.Add(comments([]string{e.goName + " holds the members whose names match " + strconv.Quote(e.pattern) + " (patternProperties)."})...)
 			}
@@ -487,7 +540,7 @@ func litOf(v any) jen.Code {
 func (g *generator) emitEnum(f *jen.File, nt *named) {
 	g.typeDoc(f, nt, nt.name+" is an enumeration.")
 	f.Type().Id(nt.name).Add(g.code(nt.under))
-	f.Comment(fmt.Sprintf("The values of %s.", nt.name))
+	docComment(f, fmt.Sprintf("The values of %s.", nt.name))
 	f.Const().DefsFunc(func(d *jen.Group) {
 		for _, v := range nt.values {
 			d.Id(v.goName).Id(nt.name).Op("=").Add(litOf(v.lit))
@@ -506,10 +559,10 @@ func (g *generator) emitEnum(f *jen.File, nt *named) {
 	want = strings.ToValidUTF8(want, "")
 	var nullCheck []jen.Code
 	if nt.null {
-		f.Comment(fmt.Sprintf("UnmarshalJSON accepts only the values of %s; null (also allowed by the schema) leaves v unchanged.", nt.name))
+		docComment(f, fmt.Sprintf("UnmarshalJSON accepts only the values of %s; null (also allowed by the schema) leaves v unchanged.", nt.name))
 		nullCheck = []jen.Code{jen.If(jen.String().Call(jen.Qual("bytes", "TrimSpace").Call(jen.Id("b"))).Op("==").Lit("null")).Block(jen.Return(jen.Nil()))}
 	} else {
-		f.Comment(fmt.Sprintf("UnmarshalJSON accepts only the values of %s.", nt.name))
+		docComment(f, fmt.Sprintf("UnmarshalJSON accepts only the values of %s.", nt.name))
 	}
 	f.Func().Params(jen.Id("v").Op("*").Id(nt.name)).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
 		jen.Add(nullCheck...),
@@ -655,9 +708,9 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 		}
 	}
 	if nt.disc != "" {
-		f.Comment(fmt.Sprintf("UnmarshalJSON picks the field by the discriminator member %q.", nt.disc))
+		docComment(f, fmt.Sprintf("UnmarshalJSON picks the field by the discriminator member %q.", nt.disc))
 	} else {
-		f.Comment(fmt.Sprintf("UnmarshalJSON validates the value against each schema and decodes it into every field whose schema it matches (%s: %s).", kw, map[bool]string{true: "exactly one must match", false: "at least one must match"}[nt.oneOf]))
+		docComment(f, fmt.Sprintf("UnmarshalJSON validates the value against each schema and decodes it into every field whose schema it matches (%s: %s).", kw, map[bool]string{true: "exactly one must match", false: "at least one must match"}[nt.oneOf]))
 	}
 	f.Func().Params(jen.Id("v").Op("*").Id(nt.name)).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().BlockFunc(func(b *jen.Group) {
 		b.Op("*").Id("v").Op("=").Id(nt.name).Values()
@@ -694,7 +747,7 @@ func (g *generator) emitMatchHelper(f *jen.File) {
 		jen.Id("distgenMu").Qual("sync", "Mutex"),
 		jen.Id("distgenCompiled").Op("=").Map(jen.String()).Op("*").Qual(pkgJS, "Schema").Values(),
 	)
-	f.Comment("distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).")
+	docComment(f, "distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).")
 	f.Func().Id("distgenMatch").Params(jen.Id("ref").String(), jen.Id("b").Index().Byte()).Bool().Block(
 		jen.Id("distgenMu").Dot("Lock").Call(),
 		jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("distgenCompiled").Index(jen.Id("ref")),
@@ -737,8 +790,7 @@ func (g *generator) emitSchemas(f *jen.File) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	f.Comment("schemaFiles holds the schema set this package was generated from (path -> JSON text),")
-	f.Comment("so that validation needs no files at run time.")
+	docComment(f, "schemaFiles holds the schema set this package was generated from (path -> JSON text), so that validation needs no files at run time.")
 	f.Var().Id("schemaFiles").Op("=").Map(jen.String()).String().Values(jen.DictFunc(func(d jen.Dict) {
 		for _, n := range names {
 			d[jen.Lit(n)] = strLit(files[n])

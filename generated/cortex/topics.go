@@ -106,103 +106,112 @@ func (c *Conn) SubscribeUser(ctx context.Context, h typed.Handler[UserEnvelope[U
 	return Topics.User.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishRawPose validates v and publishes it on "raw.pose". It first sets /metadata/topic to the part name.
+// PublishRawPose validates v and publishes it on "raw.pose". It first sets
+// /metadata/topic to the part name.
 func (c *Conn) PublishRawPose(ctx context.Context, v Envelope[Pose], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "pose"
 	return Topics.RawPose.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeRawPose delivers the messages on "raw.pose" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeRawPose delivers the messages on "raw.pose" to h, decoded and
+// (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeRawPose(ctx context.Context, h typed.Handler[Envelope[Pose]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.RawPose.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishRawColorImage validates v and publishes it on "raw.color_image". It first sets /metadata/topic to the part name.
+// PublishRawColorImage validates v and publishes it on "raw.color_image". It
+// first sets /metadata/topic to the part name.
 func (c *Conn) PublishRawColorImage(ctx context.Context, v Envelope[Image], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "color_image"
 	return Topics.RawColorImage.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeRawColorImage delivers the messages on "raw.color_image" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeRawColorImage delivers the messages on "raw.color_image" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeRawColorImage(ctx context.Context, h typed.Handler[Envelope[Image]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.RawColorImage.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishRawDepthImage validates v and publishes it on "raw.depth_image". It first sets /metadata/topic to the part name.
+// PublishRawDepthImage validates v and publishes it on "raw.depth_image". It
+// first sets /metadata/topic to the part name.
 func (c *Conn) PublishRawDepthImage(ctx context.Context, v Envelope[Image], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "depth_image"
 	return Topics.RawDepthImage.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeRawDepthImage delivers the messages on "raw.depth_image" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeRawDepthImage delivers the messages on "raw.depth_image" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeRawDepthImage(ctx context.Context, h typed.Handler[Envelope[Image]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.RawDepthImage.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishRawFeelings validates v and publishes it on "raw.feelings". It first sets /metadata/topic to the part name.
+// PublishRawFeelings validates v and publishes it on "raw.feelings". It first
+// sets /metadata/topic to the part name.
 func (c *Conn) PublishRawFeelings(ctx context.Context, v Envelope[Feelings], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "feelings"
 	return Topics.RawFeelings.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeRawFeelings delivers the messages on "raw.feelings" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeRawFeelings delivers the messages on "raw.feelings" to h, decoded
+// and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeRawFeelings(ctx context.Context, h typed.Handler[Envelope[Feelings]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.RawFeelings.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishParsedPose validates v and publishes it on "parsed.pose". It first sets /metadata/topic to the part name.
+// PublishParsedPose validates v and publishes it on "parsed.pose". It first
+// sets /metadata/topic to the part name.
 func (c *Conn) PublishParsedPose(ctx context.Context, v Envelope[Pose], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "pose"
 	return Topics.ParsedPose.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeParsedPose delivers the messages on "parsed.pose" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeParsedPose delivers the messages on "parsed.pose" to h, decoded and
+// (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeParsedPose(ctx context.Context, h typed.Handler[Envelope[Pose]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.ParsedPose.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishParsedColorImage validates v and publishes it on "parsed.color_image". It first sets /metadata/topic to the part name.
+// PublishParsedColorImage validates v and publishes it on
+// "parsed.color_image". It first sets /metadata/topic to the part name.
 func (c *Conn) PublishParsedColorImage(ctx context.Context, v Envelope[ParsedImage], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "color_image"
 	return Topics.ParsedColorImage.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeParsedColorImage delivers the messages on "parsed.color_image" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeParsedColorImage delivers the messages on "parsed.color_image" to
+// h, decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeParsedColorImage(ctx context.Context, h typed.Handler[Envelope[ParsedImage]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.ParsedColorImage.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishParsedDepthImage validates v and publishes it on "parsed.depth_image". It first sets /metadata/topic to the part name.
+// PublishParsedDepthImage validates v and publishes it on
+// "parsed.depth_image". It first sets /metadata/topic to the part name.
 func (c *Conn) PublishParsedDepthImage(ctx context.Context, v Envelope[ParsedImage], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "depth_image"
 	return Topics.ParsedDepthImage.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeParsedDepthImage delivers the messages on "parsed.depth_image" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeParsedDepthImage delivers the messages on "parsed.depth_image" to
+// h, decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeParsedDepthImage(ctx context.Context, h typed.Handler[Envelope[ParsedImage]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.ParsedDepthImage.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishParsedFeelings validates v and publishes it on "parsed.feelings". It first sets /metadata/topic to the part name.
+// PublishParsedFeelings validates v and publishes it on "parsed.feelings". It
+// first sets /metadata/topic to the part name.
 func (c *Conn) PublishParsedFeelings(ctx context.Context, v Envelope[Feelings], opts ...distributer.PublishOption) error {
 	v.Metadata.Topic = "feelings"
 	return Topics.ParsedFeelings.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeParsedFeelings delivers the messages on "parsed.feelings" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeParsedFeelings delivers the messages on "parsed.feelings" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeParsedFeelings(ctx context.Context, h typed.Handler[Envelope[Feelings]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.ParsedFeelings.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// RawPart is a message on one of the topics raw.{part}: exactly one field is set.
+// RawPart is a message on one of the topics raw.{part}: exactly one field is
+// set.
 type RawPart struct {
 	// Pose is the message on "raw.pose".
 	Pose *Envelope[Pose]
@@ -229,7 +238,8 @@ func (p RawPart) Part() string {
 	return ""
 }
 
-// PublishRawTopic publishes the part that is set in p on its topic (raw.{part}).
+// PublishRawTopic publishes the part that is set in p on its topic
+// (raw.{part}).
 func (c *Conn) PublishRawTopic(ctx context.Context, p RawPart, opts ...distributer.PublishOption) error {
 	switch {
 	case p.Pose != nil:
@@ -244,10 +254,10 @@ func (c *Conn) PublishRawTopic(ctx context.Context, p RawPart, opts ...distribut
 	return errors.New("cortex: PublishRawTopic: no part is set")
 }
 
-// SubscribeRawTopic subscribes h to raw.{part} where part is a part name ("pose") or a
-// pattern over part names ("*"). Each delivery is validated against the schema of
-// its topic (unless the Distributer skips receive validation) and decoded into
-// the field of its part.
+// SubscribeRawTopic subscribes h to raw.{part} where part is a part name
+// ("pose") or a pattern over part names ("*"). Each delivery is validated
+// against the schema of its topic (unless the Distributer skips receive
+// validation) and decoded into the field of its part.
 func (c *Conn) SubscribeRawTopic(ctx context.Context, part string, h typed.Handler[RawPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Schemas.Subscribe(ctx, c.Distributer, []string{"raw." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
 		var p RawPart
@@ -283,11 +293,13 @@ func (c *Conn) SubscribeRawTopic(ctx context.Context, part string, h typed.Handl
 	}), opts...)
 }
 
-// PublishRawSnapshot fans out in.Data: it publishes each part that is present, in the
-// order pose, color_image, depth_image, feelings, on its topic (raw.{part}), each with its own copy of the
-// envelope, setting /metadata/topic to the part name, /metadata/datetime from /data/datetime. The messages are validated first and sent as one
-// batch: if one is invalid, nothing is sent. An id given with distributer.WithID
-// becomes <id>.<part> on each part.
+// PublishRawSnapshot fans out in.Data: it publishes each part that is present,
+// in the order pose, color_image, depth_image, feelings, on its topic
+// (raw.{part}), each with its own copy of the envelope, setting
+// /metadata/topic to the part name, /metadata/datetime from /data/datetime.
+// The messages are validated first and sent as one batch: if one is invalid,
+// nothing is sent. An id given with distributer.WithID becomes <id>.<part> on
+// each part.
 func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], opts ...distributer.PublishOption) error {
 	var msgs []*distributer.Message
 	var parts []string
@@ -363,7 +375,8 @@ func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], op
 	return c.PublishBatch(ctx, msgs)
 }
 
-// ParsedPart is a message on one of the topics parsed.{part}: exactly one field is set.
+// ParsedPart is a message on one of the topics parsed.{part}: exactly one
+// field is set.
 type ParsedPart struct {
 	// Pose is the message on "parsed.pose".
 	Pose *Envelope[Pose]
@@ -390,7 +403,8 @@ func (p ParsedPart) Part() string {
 	return ""
 }
 
-// PublishParsedTopic publishes the part that is set in p on its topic (parsed.{part}).
+// PublishParsedTopic publishes the part that is set in p on its topic
+// (parsed.{part}).
 func (c *Conn) PublishParsedTopic(ctx context.Context, p ParsedPart, opts ...distributer.PublishOption) error {
 	switch {
 	case p.Pose != nil:
@@ -405,10 +419,10 @@ func (c *Conn) PublishParsedTopic(ctx context.Context, p ParsedPart, opts ...dis
 	return errors.New("cortex: PublishParsedTopic: no part is set")
 }
 
-// SubscribeParsedTopic subscribes h to parsed.{part} where part is a part name ("pose") or a
-// pattern over part names ("*"). Each delivery is validated against the schema of
-// its topic (unless the Distributer skips receive validation) and decoded into
-// the field of its part.
+// SubscribeParsedTopic subscribes h to parsed.{part} where part is a part name
+// ("pose") or a pattern over part names ("*"). Each delivery is validated
+// against the schema of its topic (unless the Distributer skips receive
+// validation) and decoded into the field of its part.
 func (c *Conn) SubscribeParsedTopic(ctx context.Context, part string, h typed.Handler[ParsedPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Schemas.Subscribe(ctx, c.Distributer, []string{"parsed." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
 		var p ParsedPart

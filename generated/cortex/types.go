@@ -8,7 +8,8 @@ import (
 	"fmt"
 )
 
-// Envelope: Every message on a raw or parsed topic: exactly two members, the metadata and the data (the payload of the topic).
+// Envelope: Every message on a raw or parsed topic: exactly two members, the
+// metadata and the data (the payload of the topic).
 //
 // Schema: envelope.json#
 type Envelope[T any] struct {
@@ -17,7 +18,8 @@ type Envelope[T any] struct {
 	Data T `json:"data"`
 }
 
-// Metadata: The metadata of a message on a raw or parsed topic. A parser keeps the metadata of the raw message it parsed.
+// Metadata: The metadata of a message on a raw or parsed topic. A parser keeps
+// the metadata of the raw message it parsed.
 //
 // Schema: metadata.json#
 type Metadata struct {
@@ -29,7 +31,8 @@ type Metadata struct {
 	Topic string `json:"topic"`
 }
 
-// UserEnvelope: A message on the user topic: exactly two members, the metadata (without datetime) and the user.
+// UserEnvelope: A message on the user topic: exactly two members, the metadata
+// (without datetime) and the user.
 //
 // Schema: user-envelope.json#
 type UserEnvelope[T any] struct {
@@ -58,7 +61,10 @@ type Feelings struct {
 	Happiness  float64 `json:"happiness"`
 }
 
-// Image: A raw image of a snapshot. The pixels are not inlined: data is the path of a file in a directory shared by the services (color: gzip-compressed RGB bytes, width*height*3; depth: gzip-compressed little-endian float32 metres, width*height).
+// Image: A raw image of a snapshot. The pixels are not inlined: data is the
+// path of a file in a directory shared by the services (color: gzip-compressed
+// RGB bytes, width*height*3; depth: gzip-compressed little-endian float32
+// metres, width*height).
 //
 // Schema: image.json#
 type Image struct {
@@ -68,7 +74,8 @@ type Image struct {
 	Height uint64 `json:"height"`
 }
 
-// ParsedImage: A parsed image: data is the path of the .jpeg (color) or of the .png heat map (depth) the parser wrote.
+// ParsedImage: A parsed image: data is the path of the .jpeg (color) or of the
+// .png heat map (depth) the parser wrote.
 //
 // Schema: parsed-image.json#
 type ParsedImage struct {
@@ -105,7 +112,8 @@ type Rotation struct {
 	W float64 `json:"w"`
 }
 
-// Server: What the server hands the distributer per event: {user} when a user connects, {user, snapshot} for each snapshot.
+// Server: What the server hands the distributer per event: {user} when a user
+// connects, {user, snapshot} for each snapshot.
 //
 // Schema: server.json#
 type Server struct {
@@ -113,7 +121,8 @@ type Server struct {
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
 }
 
-// User: A user of the cortex pipeline, published on the user topic when the user connects.
+// User: A user of the cortex pipeline, published on the user topic when the
+// user connects.
 //
 // Schema: user.json#
 type User struct {
@@ -152,7 +161,8 @@ func (v *Gender) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("%s is not a valid Gender (want one of 0, 1, 2)", b)
 }
 
-// Snapshot: A snapshot of the user's cognition. The server never publishes it whole: it fans out to one raw topic per part present.
+// Snapshot: A snapshot of the user's cognition. The server never publishes it
+// whole: it fans out to one raw topic per part present.
 //
 // Schema: snapshot.json#
 type Snapshot struct {

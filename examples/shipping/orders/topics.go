@@ -75,55 +75,60 @@ func New(d *distributer.Distributer) *Conn {
 	return &Conn{d}
 }
 
-// PublishOrderPlaced validates v and publishes it on "order.placed". It first sets /meta/kind to "order".
+// PublishOrderPlaced validates v and publishes it on "order.placed". It first
+// sets /meta/kind to "order".
 func (c *Conn) PublishOrderPlaced(ctx context.Context, v Event[Order], opts ...distributer.PublishOption) error {
 	v.Meta.Kind = MetaKind("order")
 	return Topics.OrderPlaced.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeOrderPlaced delivers the messages on "order.placed" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeOrderPlaced delivers the messages on "order.placed" to h, decoded
+// and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeOrderPlaced(ctx context.Context, h typed.Handler[Event[Order]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.OrderPlaced.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishDispatchLabel validates v and publishes it on "dispatch.label". It first sets /meta/kind to the part name.
+// PublishDispatchLabel validates v and publishes it on "dispatch.label". It
+// first sets /meta/kind to the part name.
 func (c *Conn) PublishDispatchLabel(ctx context.Context, v Event[DispatchLabel], opts ...distributer.PublishOption) error {
 	v.Meta.Kind = MetaKind("label")
 	return Topics.DispatchLabel.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeDispatchLabel delivers the messages on "dispatch.label" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeDispatchLabel delivers the messages on "dispatch.label" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeDispatchLabel(ctx context.Context, h typed.Handler[Event[DispatchLabel]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.DispatchLabel.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishDispatchInvoice validates v and publishes it on "dispatch.invoice". It first sets /meta/kind to the part name.
+// PublishDispatchInvoice validates v and publishes it on "dispatch.invoice".
+// It first sets /meta/kind to the part name.
 func (c *Conn) PublishDispatchInvoice(ctx context.Context, v Event[DispatchInvoice], opts ...distributer.PublishOption) error {
 	v.Meta.Kind = MetaKind("invoice")
 	return Topics.DispatchInvoice.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeDispatchInvoice delivers the messages on "dispatch.invoice" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeDispatchInvoice delivers the messages on "dispatch.invoice" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeDispatchInvoice(ctx context.Context, h typed.Handler[Event[DispatchInvoice]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.DispatchInvoice.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishDispatchNotice validates v and publishes it on "dispatch.notice". It first sets /meta/kind to the part name.
+// PublishDispatchNotice validates v and publishes it on "dispatch.notice". It
+// first sets /meta/kind to the part name.
 func (c *Conn) PublishDispatchNotice(ctx context.Context, v Event[DispatchNotice], opts ...distributer.PublishOption) error {
 	v.Meta.Kind = MetaKind("notice")
 	return Topics.DispatchNotice.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeDispatchNotice delivers the messages on "dispatch.notice" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeDispatchNotice delivers the messages on "dispatch.notice" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeDispatchNotice(ctx context.Context, h typed.Handler[Event[DispatchNotice]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.DispatchNotice.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// DispatchPart is a message on one of the topics dispatch.{part}: exactly one field is set.
+// DispatchPart is a message on one of the topics dispatch.{part}: exactly one
+// field is set.
 type DispatchPart struct {
 	// Label is the message on "dispatch.label".
 	Label *Event[DispatchLabel]
@@ -146,7 +151,8 @@ func (p DispatchPart) Part() string {
 	return ""
 }
 
-// PublishDispatchTopic publishes the part that is set in p on its topic (dispatch.{part}).
+// PublishDispatchTopic publishes the part that is set in p on its topic
+// (dispatch.{part}).
 func (c *Conn) PublishDispatchTopic(ctx context.Context, p DispatchPart, opts ...distributer.PublishOption) error {
 	switch {
 	case p.Label != nil:
@@ -159,10 +165,10 @@ func (c *Conn) PublishDispatchTopic(ctx context.Context, p DispatchPart, opts ..
 	return errors.New("orders: PublishDispatchTopic: no part is set")
 }
 
-// SubscribeDispatchTopic subscribes h to dispatch.{part} where part is a part name ("label") or a
-// pattern over part names ("*"). Each delivery is validated against the schema of
-// its topic (unless the Distributer skips receive validation) and decoded into
-// the field of its part.
+// SubscribeDispatchTopic subscribes h to dispatch.{part} where part is a part
+// name ("label") or a pattern over part names ("*"). Each delivery is
+// validated against the schema of its topic (unless the Distributer skips
+// receive validation) and decoded into the field of its part.
 func (c *Conn) SubscribeDispatchTopic(ctx context.Context, part string, h typed.Handler[DispatchPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Schemas.Subscribe(ctx, c.Distributer, []string{"dispatch." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
 		var p DispatchPart
@@ -192,11 +198,12 @@ func (c *Conn) SubscribeDispatchTopic(ctx context.Context, part string, h typed.
 	}), opts...)
 }
 
-// PublishDispatch fans out in.Data: it publishes each part that is present, in the
-// order label, invoice, notice, on its topic (dispatch.{part}), each with its own copy of the
-// envelope, setting /meta/kind to the part name. The messages are validated first and sent as one
-// batch: if one is invalid, nothing is sent. An id given with distributer.WithID
-// becomes <id>.<part> on each part.
+// PublishDispatch fans out in.Data: it publishes each part that is present, in
+// the order label, invoice, notice, on its topic (dispatch.{part}), each with
+// its own copy of the envelope, setting /meta/kind to the part name. The
+// messages are validated first and sent as one batch: if one is invalid,
+// nothing is sent. An id given with distributer.WithID becomes <id>.<part> on
+// each part.
 func (c *Conn) PublishDispatch(ctx context.Context, in Event[Dispatch], opts ...distributer.PublishOption) error {
 	var msgs []*distributer.Message
 	var parts []string

@@ -135,7 +135,8 @@ type Address struct {
 	Country string `json:"country"`
 }
 
-// Dispatch: What fulfilment produces for one order; each present part is published on dispatch.<part>.
+// Dispatch: What fulfilment produces for one order; each present part is
+// published on dispatch.<part>.
 //
 // Schema: dispatch.json#
 type Dispatch struct {

@@ -3,8 +3,8 @@
 
 package g07nullableoneofnull
 
-// schemaFiles holds the schema set this package was generated from (path -> JSON text),
-// so that validation needs no files at run time.
+// schemaFiles holds the schema set this package was generated from (path ->
+// JSON text), so that validation needs no files at run time.
 var schemaFiles = map[string]string{"box.json": `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "type": "object",

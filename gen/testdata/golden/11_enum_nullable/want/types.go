@@ -27,7 +27,8 @@ const (
 	ChoiceColorGreen ChoiceColor = "green"
 )
 
-// UnmarshalJSON accepts only the values of ChoiceColor; null (also allowed by the schema) leaves v unchanged.
+// UnmarshalJSON accepts only the values of ChoiceColor; null (also allowed by
+// the schema) leaves v unchanged.
 func (v *ChoiceColor) UnmarshalJSON(b []byte) error {
 	if string(bytes.TrimSpace(b)) == "null" {
 		return nil

@@ -14,7 +14,7 @@ import (
 // Schema: labels.json#
 type Labels struct {
 	Name string `json:"name"`
-	// AdditionalProperties holds the members not declared in properties (additionalProperties).
+	// AdditionalProperties holds the members not declared in properties // (additionalProperties).
 	AdditionalProperties map[string]LabelsValue `json:"-"`
 }
 

@@ -14,7 +14,7 @@ import (
 // Schema: bag.json#
 type Bag struct {
 	ID string `json:"id"`
-	// AdditionalProperties holds the members not declared in properties (additionalProperties).
+	// AdditionalProperties holds the members not declared in properties // (additionalProperties).
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 

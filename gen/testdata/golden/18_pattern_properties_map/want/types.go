@@ -14,7 +14,7 @@ import (
 //
 // Schema: env.json#
 type Env struct {
-	// PatternProperties holds the members whose names match "^[A-Z_]+$" (patternProperties).
+	// PatternProperties holds the members whose names match "^[A-Z_]+$" // (patternProperties).
 	PatternProperties map[string]string `json:"-"`
 }
 

@@ -15,11 +15,11 @@ import (
 // Schema: metrics.json#
 type Metrics struct {
 	Host string `json:"host"`
-	// PatternProperties1 holds the members whose names match "^cpu_" (patternProperties).
+	// PatternProperties1 holds the members whose names match "^cpu_" // (patternProperties).
 	PatternProperties1 map[string]float64 `json:"-"`
-	// PatternProperties2 holds the members whose names match "^mem_" (patternProperties).
+	// PatternProperties2 holds the members whose names match "^mem_" // (patternProperties).
 	PatternProperties2 map[string]uint64 `json:"-"`
-	// AdditionalProperties holds the members not declared in properties (additionalProperties).
+	// AdditionalProperties holds the members not declared in properties // (additionalProperties).
 	AdditionalProperties map[string]string `json:"-"`
 }
 

@@ -3,8 +3,8 @@
 
 package g30draft07definitions
 
-// schemaFiles holds the schema set this package was generated from (path -> JSON text),
-// so that validation needs no files at run time.
+// schemaFiles holds the schema set this package was generated from (path ->
+// JSON text), so that validation needs no files at run time.
 var schemaFiles = map[string]string{"cart.json": `{
   "$schema": "http://json-schema.org/draft-07/schema#",
   "type": "object",

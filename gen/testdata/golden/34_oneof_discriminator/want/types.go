@@ -130,7 +130,8 @@ var (
 	distgenCompiled = map[string]*jsonschema.Schema{}
 )
 
-// distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).
+// distgenMatch reports whether the JSON value b is valid against the embedded
+// schema at ref (file#pointer).
 func distgenMatch(ref string, b []byte) bool {
 	distgenMu.Lock()
 	s, ok := distgenCompiled[ref]

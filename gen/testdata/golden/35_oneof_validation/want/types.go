@@ -40,7 +40,8 @@ func (v Value) MarshalJSON() ([]byte, error) {
 	return nil, errors.New("Value: no field is set")
 }
 
-// UnmarshalJSON validates the value against each schema and decodes it into every field whose schema it matches (oneOf: exactly one must match).
+// UnmarshalJSON validates the value against each schema and decodes it into
+// every field whose schema it matches (oneOf: exactly one must match).
 func (v *Value) UnmarshalJSON(b []byte) error {
 	*v = Value{}
 	n := 0
@@ -88,7 +89,8 @@ var (
 	distgenCompiled = map[string]*jsonschema.Schema{}
 )
 
-// distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).
+// distgenMatch reports whether the JSON value b is valid against the embedded
+// schema at ref (file#pointer).
 func distgenMatch(ref string, b []byte) bool {
 	distgenMu.Lock()
 	s, ok := distgenCompiled[ref]

@@ -64,7 +64,8 @@ func (v Contact) MarshalJSON() ([]byte, error) {
 	return json.Marshal(merged)
 }
 
-// UnmarshalJSON validates the value against each schema and decodes it into every field whose schema it matches (anyOf: at least one must match).
+// UnmarshalJSON validates the value against each schema and decodes it into
+// every field whose schema it matches (anyOf: at least one must match).
 func (v *Contact) UnmarshalJSON(b []byte) error {
 	*v = Contact{}
 	n := 0
@@ -107,7 +108,8 @@ var (
 	distgenCompiled = map[string]*jsonschema.Schema{}
 )
 
-// distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).
+// distgenMatch reports whether the JSON value b is valid against the embedded
+// schema at ref (file#pointer).
 func distgenMatch(ref string, b []byte) bool {
 	distgenMu.Lock()
 	s, ok := distgenCompiled[ref]

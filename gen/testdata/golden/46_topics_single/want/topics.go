@@ -68,8 +68,8 @@ func (c *Conn) PublishGreetings(ctx context.Context, v Greeting, opts ...distrib
 	return Topics.Greetings.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeGreetings delivers the messages on "greetings" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeGreetings delivers the messages on "greetings" to h, decoded and
+// (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeGreetings(ctx context.Context, h typed.Handler[Greeting], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.Greetings.Subscribe(ctx, c.Distributer, h, opts...)
 }
@@ -79,8 +79,8 @@ func (c *Conn) PublishGreetingsLoud(ctx context.Context, v Greeting, opts ...dis
 	return Topics.GreetingsLoud.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeGreetingsLoud delivers the messages on "greetings.loud" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeGreetingsLoud delivers the messages on "greetings.loud" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeGreetingsLoud(ctx context.Context, h typed.Handler[Greeting], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.GreetingsLoud.Subscribe(ctx, c.Distributer, h, opts...)
 }

@@ -85,50 +85,55 @@ func New(d *distributer.Distributer) *Conn {
 	return &Conn{d}
 }
 
-// PublishVehiclesOnline validates v and publishes it on "vehicles.online". It first sets /header/channel to "online".
+// PublishVehiclesOnline validates v and publishes it on "vehicles.online". It
+// first sets /header/channel to "online".
 func (c *Conn) PublishVehiclesOnline(ctx context.Context, v Message[Upload], opts ...distributer.PublishOption) error {
 	v.Header.Channel = "online"
 	return Topics.VehiclesOnline.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeVehiclesOnline delivers the messages on "vehicles.online" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeVehiclesOnline delivers the messages on "vehicles.online" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeVehiclesOnline(ctx context.Context, h typed.Handler[Message[Upload]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.VehiclesOnline.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishTelemetryGpsV1 validates v and publishes it on "telemetry.gps.v1". It first sets /header/channel to the part name.
+// PublishTelemetryGpsV1 validates v and publishes it on "telemetry.gps.v1". It
+// first sets /header/channel to the part name.
 func (c *Conn) PublishTelemetryGpsV1(ctx context.Context, v Message[Gps], opts ...distributer.PublishOption) error {
 	v.Header.Channel = "gps"
 	return Topics.TelemetryGpsV1.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeTelemetryGpsV1 delivers the messages on "telemetry.gps.v1" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeTelemetryGpsV1 delivers the messages on "telemetry.gps.v1" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeTelemetryGpsV1(ctx context.Context, h typed.Handler[Message[Gps]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.TelemetryGpsV1.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishTelemetryBatteryV1 validates v and publishes it on "telemetry.battery.v1". It first sets /header/channel to the part name.
+// PublishTelemetryBatteryV1 validates v and publishes it on
+// "telemetry.battery.v1". It first sets /header/channel to the part name.
 func (c *Conn) PublishTelemetryBatteryV1(ctx context.Context, v Message[Battery], opts ...distributer.PublishOption) error {
 	v.Header.Channel = "battery"
 	return Topics.TelemetryBatteryV1.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeTelemetryBatteryV1 delivers the messages on "telemetry.battery.v1" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeTelemetryBatteryV1 delivers the messages on "telemetry.battery.v1"
+// to h, decoded and (unless the Distributer skips receive validation)
+// validated.
 func (c *Conn) SubscribeTelemetryBatteryV1(ctx context.Context, h typed.Handler[Message[Battery]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.TelemetryBatteryV1.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// PublishTelemetryTiresV1 validates v and publishes it on "telemetry.tires.v1". It first sets /header/channel to the part name.
+// PublishTelemetryTiresV1 validates v and publishes it on
+// "telemetry.tires.v1". It first sets /header/channel to the part name.
 func (c *Conn) PublishTelemetryTiresV1(ctx context.Context, v Message[[]float64], opts ...distributer.PublishOption) error {
 	v.Header.Channel = "tires"
 	return Topics.TelemetryTiresV1.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeTelemetryTiresV1 delivers the messages on "telemetry.tires.v1" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeTelemetryTiresV1 delivers the messages on "telemetry.tires.v1" to
+// h, decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeTelemetryTiresV1(ctx context.Context, h typed.Handler[Message[[]float64]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.TelemetryTiresV1.Subscribe(ctx, c.Distributer, h, opts...)
 }
@@ -138,8 +143,8 @@ func (c *Conn) PublishAlertsGps(ctx context.Context, v Alert, opts ...distribute
 	return Topics.AlertsGps.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeAlertsGps delivers the messages on "alerts.gps" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeAlertsGps delivers the messages on "alerts.gps" to h, decoded and
+// (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeAlertsGps(ctx context.Context, h typed.Handler[Alert], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.AlertsGps.Subscribe(ctx, c.Distributer, h, opts...)
 }
@@ -149,13 +154,14 @@ func (c *Conn) PublishAlertsBattery(ctx context.Context, v Alert, opts ...distri
 	return Topics.AlertsBattery.Publish(ctx, c.Distributer, v, opts...)
 }
 
-// SubscribeAlertsBattery delivers the messages on "alerts.battery" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
+// SubscribeAlertsBattery delivers the messages on "alerts.battery" to h,
+// decoded and (unless the Distributer skips receive validation) validated.
 func (c *Conn) SubscribeAlertsBattery(ctx context.Context, h typed.Handler[Alert], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Topics.AlertsBattery.Subscribe(ctx, c.Distributer, h, opts...)
 }
 
-// TelemetryPart is a message on one of the topics telemetry.{part}.v1: exactly one field is set.
+// TelemetryPart is a message on one of the topics telemetry.{part}.v1: exactly
+// one field is set.
 type TelemetryPart struct {
 	// Gps is the message on "telemetry.gps.v1".
 	Gps *Message[Gps]
@@ -178,7 +184,8 @@ func (p TelemetryPart) Part() string {
 	return ""
 }
 
-// PublishTelemetryTopic publishes the part that is set in p on its topic (telemetry.{part}.v1).
+// PublishTelemetryTopic publishes the part that is set in p on its topic
+// (telemetry.{part}.v1).
 func (c *Conn) PublishTelemetryTopic(ctx context.Context, p TelemetryPart, opts ...distributer.PublishOption) error {
 	switch {
 	case p.Gps != nil:
@@ -191,10 +198,10 @@ func (c *Conn) PublishTelemetryTopic(ctx context.Context, p TelemetryPart, opts 
 	return errors.New("g47topicstelemetryfanout: PublishTelemetryTopic: no part is set")
 }
 
-// SubscribeTelemetryTopic subscribes h to telemetry.{part}.v1 where part is a part name ("gps") or a
-// pattern over part names ("*"). Each delivery is validated against the schema of
-// its topic (unless the Distributer skips receive validation) and decoded into
-// the field of its part.
+// SubscribeTelemetryTopic subscribes h to telemetry.{part}.v1 where part is a
+// part name ("gps") or a pattern over part names ("*"). Each delivery is
+// validated against the schema of its topic (unless the Distributer skips
+// receive validation) and decoded into the field of its part.
 func (c *Conn) SubscribeTelemetryTopic(ctx context.Context, part string, h typed.Handler[TelemetryPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Schemas.Subscribe(ctx, c.Distributer, []string{"telemetry." + part + ".v1"}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
 		var p TelemetryPart
@@ -224,11 +231,12 @@ func (c *Conn) SubscribeTelemetryTopic(ctx context.Context, part string, h typed
 	}), opts...)
 }
 
-// PublishReport fans out in.Body: it publishes each part that is present, in the
-// order gps, battery, tires, on its topic (telemetry.{part}.v1), each with its own copy of the
-// envelope, setting /header/channel to the part name, /header/at from /body/taken, /header/seq from /body/seq. The messages are validated first and sent as one
-// batch: if one is invalid, nothing is sent. An id given with distributer.WithID
-// becomes <id>.<part> on each part.
+// PublishReport fans out in.Body: it publishes each part that is present, in
+// the order gps, battery, tires, on its topic (telemetry.{part}.v1), each with
+// its own copy of the envelope, setting /header/channel to the part name,
+// /header/at from /body/taken, /header/seq from /body/seq. The messages are
+// validated first and sent as one batch: if one is invalid, nothing is sent.
+// An id given with distributer.WithID becomes <id>.<part> on each part.
 func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...distributer.PublishOption) error {
 	var msgs []*distributer.Message
 	var parts []string
@@ -302,7 +310,8 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 	return c.PublishBatch(ctx, msgs)
 }
 
-// AlertsPart is a message on one of the topics alerts.{part}: exactly one field is set.
+// AlertsPart is a message on one of the topics alerts.{part}: exactly one
+// field is set.
 type AlertsPart struct {
 	// Gps is the message on "alerts.gps".
 	Gps *Alert
@@ -321,7 +330,8 @@ func (p AlertsPart) Part() string {
 	return ""
 }
 
-// PublishAlertsTopic publishes the part that is set in p on its topic (alerts.{part}).
+// PublishAlertsTopic publishes the part that is set in p on its topic
+// (alerts.{part}).
 func (c *Conn) PublishAlertsTopic(ctx context.Context, p AlertsPart, opts ...distributer.PublishOption) error {
 	switch {
 	case p.Gps != nil:
@@ -332,10 +342,10 @@ func (c *Conn) PublishAlertsTopic(ctx context.Context, p AlertsPart, opts ...dis
 	return errors.New("g47topicstelemetryfanout: PublishAlertsTopic: no part is set")
 }
 
-// SubscribeAlertsTopic subscribes h to alerts.{part} where part is a part name ("gps") or a
-// pattern over part names ("*"). Each delivery is validated against the schema of
-// its topic (unless the Distributer skips receive validation) and decoded into
-// the field of its part.
+// SubscribeAlertsTopic subscribes h to alerts.{part} where part is a part name
+// ("gps") or a pattern over part names ("*"). Each delivery is validated
+// against the schema of its topic (unless the Distributer skips receive
+// validation) and decoded into the field of its part.
 func (c *Conn) SubscribeAlertsTopic(ctx context.Context, part string, h typed.Handler[AlertsPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	return Schemas.Subscribe(ctx, c.Distributer, []string{"alerts." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
 		var p AlertsPart

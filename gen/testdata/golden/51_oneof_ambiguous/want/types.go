@@ -14,7 +14,8 @@ import (
 	"sync"
 )
 
-// Amount: An integer also matches the number branch: oneOf rejects it, anyOf (total) accepts it.
+// Amount: An integer also matches the number branch: oneOf rejects it, anyOf
+// (total) accepts it.
 //
 // Schema: amount.json#
 type Amount struct {
@@ -43,7 +44,8 @@ func (v AmountExact) MarshalJSON() ([]byte, error) {
 	return nil, errors.New("AmountExact: no field is set")
 }
 
-// UnmarshalJSON validates the value against each schema and decodes it into every field whose schema it matches (oneOf: exactly one must match).
+// UnmarshalJSON validates the value against each schema and decodes it into
+// every field whose schema it matches (oneOf: exactly one must match).
 func (v *AmountExact) UnmarshalJSON(b []byte) error {
 	*v = AmountExact{}
 	n := 0
@@ -121,7 +123,8 @@ func (v AmountTotal) MarshalJSON() ([]byte, error) {
 	return json.Marshal(merged)
 }
 
-// UnmarshalJSON validates the value against each schema and decodes it into every field whose schema it matches (anyOf: at least one must match).
+// UnmarshalJSON validates the value against each schema and decodes it into
+// every field whose schema it matches (anyOf: at least one must match).
 func (v *AmountTotal) UnmarshalJSON(b []byte) error {
 	*v = AmountTotal{}
 	n := 0
@@ -150,7 +153,8 @@ var (
 	distgenCompiled = map[string]*jsonschema.Schema{}
 )
 
-// distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).
+// distgenMatch reports whether the JSON value b is valid against the embedded
+// schema at ref (file#pointer).
 func distgenMatch(ref string, b []byte) bool {
 	distgenMu.Lock()
 	s, ok := distgenCompiled[ref]

@@ -3,8 +3,8 @@
 
 package g54draft2019
 
-// schemaFiles holds the schema set this package was generated from (path -> JSON text),
-// so that validation needs no files at run time.
+// schemaFiles holds the schema set this package was generated from (path ->
+// JSON text), so that validation needs no files at run time.
 var schemaFiles = map[string]string{"sensor.json": `{
   "$schema": "https://json-schema.org/draft/2019-09/schema",
   "title": "Sensor",
