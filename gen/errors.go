@@ -37,6 +37,8 @@ type Error struct {
 	Hint    string // what to do about it
 }
 
+// Error formats e as "distgen: file:line:column: at pointer: message (hint)",
+// leaving out the parts that are unknown.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("distgen: ")
@@ -69,6 +71,7 @@ func (e *Error) Unwrap() error { return e.Kind }
 // ErrorList is several *Error, sorted by file and position.
 type ErrorList []*Error
 
+// Error joins the messages of the first ten errors, one a line.
 func (l ErrorList) Error() string {
 	var parts []string
 	for i, e := range l {
