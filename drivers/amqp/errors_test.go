@@ -127,7 +127,7 @@ func TestOpenExchangeMismatch(t *testing.T) {
 // A group queue that exists with another type: Subscribe names queue_type.
 func TestSubscribeQueueMismatch(t *testing.T) {
 	base := brokerURL(t)
-	raw, _ := newNamespace(t, base, []string{"g"})
+	raw, _ := newNamespace(t, base, []string{"g", "g2"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	d1, err := distributer.Open(ctx, withQuery(t, raw, "queue_type", "quorum"))
@@ -148,6 +148,28 @@ func TestSubscribeQueueMismatch(t *testing.T) {
 	var me *amqp.MismatchError
 	if !errors.As(err, &me) || me.Option != "queue_type" || me.Kind != "queue" {
 		t.Fatalf("Subscribe = %v, want a queue mismatch naming queue_type", err)
+	}
+
+	// Another max_attempts for an existing quorum queue: its
+	// x-delivery-limit differs, and the error names max_attempts.
+	d3, err := distributer.Open(ctx, withQuery(t, raw, "queue_type", "quorum", "max_attempts", "7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d3.Close()
+	_, err = d3.Subscribe(ctx, []string{"a"}, h, distributer.Group("g"))
+	if !errors.As(err, &me) || me.Option != "max_attempts" || me.Arg != "x-delivery-limit" {
+		t.Errorf("Subscribe with another max_attempts = %v, want a mismatch naming max_attempts", err)
+	}
+
+	// The other way round: a classic group queue exists, a quorum URL
+	// subscribes.
+	if _, err := d2.Subscribe(ctx, []string{"a"}, h, distributer.Group("g2")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = d1.Subscribe(ctx, []string{"a"}, h, distributer.Group("g2"))
+	if !errors.As(err, &me) || me.Option != "queue_type" || me.Name == "" {
+		t.Errorf("quorum Subscribe to a classic queue = %v, want a mismatch naming queue_type", err)
 	}
 }
 
