@@ -23,6 +23,7 @@ func TestAddContractTest(t *testing.T) {
 		t.Errorf("contract_test.go lacks the generated-code header:\n%s", src)
 	}
 	for _, want := range []string{
+		"// distgen " + Version + " (-contract-test).",
 		"package cortex\n",
 		`"github.com/distributer/distributer/distributer/contract"`,
 		"func TestContract(t *testing.T) {",
