@@ -14,8 +14,27 @@
 // redelivered up to max_attempts times, then published to the dead-letter
 // exchange with the reason in their headers. The driver reconnects by itself
 // (failing over along the URL's host list), re-declares its topology and
-// resumes every subscription. The README's drivers section lists every URL
-// option.
+// resumes every subscription.
+//
+// The URL is amqp://user:password@host:port[,host:port...]/vhost?options
+// (user and password default to guest, the port to 5672, 5671 for amqps).
+// Options, with their defaults; unknown, repeated and invalid ones are
+// refused with an error wrapping distributer.ErrInvalidURL:
+//
+//	exchange=distributer         the topic exchange
+//	durable=true                 durability of the exchanges and group queues
+//	queue_type=classic           group queues: classic or quorum
+//	queue_prefix=                group queue name = queue_prefix + group
+//	max_attempts=5               deliveries before a failing message is dead-lettered
+//	dead_letter_exchange=<exchange>.dlx
+//	prefetch=64                  unacknowledged deliveries per subscription
+//	concurrency=1                handler goroutines per subscription
+//	heartbeat=10s                connect_timeout=10s   topology_timeout=10s
+//	reconnect_min=200ms          reconnect_max=5s
+//	cacertfile, certfile, keyfile, server_name_indication, verify=verify_peer (amqps only)
+//
+// The README's drivers and operations sections describe each option, the
+// failover behaviour and the delivery guarantees.
 package amqp
 
 import (
