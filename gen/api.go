@@ -496,7 +496,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 		var ferr error
 		docComment(f, fmt.Sprintf("%s publishes v by the first route of entry %q that applies:", name, e.name))
 		for _, r := range e.routes {
-			f.Comment("  - " + g.routeDoc(r))
+			docComment(f, "  - "+g.routeDoc(r))
 		}
 		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(name).Params(ctx, jen.Id("v").Add(g.code(inT)), popts).Error().BlockFunc(func(b *jen.Group) {
 			for _, r := range e.routes {

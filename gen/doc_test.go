@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -17,10 +19,30 @@ func TestWrapDoc(t *testing.T) {
 			t.Errorf("line longer than %d: %q", docWidth, l)
 		}
 	}
-	// Short, indented (list item, code) and unbreakable lines stay whole.
-	for _, l := range []string{"Short.", "  - " + long, "\t" + long, strings.Repeat("x", 100)} {
+	// Short, indented (code) and unbreakable lines stay whole.
+	for _, l := range []string{"Short.", "\t" + long, "   " + long, strings.Repeat("x", 100)} {
 		if got := wrapDoc(l); len(got) != 1 || got[0] != l {
 			t.Errorf("wrapDoc(%q) = %q, want it unchanged", l, got)
+		}
+	}
+	// A list item continues indented by four spaces, as gofmt writes it.
+	got = wrapDoc("  - " + long)
+	if len(got) < 2 || !strings.HasPrefix(got[0], "  - Image: A raw") {
+		t.Fatalf("list item: %q", got)
+	}
+	text := strings.TrimPrefix(got[0], "  - ")
+	for _, c := range got[1:] {
+		if !strings.HasPrefix(c, "    ") || strings.HasPrefix(c, "     ") {
+			t.Errorf("list item continuation %q is not indented by four spaces", c)
+		}
+		text += " " + strings.TrimPrefix(c, "    ")
+	}
+	if text != long {
+		t.Errorf("list item text changed: %q", text)
+	}
+	for _, l := range got {
+		if utf8.RuneCountInString(l) > docWidth {
+			t.Errorf("line longer than %d: %q", docWidth, l)
 		}
 	}
 	// No continuation line starts like a list item or a link definition.
@@ -35,6 +57,27 @@ func TestWrapDoc(t *testing.T) {
 		for _, c := range got[1:] {
 			if docMarker(strings.Fields(c)[0]) {
 				t.Errorf("continuation line starts with a marker: %q", got)
+			}
+		}
+	}
+}
+
+// TestGoldenCommentsOneLineEach: no comment line of the golden output holds
+// two comments (several jen.Comment codes added as one statement render on
+// one line: "// Lat is item 0. // Lat").
+func TestGoldenCommentsOneLineEach(t *testing.T) {
+	files, err := filepath.Glob("testdata/golden/*/want/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			if c := strings.TrimSpace(l); strings.HasPrefix(c, "// ") && strings.Contains(c[3:], " // ") {
+				t.Errorf("%s:%d: two comments on one line: %s", f, i+1, c)
 			}
 		}
 	}

@@ -309,6 +309,14 @@ func comments(lines []string) []jen.Code {
 	return out
 }
 
+// addComments adds lines to gr as comments, one statement a line (Add with
+// several codes would put them on one line).
+func addComments(gr *jen.Group, lines ...string) {
+	for _, c := range comments(lines) {
+		gr.Add(c)
+	}
+}
+
 // docComment adds text to f as a doc comment, wrapped.
 func docComment(f *jen.File, text string) {
 	for _, c := range comments([]string{text}) {
@@ -319,24 +327,32 @@ func docComment(f *jen.File, text string) {
 // docWidth is the width, in characters, up to which comment text is filled.
 const docWidth = 76
 
-// wrapDoc breaks a comment line longer than docWidth at spaces. An indented
-// line (a list item or code in a doc comment) is kept whole, a word longer
-// than the width gets a line of its own, and no continuation line starts with
-// a word that Go doc comments read as a list marker ("-", "+", "*", "1.",
-// "2)") or a link definition ("[x]:").
+// wrapDoc breaks a comment line longer than docWidth at spaces. A list item
+// in the form gofmt gives doc comments ("  - item") continues on lines
+// indented by four spaces; any other indented line (code in a doc comment) is
+// kept whole. A word longer than the width gets a line of its own, and no
+// continuation line starts with a word that Go doc comments read as a list
+// marker ("-", "+", "*", "1.", "2)") or a link definition ("[x]:").
 func wrapDoc(l string) []string {
-	if utf8.RuneCountInString(l) <= docWidth || strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") {
+	if utf8.RuneCountInString(l) <= docWidth {
+		return []string{l}
+	}
+	first, indent := "", ""
+	switch {
+	case strings.HasPrefix(l, "  - ") && strings.TrimSpace(l[4:]) != "" && !strings.HasPrefix(l[4:], " "):
+		first, indent, l = "  - ", "    ", l[4:]
+	case strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t"):
 		return []string{l}
 	}
 	var out []string
-	line, n := "", 0
+	line, n := first, len(first)
 	for _, w := range strings.Fields(l) {
 		wn := utf8.RuneCountInString(w)
-		if line != "" && n+1+wn > docWidth && !docMarker(w) {
+		if n > len(indent) && n+1+wn > docWidth && !docMarker(w) {
 			out = append(out, line)
-			line, n = "", 0
+			line, n = indent, len(indent)
 		}
-		if line != "" {
+		if n > len(indent) {
 			line += " "
 			n++
 		}
@@ -439,9 +455,9 @@ func (g *generator) emitStruct(f *jen.File, nt *named) {
 		}
 		for _, e := range nt.extras {
 			if e.pattern == "" {
-				gr.Add(comments([]string{e.goName + " holds the members not declared in properties (additionalProperties)."})...)
+				addComments(gr, e.goName+" holds the members not declared in properties (additionalProperties).")
 			} else {
-				gr.Add(comments([]string{e.goName + " holds the members whose names match " + strconv.Quote(e.pattern) + " (patternProperties)."})...)
+				addComments(gr, e.goName+" holds the members whose names match "+strconv.Quote(e.pattern)+" (patternProperties).")
 			}
 			gr.Id(e.goName).Map(jen.String()).Add(g.code(e.t)).Tag(map[string]string{"json": "-"})
 		}
@@ -465,7 +481,7 @@ func (g *generator) emitStruct(f *jen.File, nt *named) {
 			f.Var().Id(reName(nt, i)).Op("=").Qual("regexp", "MustCompile").Call(jen.Lit(e.pattern))
 		}
 	}
-	f.Comment("UnmarshalJSON reads the declared members and sorts the others into the extra fields.")
+	docComment(f, "UnmarshalJSON reads the declared members and sorts the others into the extra fields.")
 	f.Func().Params(jen.Id("v").Op("*").Id(nt.name)).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().BlockFunc(func(b *jen.Group) {
 		b.Type().Id("plain").Id(nt.name)
 		b.Op("*").Id("v").Op("=").Id(nt.name).Values()
@@ -588,7 +604,7 @@ func (g *generator) emitTuple(f *jen.File, nt *named) {
 			if it.optional {
 				doc[0] = fmt.Sprintf("%s is item %d; nil when the array is shorter.", it.goName, i)
 			}
-			gr.Add(comments(doc)...)
+			addComments(gr, doc...)
 			gr.Id(it.goName).Add(g.code(it.t))
 		}
 		if nt.rest != nil {

@@ -469,7 +469,8 @@ func (c *Conn) PublishUser(ctx context.Context, v User, opts ...distributer.Publ
 }
 
 // PublishServer publishes v by the first route of entry "server" that applies:
-//   - when /snapshot is present: fan-out PublishRawSnapshot with /snapshot, setting /metadata/user_id from /user/id
+//   - when /snapshot is present: fan-out PublishRawSnapshot with /snapshot,
+//     setting /metadata/user_id from /user/id
 //   - entry user with /user
 func (c *Conn) PublishServer(ctx context.Context, v Server, opts ...distributer.PublishOption) error {
 	if v.Snapshot != nil {

@@ -14,7 +14,8 @@ import (
 // Schema: labels.json#
 type Labels struct {
 	Name string `json:"name"`
-	// AdditionalProperties holds the members not declared in properties // (additionalProperties).
+	// AdditionalProperties holds the members not declared in properties
+	// (additionalProperties).
 	AdditionalProperties map[string]LabelsValue `json:"-"`
 }
 
@@ -31,7 +32,8 @@ func (v Labels) MarshalJSON() ([]byte, error) {
 	return out, nil
 }
 
-// UnmarshalJSON reads the declared members and sorts the others into the extra fields.
+// UnmarshalJSON reads the declared members and sorts the others into the extra
+// fields.
 func (v *Labels) UnmarshalJSON(b []byte) error {
 	type plain Labels
 	*v = Labels{}

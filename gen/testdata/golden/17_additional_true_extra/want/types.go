@@ -14,7 +14,8 @@ import (
 // Schema: bag.json#
 type Bag struct {
 	ID string `json:"id"`
-	// AdditionalProperties holds the members not declared in properties // (additionalProperties).
+	// AdditionalProperties holds the members not declared in properties
+	// (additionalProperties).
 	AdditionalProperties map[string]json.RawMessage `json:"-"`
 }
 
@@ -31,7 +32,8 @@ func (v Bag) MarshalJSON() ([]byte, error) {
 	return out, nil
 }
 
-// UnmarshalJSON reads the declared members and sorts the others into the extra fields.
+// UnmarshalJSON reads the declared members and sorts the others into the extra
+// fields.
 func (v *Bag) UnmarshalJSON(b []byte) error {
 	type plain Bag
 	*v = Bag{}

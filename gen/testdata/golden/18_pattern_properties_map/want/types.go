@@ -14,7 +14,8 @@ import (
 //
 // Schema: env.json#
 type Env struct {
-	// PatternProperties holds the members whose names match "^[A-Z_]+$" // (patternProperties).
+	// PatternProperties holds the members whose names match "^[A-Z_]+$"
+	// (patternProperties).
 	PatternProperties map[string]string `json:"-"`
 }
 
@@ -33,7 +34,8 @@ func (v Env) MarshalJSON() ([]byte, error) {
 
 var distgenReEnv0 = regexp.MustCompile("^[A-Z_]+$")
 
-// UnmarshalJSON reads the declared members and sorts the others into the extra fields.
+// UnmarshalJSON reads the declared members and sorts the others into the extra
+// fields.
 func (v *Env) UnmarshalJSON(b []byte) error {
 	type plain Env
 	*v = Env{}

@@ -15,11 +15,14 @@ import (
 // Schema: metrics.json#
 type Metrics struct {
 	Host string `json:"host"`
-	// PatternProperties1 holds the members whose names match "^cpu_" // (patternProperties).
+	// PatternProperties1 holds the members whose names match "^cpu_"
+	// (patternProperties).
 	PatternProperties1 map[string]float64 `json:"-"`
-	// PatternProperties2 holds the members whose names match "^mem_" // (patternProperties).
+	// PatternProperties2 holds the members whose names match "^mem_"
+	// (patternProperties).
 	PatternProperties2 map[string]uint64 `json:"-"`
-	// AdditionalProperties holds the members not declared in properties // (additionalProperties).
+	// AdditionalProperties holds the members not declared in properties
+	// (additionalProperties).
 	AdditionalProperties map[string]string `json:"-"`
 }
 
@@ -45,7 +48,8 @@ func (v Metrics) MarshalJSON() ([]byte, error) {
 var distgenReMetrics0 = regexp.MustCompile("^cpu_")
 var distgenReMetrics1 = regexp.MustCompile("^mem_")
 
-// UnmarshalJSON reads the declared members and sorts the others into the extra fields.
+// UnmarshalJSON reads the declared members and sorts the others into the extra
+// fields.
 func (v *Metrics) UnmarshalJSON(b []byte) error {
 	type plain Metrics
 	*v = Metrics{}

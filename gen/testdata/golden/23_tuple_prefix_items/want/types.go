@@ -12,9 +12,11 @@ import (
 //
 // Schema: point.json#
 type Point struct {
-	// Lat is item 0. // Lat
+	// Lat is item 0.
+	// Lat
 	Lat float64
-	// Lon is item 1. // Lon
+	// Lon is item 1.
+	// Lon
 	Lon float64
 	// Item2 is item 2; nil when the array is shorter.
 	Item2 *string

@@ -370,8 +370,10 @@ func (c *Conn) SubscribeAlertsTopic(ctx context.Context, part string, h typed.Ha
 }
 
 // PublishUpload publishes v by the first route of entry "upload" that applies:
-//   - when /report is present: fan-out PublishReport with /report, setting /header/vehicle_id from /vehicle
-//   - topic vehicles.online with the whole value, setting /header/vehicle_id from /vehicle
+//   - when /report is present: fan-out PublishReport with /report, setting
+//     /header/vehicle_id from /vehicle
+//   - topic vehicles.online with the whole value, setting /header/vehicle_id
+//     from /vehicle
 func (c *Conn) PublishUpload(ctx context.Context, v Upload, opts ...distributer.PublishOption) error {
 	if v.Report != nil {
 		var out Message[Report]
