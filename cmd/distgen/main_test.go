@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -144,5 +145,47 @@ func TestBuiltInSetIsFresh(t *testing.T) {
 	code, stdout, errOut := runCLI(t, "check", "-schemas", "../../schema", "-out", "../../generated/cortex", "-package", "cortex", "-contract-test")
 	if code != exitOK {
 		t.Fatalf("generated/cortex is stale (run make generate): code %d\n%s%s", code, stdout, errOut)
+	}
+}
+
+// TestGenerateLeavesUnchangedFilesAlone: generate rewrites only files whose
+// content changes (so go build caches and editors are not disturbed).
+func TestGenerateLeavesUnchangedFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	schemas, out := filepath.Join(dir, "s"), filepath.Join(dir, "o")
+	writeFile(t, filepath.Join(schemas, "thing.json"), `{"type": "object", "properties": {"id": {"type": "integer"}}}`)
+	if code, _, errOut := runCLI(t, "generate", "-schemas", schemas, "-out", out, "-package", "o"); code != exitOK {
+		t.Fatalf("generate: code %d, stderr %s", code, errOut)
+	}
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, f := range []string{"types.go", "schemas.go"} {
+		if err := os.Chtimes(filepath.Join(out, f), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mtime := func(f string) time.Time {
+		fi, err := os.Stat(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime()
+	}
+	if code, _, _ := runCLI(t, "generate", "-schemas", schemas, "-out", out, "-package", "o"); code != exitOK {
+		t.Fatal("second generate failed")
+	}
+	for _, f := range []string{"types.go", "schemas.go"} {
+		if !mtime(f).Equal(old) {
+			t.Errorf("%s rewritten although unchanged", f)
+		}
+	}
+	// A description changes types.go and the embedded schema in schemas.go.
+	writeFile(t, filepath.Join(schemas, "thing.json"), `{"type": "object", "description": "A thing.", "properties": {"id": {"type": "integer"}}}`)
+	if code, _, _ := runCLI(t, "generate", "-schemas", schemas, "-out", out, "-package", "o"); code != exitOK {
+		t.Fatal("third generate failed")
+	}
+	for _, f := range []string{"types.go", "schemas.go"} {
+		if mtime(f).Equal(old) {
+			t.Errorf("%s not rewritten after the schema changed", f)
+		}
 	}
 }
