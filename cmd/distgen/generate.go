@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -82,6 +83,10 @@ func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFl
 		abs, err := filepath.Abs(f.out)
 		if err == nil {
 			f.pkg = filepath.Base(abs)
+		}
+		if !token.IsIdentifier(f.pkg) {
+			fmt.Fprintf(stderr, "distgen %s: the output directory's name %q is not a Go package name; pass -package NAME\n", name, f.pkg)
+			return nil, exitUsage
 		}
 	}
 	return f, -1

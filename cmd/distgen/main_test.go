@@ -42,6 +42,9 @@ func TestHelpAndUsage(t *testing.T) {
 	if code, _, errOut := runCLI(t, "generate", "-out", t.TempDir()); code != exitUsage || !strings.Contains(errOut, "required") {
 		t.Errorf("missing -schemas: code %d, stderr %q", code, errOut)
 	}
+	if code, _, errOut := runCLI(t, "generate", "-schemas", t.TempDir(), "-out", filepath.Join(t.TempDir(), "my-pkg")); code != exitUsage || !strings.Contains(errOut, `"my-pkg" is not a Go package name; pass -package NAME`) {
+		t.Errorf("output directory that is not a package name: code %d, stderr %q", code, errOut)
+	}
 	if code, _, _ := runCLI(t, "check", "-bogus"); code != exitUsage {
 		t.Errorf("bad flag: code %d", code)
 	}
