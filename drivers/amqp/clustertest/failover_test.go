@@ -101,6 +101,21 @@ var scenarios = []scenario{
 		},
 	},
 	{
+		// rabbitmqctl stop: the whole node (the Erlang VM too) shuts down
+		// gracefully, handing over its quorum leaderships, then starts
+		// again.
+		name: "StopStartClientNode", client: 1, leader: 1, maxStall: 10 * time.Second,
+		fault: func(ctx context.Context, c *rabbitnode.Cluster, client, _ *rabbitnode.Node) error {
+			if err := client.Stop(ctx); err != nil {
+				return err
+			}
+			if err := client.Start(ctx); err != nil {
+				return err
+			}
+			return c.WaitHealthy(ctx)
+		},
+	},
+	{
 		// A hung node (SIGSTOP): its sockets stay open, it answers nothing.
 		// The clients notice through heartbeats (3 intervals of 2s) and move
 		// on; until the node resumes, the other nodes still count it as a
