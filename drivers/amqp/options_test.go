@@ -124,3 +124,56 @@ func TestDeadLetterExchangeOption(t *testing.T) {
 		}
 	}
 }
+
+// prefetch=N bounds the unacknowledged deliveries of a subscription: with
+// more handler goroutines than that, only N messages are handled at once.
+func TestPrefetchOption(t *testing.T) {
+	base := brokerURL(t)
+	raw, _ := newNamespace(t, base, nil, "prefetch", "2", "concurrency", "4")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, err := distributer.Open(ctx, raw, distributer.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var running, most, handled atomic.Int32
+	release := make(chan struct{})
+	if _, err := d.Subscribe(ctx, []string{"p.*"}, distributer.HandlerFunc(func(hctx context.Context, m *distributer.Message) error {
+		r := running.Add(1)
+		defer running.Add(-1)
+		for {
+			old := most.Load()
+			if r <= old || most.CompareAndSwap(old, r) {
+				break
+			}
+		}
+		select {
+		case <-release:
+		case <-hctx.Done():
+		}
+		handled.Add(1)
+		return nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		if err := d.Publish(ctx, "p.x", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for running.Load() < 2 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // room for a third, if the broker sent one
+	if n := most.Load(); n != 2 {
+		t.Errorf("with prefetch=2 and concurrency=4, %d handlers ran at once, want 2", n)
+	}
+	close(release)
+	for handled.Load() < 6 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := handled.Load(); n != 6 {
+		t.Errorf("handled %d of 6 messages", n)
+	}
+}
