@@ -94,7 +94,8 @@ func freePort(t *testing.T) string {
 }
 
 // amqps with the CA, a client certificate and the server name: messages
-// flow. Without the CA the certificate is refused, and the error says so.
+// flow. Without the CA the certificate is refused, and the error says so;
+// with verify=verify_none it is not checked.
 func testTLS(t *testing.T, p pki, base string) {
 	raw := withQuery(t, base, "exchange", uniqueName(t), "cacertfile", p.ca, "certfile", p.clientCert, "keyfile", p.clientKey,
 		"server_name_indication", "localhost")
@@ -129,4 +130,15 @@ func testTLS(t *testing.T, p pki, base string) {
 	if !errors.Is(err, amqp.ErrUnreachable) || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("Open amqps without the CA = %v, want a certificate error", err)
 	}
+
+	// verify=verify_none: the server's certificate is not checked, so the
+	// same URL without the CA connects.
+	d2, err := distributer.Open(ctx, withQuery(t, noCA, "verify", "verify_none"))
+	if err != nil {
+		t.Fatalf("Open amqps with verify=verify_none and no CA: %v", err)
+	}
+	if err := d2.Publish(ctx, "tls.unverified", []byte(`{}`)); err != nil {
+		t.Errorf("Publish with verify=verify_none: %v", err)
+	}
+	_ = d2.Close()
 }
