@@ -53,6 +53,9 @@ func pipeline(ctx context.Context, cfg config, out, logOut io.Writer) ([]string,
 			return nil, err
 		}
 		cfg.outDir = dir
+		// Removes the directory only if nothing was saved in it (a run that
+		// failed before the saver wrote anything); a non-empty one is kept.
+		defer os.Remove(dir)
 	}
 	rs := &runState{cfg: cfg, stats: newStats(), users: map[uint64]bool{}, seen: map[string]bool{}}
 	users, snaps := synthesize(cfg)
