@@ -69,6 +69,13 @@ type session struct {
 	pubMu   sync.Mutex
 	pub     [publishChannels]*pubChannel
 	pubNext atomic.Uint32
+
+	// The broker blocks a connection that publishes while a resource
+	// alarm (memory, disk) is in effect: it stops reading from the socket
+	// until the alarm clears (connection.blocked / connection.unblocked).
+	blockMu     sync.Mutex
+	blocked     chan struct{} // non-nil while blocked; closed when unblocked
+	blockReason string
 }
 
 func open(ctx context.Context, cfg *config) (*conn, error) {
@@ -212,7 +219,59 @@ func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
 	}
 	s.amqp, s.net = ac, netConn
 	s.closed = ac.NotifyClose(make(chan *amqp091.Error, 1))
+	// amqp091 drops a notification its listener does not take within 5s:
+	// a goroutine of its own always takes them at once. It ends when
+	// amqp091 closes the channel with the connection.
+	blocks := ac.NotifyBlocked(make(chan amqp091.Blocking, 4))
+	c.wg.Add(1)
+	go s.watchBlocked(blocks)
 	return s, nil
+}
+
+// watchBlocked tracks the broker's connection.blocked and
+// connection.unblocked notifications until the connection is gone.
+func (s *session) watchBlocked(blocks <-chan amqp091.Blocking) {
+	defer s.c.wg.Done()
+	for b := range blocks {
+		s.blockMu.Lock()
+		switch {
+		case b.Active && s.blocked == nil:
+			s.blocked, s.blockReason = make(chan struct{}), b.Reason
+			s.c.log.Warn("amqp: broker blocked the connection: publishing waits", "node", s.addr, "reason", b.Reason)
+		case !b.Active && s.blocked != nil:
+			close(s.blocked)
+			s.blocked = nil
+			s.c.log.Info("amqp: broker unblocked the connection", "node", s.addr)
+		}
+		s.blockMu.Unlock()
+	}
+	s.blockMu.Lock()
+	if s.blocked != nil {
+		close(s.blocked)
+		s.blocked = nil
+	}
+	s.blockMu.Unlock()
+}
+
+// waitUnblocked waits while the broker blocks the connection, bounded by
+// ctx: a publish written now would only fill the socket's buffers. It
+// returns nil when the connection is unblocked, lost or closing (the caller
+// then looks at the session again).
+func (s *session) waitUnblocked(ctx context.Context) error {
+	s.blockMu.Lock()
+	b, reason := s.blocked, s.blockReason
+	s.blockMu.Unlock()
+	if b == nil {
+		return nil
+	}
+	select {
+	case <-b:
+	case <-s.lost:
+	case <-s.c.closing:
+	case <-ctx.Done():
+		return fmt.Errorf("amqp: connection to %s blocked by the broker (%s): %w", s.addr, reason, ctx.Err())
+	}
+	return nil
 }
 
 // scrub makes sure an error text holds no password.

@@ -58,6 +58,7 @@ func TestPrivateNode(t *testing.T) {
 		})
 	})
 	t.Run("HungNode", func(t *testing.T) { testHungNode(t, node, base) })
+	t.Run("MemoryAlarm", func(t *testing.T) { testMemoryAlarm(t, node, base) })
 	t.Run("NoPasswordInLogs", func(t *testing.T) { testNoPasswordInLogs(t, node) })
 }
 

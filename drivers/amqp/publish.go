@@ -152,9 +152,12 @@ func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
 			}
 			return failed(msgs, pending, err)
 		}
+		if err := s.waitUnblocked(ctx); err != nil {
+			return failed(msgs, pending, fmt.Errorf("%w: %w", ErrNotConfirmed, err))
+		}
 		pc, err := s.publisher()
 		if err == nil {
-			pending, lastErr = pc.publish(ctx, c.cfg.exchange, msgs, pending)
+			pending, lastErr = pc.publish(ctx, s, c.cfg.exchange, msgs, pending)
 			if len(pending) == 0 {
 				return nil
 			}
@@ -180,16 +183,43 @@ func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
 	}
 }
 
-// publish sends msgs[pending...] on the channel and waits for their
-// confirms. It returns the indexes to retry and why.
-func (pc *pubChannel) publish(ctx context.Context, exchange string, msgs []*driver.Message, pending []int) ([]int, error) {
+// writeGrace is how long a write into the socket may go on after the
+// publisher's context ended. A write blocks when the broker stops reading
+// (a connection blocked by a resource alarm that began after the wait in
+// Publish, or a hung node) and the socket's buffers are full; amqp091-go's
+// writes take no context, so the session's socket is then closed to end it
+// (the supervisor reconnects).
+const writeGrace = 200 * time.Millisecond
+
+// publish sends msgs[pending...] on the channel of session s and waits for
+// their confirms. It returns the indexes to retry and why.
+func (pc *pubChannel) publish(ctx context.Context, s *session, exchange string, msgs []*driver.Message, pending []int) ([]int, error) {
 	var single [1]*amqp091.DeferredConfirmation
 	dcs := single[:0]
 	if len(pending) > 1 {
 		dcs = make([]*amqp091.DeferredConfirmation, 0, len(pending))
 	}
+	doneSending := func() {}
+	if ctx.Done() != nil {
+		sent := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			t := time.NewTimer(writeGrace)
+			defer t.Stop()
+			select {
+			case <-sent:
+			case <-t.C:
+				s.c.log.Warn("amqp: publish still writing after its context ended, closing the connection", "node", s.addr)
+				s.shutdown()
+			}
+		})
+		doneSending = func() { close(sent); stop() }
+	}
 	var sendErr error
 	for _, i := range pending {
+		if err := ctx.Err(); err != nil {
+			sendErr = err
+			break
+		}
 		m := msgs[i]
 		dc, err := pc.ch.PublishWithDeferredConfirm(exchange, m.Topic, false, false, publishing(m))
 		if err != nil {
@@ -198,6 +228,7 @@ func (pc *pubChannel) publish(ctx context.Context, exchange string, msgs []*driv
 		}
 		dcs = append(dcs, dc)
 	}
+	doneSending()
 	var retry []int
 	acks, nacks := 0, 0
 	for k, dc := range dcs {
