@@ -78,11 +78,12 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 	if u.Opaque != "" { // "scheme:user:pass@host": Redacted would not hide it
 		return nil, fmt.Errorf("distributer: URL %q is not of the form %s://...: %w", redactRaw(rawURL), u.Scheme, ErrInvalidURL)
 	}
+	safeURL := redacted(u)
 	conn, err := drv.Open(driver.WithLogger(ctx, o.logger), u)
 	if err != nil {
-		return nil, fmt.Errorf("distributer: open %s: %w", redacted(u), err)
+		return nil, fmt.Errorf("distributer: open %s: %w", safeURL, err)
 	}
-	return &Distributer{conn: conn, url: redacted(u), opts: o, subs: map[*Subscription]struct{}{}}, nil
+	return &Distributer{conn: conn, url: safeURL, opts: o, subs: map[*Subscription]struct{}{}}, nil
 }
 
 // userinfo matches the scheme and user:password@ part of a URL that
