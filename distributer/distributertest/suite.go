@@ -45,6 +45,7 @@ func Run(t *testing.T, h Harness) {
 		{"PublishBatch", testPublishBatch},
 		{"GroupOutlivesMember", testGroupOutlivesMember},
 		{"GroupPatternUnion", testGroupPatternUnion},
+		{"Hostile", testHostile},
 		{"NoGoroutinesLeft", testNoLeaks},
 	}
 	for _, tc := range tests {
