@@ -4,6 +4,10 @@
 GO ?= go
 export CGO_ENABLED ?= 1
 
+# staticcheck (honnef.co/go/tools), fetched through the module proxy at this
+# version by `go run`, so it adds nothing to go.mod.
+STATICCHECK_VERSION = v0.8.2
+
 .PHONY: all test test-unit test-serial test-examples bench generate check-generated demo lint brokers
 
 all: lint test
@@ -51,3 +55,6 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags clustertest $(CLUSTER_PKGS)
+	cd examples/shipping && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -155,11 +154,6 @@ func TestGoldenCompileAndRoundTrip(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(tmp, "go.sum"), gosum, 0o644))
 
 	var examples []example
-	type typeRef struct {
-		c       goldenCase
-		name    string
-		generic bool
-	}
 	var imports []string
 	var table strings.Builder
 	sets := map[string]*Set{}
@@ -287,7 +281,8 @@ func main() {
 	must(t, os.MkdirAll(filepath.Join(tmp, "telemetry"), 0o755))
 	must(t, os.WriteFile(filepath.Join(tmp, "telemetry", "main.go"), []byte(telemetryProgram), 0o644))
 
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goCmd, err := exec.LookPath("go") // go test puts its own GOROOT/bin first in PATH
+	must(t, err)
 	run := func(args ...string) []byte {
 		cmd := exec.Command(goCmd, args...)
 		cmd.Dir = tmp

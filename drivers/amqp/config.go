@@ -124,7 +124,7 @@ func parseURL(u *url.URL) (*config, error) {
 	}
 	if v, ok := q["exchange"]; ok {
 		if v[0] == "" || strings.HasPrefix(v[0], "amq.") {
-			return nil, bad("exchange", errors.New("want a non-empty name that does not start with amq."))
+			return nil, bad("exchange", errors.New("want a non-empty name that does not start with \"amq.\""))
 		}
 		c.exchange = v[0]
 	} else {
@@ -134,7 +134,7 @@ func parseURL(u *url.URL) (*config, error) {
 	c.deadLetterEx = c.exchange + ".dlx"
 	if v, ok := q["dead_letter_exchange"]; ok {
 		if v[0] == "" || v[0] == c.exchange || strings.HasPrefix(v[0], "amq.") {
-			return nil, bad("dead_letter_exchange", errors.New("want a non-empty name other than the exchange's, not starting with amq."))
+			return nil, bad("dead_letter_exchange", errors.New("want a non-empty name other than the exchange's, not starting with \"amq.\""))
 		}
 		c.deadLetterEx = v[0]
 	}

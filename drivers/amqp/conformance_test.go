@@ -1,17 +1,12 @@
 package amqp_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/distributer/distributer/distributer/distributertest"
 	_ "github.com/distributer/distributer/drivers/amqp"
 )
-
-func testContext(d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), d)
-}
 
 // The shared conformance suite against the real broker, once with classic
 // group queues and once with quorum ones.

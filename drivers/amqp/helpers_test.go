@@ -16,7 +16,6 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/distributer/distributer/distributer/distributertest"
-	"github.com/distributer/distributer/distributer/driver"
 )
 
 // brokerURL is the broker the tests use: DISTRIBUTER_AMQP_URL, or the local
@@ -212,20 +211,4 @@ func watchDeadLetters(t *testing.T, raw string) <-chan distributertest.DeadLette
 		<-done
 	})
 	return out
-}
-
-// openConn opens the driver directly (without the runtime).
-func openConn(t testing.TB, raw string) (driver.Conn, error) {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, ok := driver.Lookup(u.Scheme)
-	if !ok {
-		t.Fatalf("scheme %q not registered", u.Scheme)
-	}
-	ctx, cancel := testContext(10 * time.Second)
-	defer cancel()
-	return d.Open(ctx, u)
 }
