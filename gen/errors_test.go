@@ -176,7 +176,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "manifest: unknown keyword",
 			files: map[string]string{"a.json": item, "distgen.json": `{"topics": {"a": {"schema": "a.json", "envelop": "E"}}}`},
-			kind:  ErrManifest, file: "distgen.json", pointer: "/topics/a", msg: []string{"envelop", "README"},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/topics/a", msg: []string{"envelop", "docs/distgen.md"},
 		},
 		{
 			name:  "manifest: no topics",

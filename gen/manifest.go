@@ -13,7 +13,7 @@ import (
 )
 
 // manifestSchema is the JSON Schema of distgen.json. It is documented in
-// the README (section distgen).
+// docs/distgen.md.
 const manifestSchema = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "type": "object",
@@ -155,7 +155,7 @@ func (s *Set) loadManifest(data []byte) error {
 			for len(leaf.Causes) > 0 {
 				leaf = leaf.Causes[0]
 			}
-			return s.mfErr(mf, leaf.InstanceLocation, leaf.Message, "see the topic-declaration vocabulary in the README (section distgen)")
+			return s.mfErr(mf, leaf.InstanceLocation, leaf.Message, "see the topic-declaration vocabulary in docs/distgen.md")
 		}
 		return s.mfErr(mf, "", err.Error(), "")
 	}

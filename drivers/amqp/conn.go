@@ -404,7 +404,7 @@ func (c *conn) reconnect() *session {
 	for {
 		// Wait before dialling, even the first time: a node that just
 		// restarted is often not ready, and a cluster needs a moment to
-		// elect new queue leaders (see README, operations).
+		// elect new queue leaders (see docs/operations.md).
 		wait := backoff/2 + rand.N(backoff/2+1)
 		select {
 		case <-c.closing:

@@ -33,7 +33,7 @@
 //	reconnect_min=200ms          reconnect_max=5s
 //	cacertfile, certfile, keyfile, server_name_indication, verify=verify_peer (amqps only)
 //
-// The README's drivers and operations sections describe each option, the
+// docs/amqp.md and docs/operations.md describe each option, the
 // failover behaviour and the delivery guarantees.
 package amqp
 

@@ -313,7 +313,7 @@ func TestSeedAPIOnTheWire(t *testing.T) {
 	if !errAs(err, &ve) || ve.Topic != "raw.feelings" || ve.Causes[0].InstanceLocation != "/data/hunger" {
 		t.Errorf("PublishServer with hunger 2 = %v, want a ValidationError at /data/hunger", err)
 	} else {
-		// As the README shows it.
+		// As docs/typed.md shows it.
 		if got, want := err.Error(), `invalid message for topic "raw.feelings": at /data/hunger: must be <= 1 but found 2 (maximum)`; got != want {
 			t.Errorf("error %q, want %q", got, want)
 		}
