@@ -176,7 +176,17 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "manifest: unknown keyword",
 			files: map[string]string{"a.json": item, "distgen.json": `{"topics": {"a": {"schema": "a.json", "envelop": "E"}}}`},
-			kind:  ErrManifest, file: "distgen.json", pointer: "/topics/a", msg: []string{"envelop", "docs/distgen.md"},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/topics/a", msg: []string{"envelop", "allowed keys here: description, envelope, schema, set;", "docs/distgen.md"},
+		},
+		{
+			name:  "manifest: unknown keyword in a fan-out",
+			files: map[string]string{"a.json": item, "distgen.json": `{"families": {"f": {"topic": "f.{part}", "parts": ["a"], "fanout": {"name": "F", "nme": "G"}}}}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/families/f/fanout", msg: []string{"nme", "allowed keys here: name, set;"},
+		},
+		{
+			name:  "manifest: unknown top-level key",
+			files: map[string]string{"a.json": item, "distgen.json": `{"topic": {}}`},
+			kind:  ErrManifest, file: "distgen.json", msg: []string{"allowed keys here: $comment, $schema, entries, envelopes, families, topics;"},
 		},
 		{
 			name:  "manifest: no topics",

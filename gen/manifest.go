@@ -56,6 +56,37 @@ const manifestSchema = `{
   }
 }`
 
+// manifestKeys returns, sorted, the keys that the object schema holding the
+// failed keyword at loc (an absolute keyword location into manifestSchema)
+// declares, so that an unknown or misspelt key can be answered with the
+// allowed ones. Nil when that schema declares none.
+func manifestKeys(loc string) []string {
+	_, frag, ok := strings.Cut(loc, "#")
+	if !ok {
+		return nil
+	}
+	var cur any
+	if json.Unmarshal([]byte(manifestSchema), &cur) != nil {
+		return nil
+	}
+	toks := strings.Split(strings.TrimPrefix(frag, "/"), "/")
+	for _, tok := range toks[:len(toks)-1] { // the last token is the failed keyword
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
+	}
+	m, _ := cur.(map[string]any)
+	props, _ := m["properties"].(map[string]any)
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // manifest is the parsed distgen.json.
 type manifest struct {
 	envelopes []*envelopeDecl
@@ -155,7 +186,11 @@ func (s *Set) loadManifest(data []byte) error {
 			for len(leaf.Causes) > 0 {
 				leaf = leaf.Causes[0]
 			}
-			return s.mfErr(mf, leaf.InstanceLocation, leaf.Message, "see the topic-declaration vocabulary in docs/distgen.md")
+			hint := "see the topic-declaration vocabulary in docs/distgen.md"
+			if keys := manifestKeys(leaf.AbsoluteKeywordLocation); len(keys) > 0 {
+				hint = "allowed keys here: " + strings.Join(keys, ", ") + "; " + hint
+			}
+			return s.mfErr(mf, leaf.InstanceLocation, leaf.Message, hint)
 		}
 		return s.mfErr(mf, "", err.Error(), "")
 	}

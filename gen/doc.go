@@ -1,0 +1,23 @@
+// Package gen turns a set of JSON Schemas into a Go package: types for the
+// schemas, the schemas themselves (for validation at run time) and typed
+// Publish/Subscribe wrappers for the topics that the set's distgen.json
+// declares. The distgen command (cmd/distgen) is its command-line front end;
+// most users run it through go generate rather than calling this package.
+//
+// Generation has two steps. [Load] (or [LoadFiles]) reads a directory of
+// schemas (JSON Schema 2020-12 or draft-07; references between files are
+// relative paths, never fetched from the network), compiles them with
+// jsonschema/v5, reads distgen.json ([ManifestFile]) and checks everything
+// once: every problem is an [*Error] with its kind (errors.Is against
+// [ErrSyntax] and the other sentinels), file, line, column, JSON pointer and
+// a hint; several are returned together as an [ErrorList]. [Generate] then
+// renders the loaded [Set] into files (types.go, schemas.go and, when
+// distgen.json declares topics, topics.go; [AddContractTest] adds
+// contract_test.go), deterministically and gofmt-clean, each starting with
+// [Header]; the package's doc.go, with its go:generate line, is yours. [Write] writes them and
+// [Compare] reports stale, missing and extra files (distgen check).
+//
+// The vocabulary of distgen.json (envelopes, topics, families with their
+// fan-outs, entries and set rules), the type mapping and the generated API
+// are described in docs/distgen.md.
+package gen
