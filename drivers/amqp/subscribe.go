@@ -64,7 +64,9 @@ type consumer struct {
 	s          *session
 	ch         *amqp091.Channel
 	queue      string // the queue's name (broker-named for fan-out)
+	tag        string // the consumer tag
 	deliveries <-chan amqp091.Delivery
+	cancelOnce sync.Once
 }
 
 // Subscribe declares the subscription's queue and bindings, starts
@@ -196,8 +198,8 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 				return fmt.Errorf("bind queue %q to %q with %q: %w", q.Name, cfg.exchange, p, err)
 			}
 		}
-		tag := "distributer-" + strconv.FormatUint(consumerSeq.Add(1), 10)
-		cons.deliveries, err = ch.Consume(q.Name, tag, false, false, false, false, nil)
+		cons.tag = "distributer-" + strconv.FormatUint(consumerSeq.Add(1), 10)
+		cons.deliveries, err = ch.Consume(q.Name, cons.tag, false, false, false, false, nil)
 		return err
 	})
 	if err != nil {
@@ -218,6 +220,14 @@ func (cons *consumer) close() {
 			return nil
 		}
 		return err
+	})
+}
+
+// cancel stops the broker's deliveries to the consumer (basic.cancel);
+// those already sent stay unacknowledged until the channel closes.
+func (cons *consumer) cancel() {
+	cons.cancelOnce.Do(func() {
+		_ = cons.s.bounded(func() error { return cons.ch.Cancel(cons.tag, false) })
 	})
 }
 
@@ -448,16 +458,24 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 	if err == nil {
 		return true
 	}
-	if sub.stopped() {
-		return false // Close cancelled the handler: the broker redelivers it
-	}
 	switch {
+	case sub.stopped() && !errors.Is(err, driver.ErrReject):
+		// Close stopped the subscription, then cancelled the handler: the
+		// failure is the close's, not the message's, so it is not an
+		// attempt. Leaving the delivery to the broker would count it (the
+		// redelivered flag, x-delivery-count): a group's message goes back
+		// with its attempt unchanged instead. A fan-out queue is deleted
+		// with its channel, messages included.
+		if sub.req.Group != "" {
+			cons.cancel() // else the broker may hand the copy back to this closing consumer
+			sub.redeliver(cons, d, m, err, m.Attempt)
+		}
 	case errors.Is(err, driver.ErrReject):
 		sub.deadLetter(cons, d, m, "rejected: "+err.Error())
 	case m.Attempt >= sub.c.cfg.maxAttempts:
 		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err))
 	default:
-		sub.redeliver(cons, d, m, err)
+		sub.redeliver(cons, d, m, err, m.Attempt+1)
 	}
 	return false
 }
@@ -498,11 +516,11 @@ func clip(s string) string {
 	return s
 }
 
-// redeliver puts a copy with the next attempt number at the tail of the
-// queue (through the default exchange, so no other queue gets it), then acks
-// the original.
-func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error) {
-	p := copyOf(d, m.Topic, amqp091.Table{HeaderAttempt: int32(m.Attempt + 1), HeaderError: clip(err.Error())})
+// redeliver puts a copy with attempt number next at the tail of the queue
+// (through the default exchange, so no other queue gets it), then acks the
+// original.
+func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error, next int) {
+	p := copyOf(d, m.Topic, amqp091.Table{HeaderAttempt: int32(next), HeaderError: clip(err.Error())})
 	sub.settle(cons, d, "", cons.queue, p)
 }
 
