@@ -17,6 +17,17 @@
 // message; the members of a named Group share the work, each message going
 // to one of them.
 //
+// Closing is bounded. Subscription.Close and Distributer.Close stop
+// deliveries, cancel the context of running handlers and wait for them at
+// most the drain timeout (WithDrainTimeout, default DefaultDrainTimeout,
+// 30s). A handler that ignores its context past it is given up on: its
+// message is left to the driver as not processed, without counting an
+// attempt (a group's message goes back to the group's queue, for another
+// member; a subscription without a group drops it with its queue), and
+// Close returns a *DrainError (ErrDrainTimeout) naming the subscriptions
+// concerned. The only goroutines left are those running such handlers; each
+// ends when its handler returns, whose result is then ignored.
+//
 // For typed, schema-checked topics, generate a package with distgen and use
 // its typed wrappers, which call this package.
 package distributer
