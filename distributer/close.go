@@ -1,11 +1,14 @@
 package distributer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/distributer/distributer/distributer/driver"
@@ -96,6 +99,7 @@ var errAbandoned = fmt.Errorf("distributer: handler abandoned at close: %w", Err
 // Close can stop waiting for one that ignores its context.
 type drain struct {
 	h       driver.Handler
+	s       *Subscription
 	abandon chan struct{} // closed when the drain timeout expires
 
 	mu        sync.Mutex
@@ -106,8 +110,9 @@ type drain struct {
 
 // runner is a goroutine that runs handler calls, one at a time.
 type runner struct {
-	calls chan call  // closed to end the goroutine
-	res   chan error // capacity 1: an abandoned call's result is dropped there
+	calls  chan call  // closed to end the goroutine
+	res    chan error // capacity 1: an abandoned call's result is dropped there
+	gaveUp atomic.Bool
 }
 
 type call struct {
@@ -115,9 +120,14 @@ type call struct {
 	m   *driver.Message
 }
 
-func (r *runner) run(h driver.Handler) {
+func (r *runner) run(g *drain) {
 	for c := range r.calls {
-		r.res <- h(c.ctx, c.m)
+		err := g.h(c.ctx, c.m)
+		if r.gaveUp.Load() {
+			g.s.d.opts.logger.Info("distributer: a handler given up on at close has returned; its result is ignored",
+				"patterns", g.s.patterns, "group", g.s.group, "topic", c.m.Topic, "id", c.m.ID, "error", err)
+		}
+		r.res <- err
 	}
 }
 
@@ -140,7 +150,10 @@ func (g *drain) handle(ctx context.Context, m *driver.Message) error {
 		return err
 	case <-ctx.Done():
 	}
+	r.gaveUp.Store(true)
 	close(r.calls) // the runner ends when the handler returns
+	g.s.d.opts.logger.Error("distributer: handler still running at the end of the drain timeout, given up on; its message is left for redelivery",
+		"patterns", g.s.patterns, "group", g.s.group, "topic", m.Topic, "id", m.ID, "attempt", m.Attempt, "drain_timeout", g.s.d.opts.drain())
 	g.mu.Lock()
 	g.abandoned++
 	g.mu.Unlock()
@@ -158,7 +171,7 @@ func (g *drain) get() *runner {
 	}
 	g.mu.Unlock()
 	r := &runner{calls: make(chan call), res: make(chan error, 1)}
-	go r.run(g.h)
+	go r.run(g)
 	return r
 }
 
@@ -194,7 +207,7 @@ func (s *Subscription) handler(h driver.Handler) driver.Handler {
 	if s.d.opts.drain() <= 0 {
 		return h
 	}
-	s.drain = &drain{h: h, abandon: make(chan struct{})}
+	s.drain = &drain{h: h, s: s, abandon: make(chan struct{})}
 	return s.drain.handle
 }
 
@@ -279,6 +292,9 @@ func (d *Distributer) Close() error {
 		errs = append(errs, fmt.Errorf("distributer: close %s: %w", d.url, err))
 	}
 	if de != nil {
+		slices.SortFunc(de.Subscriptions, func(a, b StuckSubscription) int {
+			return cmp.Or(slices.Compare(a.Patterns, b.Patterns), strings.Compare(a.Group, b.Group))
+		})
 		errs = append([]error{de}, errs...)
 	}
 	return joinErrors(errs...)
