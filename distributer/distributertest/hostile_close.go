@@ -3,6 +3,7 @@ package distributertest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,10 +12,12 @@ import (
 
 // Closing a subscription cancels its handlers; a handler written the usual
 // way then returns ctx.Err(). That failure is the close's, not the
-// message's: over many closes, a group's message comes back to the next
-// member with Attempt 1 every time, and nothing (group or fan-out) is ever
-// dead-lettered.
+// message's: over many closes, a group's messages come back to the next
+// member with Attempt 1 every time, those handled as well as those waiting
+// (a networked driver's prefetched deliveries), and nothing (group or
+// fan-out) is ever dead-lettered.
 func testCloseIsNotAnAttempt(t *testing.T, h *Harness) {
+	groupBodies := []string{`{"n":"g1"}`, `{"n":"g2"}`, `{"n":"g3"}`}
 	e := newEnv(t, h)
 	d := e.open()
 	started := make(chan distributer.Message, 2)
@@ -43,8 +46,10 @@ func testCloseIsNotAnAttempt(t *testing.T, h *Harness) {
 		if err != nil {
 			t.Fatalf("close %d: Subscribe: %v", i, err)
 		}
-		if i == 0 {
-			e.publish(d, "closing.group", `{"n":"group"}`)
+		if i == 0 { // one handled per close, the others wait (queued or prefetched)
+			for _, b := range groupBodies {
+				e.publish(d, "closing.group", b)
+			}
 		}
 		e.publish(d, "closing.fan", fmt.Sprintf(`{"n":%d}`, i))
 		for range 2 {
@@ -64,11 +69,17 @@ func testCloseIsNotAnAttempt(t *testing.T, h *Harness) {
 		default:
 		}
 	}
-	// The group's message is still there, for a member that handles it.
+	// The group's messages are still there, for a member that handles them.
 	r := newRecorder()
 	e.subscribe(d, []string{"closing.group"}, r, distributer.Group("g"))
-	if got := r.waitN(t, h.Timeout, 1); got[0].Attempt != 1 {
-		t.Errorf("after %d closes the group's message came with Attempt %d, want 1", h.CloseLoops, got[0].Attempt)
+	got := r.waitN(t, h.Timeout, len(groupBodies))
+	for _, m := range got {
+		if m.Attempt != 1 {
+			t.Errorf("after %d closes the group's message %s came with Attempt %d, want 1", h.CloseLoops, m.Body, m.Attempt)
+		}
+	}
+	if b := bodies(got); !slices.Equal(slices.Sorted(slices.Values(b)), groupBodies) {
+		t.Errorf("after %d closes the group's messages are %v, want %v", h.CloseLoops, b, groupBodies)
 	}
 	e.noDeadLetter()
 }

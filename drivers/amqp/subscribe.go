@@ -67,6 +67,18 @@ type consumer struct {
 	tag        string // the consumer tag
 	deliveries <-chan amqp091.Delivery
 	cancelOnce sync.Once
+	cancelErr  error
+
+	mu   sync.Mutex
+	left []amqp091.Delivery // taken by serve after Close began, not handled
+}
+
+// unhandled keeps a delivery that serve took after Close began, for
+// release.
+func (cons *consumer) unhandled(d amqp091.Delivery) {
+	cons.mu.Lock()
+	cons.left = append(cons.left, d)
+	cons.mu.Unlock()
 }
 
 // Subscribe declares the subscription's queue and bindings, starts
@@ -225,10 +237,37 @@ func (cons *consumer) close() {
 
 // cancel stops the broker's deliveries to the consumer (basic.cancel);
 // those already sent stay unacknowledged until the channel closes.
-func (cons *consumer) cancel() {
+// It returns nil once amqp091 has closed cons.deliveries after the ones
+// already received.
+func (cons *consumer) cancel() error {
 	cons.cancelOnce.Do(func() {
-		_ = cons.s.bounded(func() error { return cons.ch.Cancel(cons.tag, false) })
+		cons.cancelErr = cons.s.bounded(func() error { return cons.ch.Cancel(cons.tag, false) })
 	})
+	return cons.cancelErr
+}
+
+// release returns to a group's queue, uncounted, the deliveries that the
+// broker had sent to this closing member and no handler took (up to
+// prefetch). Left to the channel's close they would come back as
+// redelivered, which counts as an attempt (and on quorum queues towards
+// the broker's x-delivery-limit): members that come and go would
+// dead-letter messages no handler ever failed. Each is republished with the
+// attempt it was delivered with, then acked. A fan-out queue is deleted
+// with its channel, deliveries included.
+func (sub *subscription) release(cons *consumer) {
+	if sub.req.Group == "" || cons.cancel() != nil {
+		return
+	}
+	back := func(d *amqp091.Delivery) {
+		p := copyOf(d, message(d).Topic, amqp091.Table{HeaderAttempt: int32(attempt(d))})
+		sub.settle(cons, d, "", cons.queue, p)
+	}
+	for i := range cons.left { // serve is done: no lock needed
+		back(&cons.left[i])
+	}
+	for d := range cons.deliveries { // ends once the prefetched ones are taken
+		back(&d)
+	}
 }
 
 func (sub *subscription) stopped() bool {
@@ -252,6 +291,9 @@ func (sub *subscription) run(cons *consumer) {
 	for {
 		if cons != nil {
 			sub.serve(cons)
+			if sub.stopped() {
+				sub.release(cons)
+			}
 			cons.close()
 			cons = nil
 			if sub.stopped() {
@@ -308,7 +350,8 @@ func (sub *subscription) serve(cons *consumer) {
 						return
 					}
 					if sub.stopped() {
-						return // leave it to the broker
+						cons.unhandled(d) // for release
+						return
 					}
 					if sub.handle(cons, &d) {
 						_ = d.Ack(false)
@@ -354,8 +397,12 @@ func (sub *subscription) serveInOrder(cons *consumer) {
 			case d, ok = <-cons.deliveries:
 			}
 		}
-		if !ok || sub.stopped() {
-			return // leave it to the broker
+		if !ok {
+			return
+		}
+		if sub.stopped() {
+			cons.unhandled(d) // for release
+			return
 		}
 		if sub.handle(cons, &d) {
 			last = d.DeliveryTag
@@ -467,7 +514,7 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 		// with its attempt unchanged instead. A fan-out queue is deleted
 		// with its channel, messages included.
 		if sub.req.Group != "" {
-			cons.cancel() // else the broker may hand the copy back to this closing consumer
+			_ = cons.cancel() // else the broker may hand the copy back to this closing consumer
 			sub.redeliver(cons, d, m, err, m.Attempt)
 		}
 	case errors.Is(err, driver.ErrReject):
