@@ -11,6 +11,7 @@ var hostileTests = []struct {
 	name string
 	f    func(*testing.T, *Harness)
 }{
+	{"CloseDrainTimeout", testCloseDrainTimeout},
 	{"CloseIsNotAnAttempt", testCloseIsNotAnAttempt},
 }
 
