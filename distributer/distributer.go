@@ -17,6 +17,17 @@
 // message; the members of a named Group share the work, each message going
 // to one of them.
 //
+// Closing is bounded. Subscription.Close and Distributer.Close stop
+// deliveries, cancel the context of running handlers and wait for them at
+// most the drain timeout (WithDrainTimeout, default DefaultDrainTimeout,
+// 30s). A handler that ignores its context past it is given up on: its
+// message is left to the driver as not processed, without counting an
+// attempt (a group's message goes back to the group's queue, for another
+// member; a subscription without a group drops it with its queue), and
+// Close returns a *DrainError (ErrDrainTimeout) naming the subscriptions
+// concerned. The only goroutines left are those running such handlers; each
+// ends when its handler returns, whose result is then ignored.
+//
 // For typed, schema-checked topics, generate a package with distgen and use
 // its typed wrappers, which call this package.
 package distributer
@@ -106,27 +117,6 @@ func redactRaw(s string) string { return userinfo.ReplaceAllString(s, "${1}${2}:
 
 // URL returns the URL the Distributer was opened with, password redacted.
 func (d *Distributer) URL() string { return d.url }
-
-// Close closes every subscription made through d, then the connection. It is
-// idempotent: later calls return nil.
-func (d *Distributer) Close() error {
-	if !d.closed.CompareAndSwap(false, true) {
-		return nil
-	}
-	d.mu.Lock()
-	subs := make([]*Subscription, 0, len(d.subs))
-	for s := range d.subs {
-		subs = append(subs, s)
-	}
-	d.mu.Unlock()
-	for _, s := range subs {
-		_ = s.Close()
-	}
-	if err := d.conn.Close(); err != nil {
-		return fmt.Errorf("distributer: close %s: %w", d.url, err)
-	}
-	return nil
-}
 
 // one holds a message and the one-element slice that passes it to the
 // driver, so that a Publish costs a single allocation for both.
@@ -234,11 +224,12 @@ func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handle
 		return nil, err
 	}
 	req := driver.SubscribeRequest{Patterns: append([]string(nil), patterns...), Group: so.group}
-	ds, err := d.conn.Subscribe(ctx, req, d.wrap(h))
+	s := &Subscription{d: d, patterns: req.Patterns, group: so.group}
+	ds, err := d.conn.Subscribe(ctx, req, s.handler(d.wrap(h)))
 	if err != nil {
 		return nil, fmt.Errorf("distributer: subscribe to %v (group %q): %w", patterns, so.group, err)
 	}
-	s := &Subscription{d: d, sub: ds, patterns: req.Patterns, group: so.group}
+	s.sub = ds
 	d.mu.Lock()
 	d.subs[s] = struct{}{}
 	d.mu.Unlock()
@@ -295,8 +286,12 @@ type Subscription struct {
 	sub      driver.Subscription
 	patterns []string
 	group    string
+	drain    *drain // nil when Close waits without bound
+
 	once     sync.Once
-	err      error
+	err      error              // what Close returns
+	closeErr error              // the driver's Close error
+	stuck    *StuckSubscription // handlers abandoned by Close
 }
 
 // Patterns returns the topics and patterns subscribed to.
@@ -304,20 +299,6 @@ func (s *Subscription) Patterns() []string { return append([]string(nil), s.patt
 
 // Group returns the subscriber group, "" for none.
 func (s *Subscription) Group() string { return s.group }
-
-// Close stops deliveries and waits for running handlers to return. It is
-// idempotent. Because it waits for handlers, a handler must not call Close
-// on its own subscription (it would wait for itself): signal another
-// goroutine to close it instead.
-func (s *Subscription) Close() error {
-	s.once.Do(func() {
-		s.err = s.sub.Close()
-		s.d.mu.Lock()
-		delete(s.d.subs, s)
-		s.d.mu.Unlock()
-	})
-	return s.err
-}
 
 // Done is closed when the subscription has ended, by Close or by a terminal
 // failure.

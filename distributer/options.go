@@ -3,6 +3,7 @@ package distributer
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Validator checks message bodies against the schemas of their topics. The
@@ -27,6 +28,8 @@ type options struct {
 	validator           Validator
 	noReceiveValidation bool
 	onInvalid           InvalidFunc
+	drainTimeout        time.Duration
+	drainTimeoutSet     bool
 }
 
 // WithLogger sets the logger for events such as handler failures, invalid

@@ -79,6 +79,11 @@ type Harness struct {
 	// more.
 	Quiet time.Duration
 
+	// CloseLoops is how many subscriptions the hostile close tests open and
+	// close in a row. Default 2000; a networked driver wants fewer (20 is
+	// enough to see a close counted as an attempt).
+	CloseLoops int
+
 	// Options are passed to every distributer.Open, after the suite's own
 	// (the suite sets a logger that discards output).
 	Options []distributer.Option
@@ -105,5 +110,8 @@ func (h *Harness) defaults(t *testing.T) {
 	}
 	if h.Quiet <= 0 {
 		h.Quiet = 100 * time.Millisecond
+	}
+	if h.CloseLoops <= 0 {
+		h.CloseLoops = 2000
 	}
 }

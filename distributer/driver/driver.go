@@ -76,8 +76,14 @@ type Conn interface {
 
 // Subscription is a running subscription.
 type Subscription interface {
-	// Close stops deliveries and waits for running handlers to return.
-	// Messages not yet acknowledged are left to the broker for redelivery.
+	// Close stops deliveries, then cancels the context of running
+	// handlers, and waits for them to return. Messages not yet
+	// acknowledged are left to the broker for redelivery. A handler error
+	// returned after Close began, unless it wraps ErrReject, is the
+	// close's fault, not the message's: it is not counted as an attempt
+	// and never dead-letters the message, which goes back to its group's
+	// queue with its attempt count unchanged (without a group it is
+	// dropped with the subscription's queue).
 	Close() error
 	// Done is closed when the subscription has ended, by Close or by a
 	// terminal failure.

@@ -23,6 +23,7 @@ func TestConformance(t *testing.T) {
 				DeadLetters: watchDeadLetters,
 				Timeout:     15 * time.Second,
 				Quiet:       300 * time.Millisecond,
+				CloseLoops:  20,
 			})
 		})
 	}

@@ -64,7 +64,21 @@ type consumer struct {
 	s          *session
 	ch         *amqp091.Channel
 	queue      string // the queue's name (broker-named for fan-out)
+	tag        string // the consumer tag
 	deliveries <-chan amqp091.Delivery
+	cancelOnce sync.Once
+	cancelErr  error
+
+	mu   sync.Mutex
+	left []amqp091.Delivery // taken by serve after Close began, not handled
+}
+
+// unhandled keeps a delivery that serve took after Close began, for
+// release.
+func (cons *consumer) unhandled(d amqp091.Delivery) {
+	cons.mu.Lock()
+	cons.left = append(cons.left, d)
+	cons.mu.Unlock()
 }
 
 // Subscribe declares the subscription's queue and bindings, starts
@@ -196,8 +210,8 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 				return fmt.Errorf("bind queue %q to %q with %q: %w", q.Name, cfg.exchange, p, err)
 			}
 		}
-		tag := "distributer-" + strconv.FormatUint(consumerSeq.Add(1), 10)
-		cons.deliveries, err = ch.Consume(q.Name, tag, false, false, false, false, nil)
+		cons.tag = "distributer-" + strconv.FormatUint(consumerSeq.Add(1), 10)
+		cons.deliveries, err = ch.Consume(q.Name, cons.tag, false, false, false, false, nil)
 		return err
 	})
 	if err != nil {
@@ -221,6 +235,41 @@ func (cons *consumer) close() {
 	})
 }
 
+// cancel stops the broker's deliveries to the consumer (basic.cancel);
+// those already sent stay unacknowledged until the channel closes.
+// It returns nil once amqp091 has closed cons.deliveries after the ones
+// already received.
+func (cons *consumer) cancel() error {
+	cons.cancelOnce.Do(func() {
+		cons.cancelErr = cons.s.bounded(func() error { return cons.ch.Cancel(cons.tag, false) })
+	})
+	return cons.cancelErr
+}
+
+// release returns to a group's queue, uncounted, the deliveries that the
+// broker had sent to this closing member and no handler took (up to
+// prefetch). Left to the channel's close they would come back as
+// redelivered, which counts as an attempt (and on quorum queues towards
+// the broker's x-delivery-limit): members that come and go would
+// dead-letter messages no handler ever failed. Each is republished with the
+// attempt it was delivered with, then acked. A fan-out queue is deleted
+// with its channel, deliveries included.
+func (sub *subscription) release(cons *consumer) {
+	if sub.req.Group == "" || cons.cancel() != nil {
+		return
+	}
+	back := func(d *amqp091.Delivery) {
+		p := copyOf(d, message(d).Topic, amqp091.Table{HeaderAttempt: int32(attempt(d))})
+		sub.settle(cons, d, "", cons.queue, p)
+	}
+	for i := range cons.left { // serve is done: no lock needed
+		back(&cons.left[i])
+	}
+	for d := range cons.deliveries { // ends once the prefetched ones are taken
+		back(&d)
+	}
+}
+
 func (sub *subscription) stopped() bool {
 	select {
 	case <-sub.stop:
@@ -242,6 +291,9 @@ func (sub *subscription) run(cons *consumer) {
 	for {
 		if cons != nil {
 			sub.serve(cons)
+			if sub.stopped() {
+				sub.release(cons)
+			}
 			cons.close()
 			cons = nil
 			if sub.stopped() {
@@ -298,7 +350,8 @@ func (sub *subscription) serve(cons *consumer) {
 						return
 					}
 					if sub.stopped() {
-						return // leave it to the broker
+						cons.unhandled(d) // for release
+						return
 					}
 					if sub.handle(cons, &d) {
 						_ = d.Ack(false)
@@ -344,8 +397,12 @@ func (sub *subscription) serveInOrder(cons *consumer) {
 			case d, ok = <-cons.deliveries:
 			}
 		}
-		if !ok || sub.stopped() {
-			return // leave it to the broker
+		if !ok {
+			return
+		}
+		if sub.stopped() {
+			cons.unhandled(d) // for release
+			return
 		}
 		if sub.handle(cons, &d) {
 			last = d.DeliveryTag
@@ -448,16 +505,24 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 	if err == nil {
 		return true
 	}
-	if sub.stopped() {
-		return false // Close cancelled the handler: the broker redelivers it
-	}
 	switch {
+	case sub.stopped() && !errors.Is(err, driver.ErrReject):
+		// Close stopped the subscription, then cancelled the handler: the
+		// failure is the close's, not the message's, so it is not an
+		// attempt. Leaving the delivery to the broker would count it (the
+		// redelivered flag, x-delivery-count): a group's message goes back
+		// with its attempt unchanged instead. A fan-out queue is deleted
+		// with its channel, messages included.
+		if sub.req.Group != "" {
+			_ = cons.cancel() // else the broker may hand the copy back to this closing consumer
+			sub.redeliver(cons, d, m, err, m.Attempt)
+		}
 	case errors.Is(err, driver.ErrReject):
 		sub.deadLetter(cons, d, m, "rejected: "+err.Error())
 	case m.Attempt >= sub.c.cfg.maxAttempts:
 		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err))
 	default:
-		sub.redeliver(cons, d, m, err)
+		sub.redeliver(cons, d, m, err, m.Attempt+1)
 	}
 	return false
 }
@@ -498,11 +563,11 @@ func clip(s string) string {
 	return s
 }
 
-// redeliver puts a copy with the next attempt number at the tail of the
-// queue (through the default exchange, so no other queue gets it), then acks
-// the original.
-func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error) {
-	p := copyOf(d, m.Topic, amqp091.Table{HeaderAttempt: int32(m.Attempt + 1), HeaderError: clip(err.Error())})
+// redeliver puts a copy with attempt number next at the tail of the queue
+// (through the default exchange, so no other queue gets it), then acks the
+// original.
+func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error, next int) {
+	p := copyOf(d, m.Topic, amqp091.Table{HeaderAttempt: int32(next), HeaderError: clip(err.Error())})
 	sub.settle(cons, d, "", cons.queue, p)
 }
 

@@ -43,7 +43,11 @@
 // wrapping driver.ErrReject (distributer.Reject), the message is
 // dead-lettered: it is kept, with the reason, in the bus's dead-letter log
 // (the last MaxDeadLetters, with MaxDeadLetterBytes of bodies at most),
-// which DeadLetters and WaitDeadLetters read.
+// which DeadLetters and WaitDeadLetters read. Closing a subscription stops
+// its consumer, then cancels its handler's context: an error the handler
+// returns then (other than a rejection) is not an attempt; the message goes
+// back to the head of its group's queue with its attempt count unchanged,
+// or is dropped with a fan-out subscription's queue, never dead-lettered.
 //
 // Bodies are not copied: a publisher must not modify a body after
 // publishing it, and handlers must not modify the body they are given (other

@@ -215,13 +215,15 @@ type subscription struct {
 	done   chan struct{}
 }
 
-// Close stops the consumer, cancelling its handler's context, and waits for
-// it. A subscription's own queue is deleted with its messages; a group's
-// queue stays for the group's other and future members.
+// Close stops the consumer, then cancels its handler's context, and waits
+// for it. Stopping first means that a handler failing because of the
+// cancellation cannot be handed the message again (see consumer.run). A
+// subscription's own queue is deleted with its messages; a group's queue
+// stays for the group's other and future members.
 func (s *subscription) Close() error {
 	s.once.Do(func() {
-		s.cancel()
 		close(s.cons.stop)
+		s.cancel()
 		<-s.cons.exited
 		q, b := s.q, s.conn.bus
 		if q.group == "" {
@@ -297,12 +299,20 @@ func (c *consumer) run() {
 		m.Attempt++
 		err := c.deliver(&m)
 		requeue := false
-		if err != nil {
-			if m.Attempt >= c.maxAttempts || errors.Is(err, driver.ErrReject) {
-				c.dead.add(&m, q.group, err)
-			} else {
-				requeue = true
-			}
+		switch {
+		case err == nil:
+		case isClosed(c.stop) && !errors.Is(err, driver.ErrReject):
+			// Close stopped the consumer and then cancelled the handler:
+			// the failure is the close's, not the message's. Back to the
+			// queue uncounted, for another member of the group (a
+			// subscription's own queue is deleted with it); the loop
+			// then sees stop and leaves.
+			m.Attempt--
+			requeue = true
+		case m.Attempt >= c.maxAttempts || errors.Is(err, driver.ErrReject):
+			c.dead.add(&m, q.group, err)
+		default:
+			requeue = true
 		}
 		q.mu.Lock()
 		q.done(&m, requeue)
