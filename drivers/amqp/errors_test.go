@@ -37,7 +37,7 @@ func TestOpenUnreachable(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err = distributer.Open(ctx, "amqp://user:"+secret+"@"+addr+","+addr2+"/?connect_timeout=2s")
+	_, err = distributer.Open(ctx, "amqp://user:"+secret+"@"+addr+","+addr2+"/?connect_timeout=2s&open_wait=0")
 	if err == nil {
 		t.Fatal("Open succeeded against a closed port")
 	}
