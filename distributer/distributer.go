@@ -113,26 +113,30 @@ func openConn(ctx context.Context, log *slog.Logger, drv driver.Driver, u *url.U
 	defer cancel()
 	backoff := openBackoffMin
 	var last error
+	giveUp := func(attempts int) error {
+		why := ctx.Err()
+		if why == nil {
+			why = fmt.Errorf("open_wait=%v passed", wait)
+		}
+		return fmt.Errorf("broker unavailable for %v (%d attempts), gave up: %w; last error: %w",
+			time.Since(start).Round(time.Millisecond), attempts, why, last)
+	}
 	for attempt := 1; ; attempt++ {
 		conn, err := drv.Open(actx, u)
 		if err == nil {
 			return conn, nil
 		}
-		if !errors.Is(err, driver.ErrUnavailable) {
-			if actx.Err() == nil || last == nil {
-				return nil, err
-			}
-		} else if actx.Err() == nil || last == nil {
-			last = err // the error of the last attempt that the deadline did not cut short
+		unavailable := errors.Is(err, driver.ErrUnavailable)
+		switch {
+		case actx.Err() != nil && last != nil: // cut short: keep the previous attempt's error
+			return nil, giveUp(attempt)
+		case !unavailable:
+			return nil, err
 		}
+		last = err
 		pause := backoff/2 + rand.N(backoff/2+1)
 		if actx.Err() != nil || time.Until(start.Add(wait)) < pause {
-			why := ctx.Err()
-			if why == nil {
-				why = fmt.Errorf("open_wait=%v passed", wait)
-			}
-			return nil, fmt.Errorf("broker unavailable for %v (%d attempts), gave up: %w; last error: %w",
-				time.Since(start).Round(time.Millisecond), attempt, why, last)
+			return nil, giveUp(attempt)
 		}
 		log.Info("distributer: broker unavailable, retrying", "url", safeURL, "attempt", attempt, "retry_in", pause, "error", err)
 		t := time.NewTimer(pause)
@@ -141,6 +145,9 @@ func openConn(ctx context.Context, log *slog.Logger, drv driver.Driver, u *url.U
 		case <-t.C:
 		}
 		t.Stop()
+		if actx.Err() != nil {
+			return nil, giveUp(attempt)
+		}
 		backoff = min(backoff*2, openBackoffMax)
 	}
 }
