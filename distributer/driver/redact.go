@@ -19,11 +19,12 @@ const Redacted = "xxxxx"
 // It works on anything URL-shaped and does not rely on s being a valid URL
 // (a password with a newline, an invalid %-escape or an unencoded '/', '#',
 // '?' or '@' makes url.Parse fail or misread it): the user information runs
-// from after "scheme:" and its slashes to the LAST '@' of s. When it holds a
-// ':' the part before it (the user name) is kept; without one it is kept only
-// in a well-formed "scheme://user@" URL, and hidden whole otherwise (in
-// "amqp:S3cret@host" it may be a password). Redacting too much is harmless;
-// a string without '@' has no user information and is returned as it is.
+// from after "scheme:" and its slashes to the LAST '@' of s. In a
+// "scheme://user:password@" URL the user name is kept; in any other form
+// ("amqp:/u:p@h", "u:p@h", "amqp:S3cret@h") the user information is hidden
+// whole, since it is unclear which part is the password. Redacting too much
+// is harmless; a string without '@' has no user information and is
+// returned as it is.
 func RedactURL(s string) string {
 	at := strings.LastIndexByte(s, '@')
 	if at < 0 {
@@ -39,10 +40,13 @@ func RedactURL(s string) string {
 		slashes++
 	}
 	info := s[start:at]
+	if slashes != 2 || start == 2 { // not "scheme://": what is user, what password?
+		return s[:start] + Redacted + s[at:]
+	}
 	if i := strings.IndexByte(info, ':'); i >= 0 {
 		return s[:start] + info[:i] + ":" + Redacted + s[at:]
 	}
-	if slashes == 2 && start > 2 && !strings.ContainsAny(info, "/?#") {
+	if !strings.ContainsAny(info, "/?#") {
 		return s // scheme://user@host: a user name alone
 	}
 	return s[:start] + Redacted + s[at:]
