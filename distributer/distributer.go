@@ -17,6 +17,21 @@
 // message; the members of a named Group share the work, each message going
 // to one of them.
 //
+// Every URL, whatever its driver, also takes the runtime's own options,
+// which Open reads and removes before the driver sees the URL:
+//
+//	max_message_bytes=1048576  largest body Publish sends and a handler is given;
+//	                           larger: *TooLargeError on publish, dead-lettered
+//	                           on receive before decoding or validation (0: no limit)
+//	open_wait=60s              how long Open waits, retrying, for a broker that is
+//	                           down or starting (bounded by ctx too; 0: no waiting)
+//
+// URLs are checked before any connection: a missing "//", a control
+// character, an invalid %-escape, a fragment, a query Go's parser would read
+// only in part (a ';') are refused with a *URLError whose hint says how to
+// write the URL. Passwords are printed only through RedactURL, which does
+// not need the URL to be valid.
+//
 // For typed, schema-checked topics, generate a package with distgen and use
 // its typed wrappers, which call this package.
 package distributer
