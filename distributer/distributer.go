@@ -28,6 +28,21 @@
 // concerned. The only goroutines left are those running such handlers; each
 // ends when its handler returns, whose result is then ignored.
 //
+// Every URL, whatever its driver, also takes the runtime's own options,
+// which Open reads and removes before the driver sees the URL:
+//
+//	max_message_bytes=1048576  largest body Publish sends and a handler is given;
+//	                           larger: *TooLargeError on publish, dead-lettered
+//	                           on receive before decoding or validation (0: no limit)
+//	open_wait=60s              how long Open waits, retrying, for a broker that is
+//	                           down or starting (bounded by ctx too; 0: no waiting)
+//
+// URLs are checked before any connection: a missing "//", a control
+// character, an invalid %-escape, a fragment, a query Go's parser would read
+// only in part (a ';') are refused with a *URLError whose hint says how to
+// write the URL. Passwords are printed only through RedactURL, which does
+// not need the URL to be valid.
+//
 // For typed, schema-checked topics, generate a package with distgen and use
 // its typed wrappers, which call this package.
 package distributer
@@ -37,12 +52,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
-	"regexp"
 	"runtime/debug"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/distributer/distributer/distributer/driver"
 	"github.com/distributer/distributer/distributer/topic"
@@ -55,10 +71,12 @@ const DefaultURL = "memory://"
 // Distributer is a connection to a message broker through a driver. It is
 // safe for concurrent use. Close it when done.
 type Distributer struct {
-	conn   driver.Conn
-	url    string // redacted
-	opts   options
-	closed atomic.Bool
+	conn driver.Conn
+	url  string // redacted
+	opts options
+	// maxBytes is max_message_bytes, 0 for no limit.
+	maxBytes int
+	closed   atomic.Bool
 
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
@@ -66,7 +84,22 @@ type Distributer struct {
 
 // Open connects to the broker named by rawURL, with the driver registered for
 // its scheme. An empty rawURL means DefaultURL. The URL's password never
-// appears in errors or logs.
+// appears in errors, logs or URL().
+//
+// Besides its driver's options, every URL accepts the runtime's own:
+//
+//	max_message_bytes=1048576  largest body published or handled (0: no limit)
+//	open_wait=60s              how long Open waits for an unavailable broker (0: not at all)
+//
+// A URL that is malformed, or that Go's URL parser would read only in part
+// (a ';' in the query, a fragment, an IPv6 host without brackets), is
+// refused with a *URLError that says how to write it.
+//
+// While the broker is unavailable (the driver's error wraps ErrUnavailable:
+// connection refused or reset, no answer, node starting), Open retries with
+// backoff (100ms doubling to 2s) until it connects, open_wait has passed or
+// ctx ends; it then returns the last error, wrapped. Other errors (bad
+// credentials, TLS, URL) are returned at once.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, error) {
 	if rawURL == "" {
 		rawURL = DefaultURL
@@ -75,45 +108,75 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 	for _, opt := range opts {
 		opt(&o)
 	}
-	u, err := url.Parse(rawURL)
+	safeURL := driver.RedactURL(rawURL)
+	drv, u, ro, err := parseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("distributer: malformed URL %q: %w", redactRaw(rawURL), ErrInvalidURL)
+		var se *UnknownSchemeError
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("distributer: open: %w", err)
 	}
-	if u.Scheme == "" {
-		return nil, fmt.Errorf("distributer: URL %q has no scheme (want one of %v): %w", u.Redacted(), driver.Schemes(), ErrInvalidURL)
-	}
-	drv, ok := driver.Lookup(u.Scheme)
-	if !ok {
-		return nil, &UnknownSchemeError{Scheme: u.Scheme, Registered: driver.Schemes()}
-	}
-	if u.Opaque != "" { // "scheme:user:pass@host": Redacted would not hide it
-		return nil, fmt.Errorf("distributer: URL %q is not of the form %s://...: %w", redactRaw(rawURL), u.Scheme, ErrInvalidURL)
-	}
-	safeURL := redacted(u)
-	conn, err := drv.Open(driver.WithLogger(ctx, o.logger), u)
+	conn, err := openConn(driver.WithLogger(ctx, o.logger), o.logger, drv, u, ro.openWait, safeURL)
 	if err != nil {
+		var qe *driver.QueryError
+		if errors.As(err, &qe) && qe.Err == nil && qe.Known != nil { // unknown parameter: list ours too
+			qe.Known = slices.Sorted(slices.Values(append(slices.Clip(qe.Known), runtimeParams...)))
+		}
 		return nil, fmt.Errorf("distributer: open %s: %w", safeURL, err)
 	}
-	return &Distributer{conn: conn, url: safeURL, opts: o, subs: map[*Subscription]struct{}{}}, nil
+	return &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, subs: map[*Subscription]struct{}{}}, nil
 }
 
-// userinfo matches the scheme and user:password@ part of a URL that
-// url.Parse refused or that has no "//". The password runs to the last '@':
-// a malformed URL may have '/' or '@' in it (redacting too much is
-// harmless).
-var userinfo = regexp.MustCompile(`(^[^:/?#]+:(?://)?|//)([^:/@]*):.*@`)
-
-// redacted is u.Redacted, keeping the "//" of a URL with an empty host
-// ("memory://" rather than "memory:").
-func redacted(u *url.URL) string {
-	r := u.Redacted()
-	if u.Host == "" && u.User == nil && !strings.HasPrefix(r, u.Scheme+"://") {
-		r = u.Scheme + "://" + strings.TrimPrefix(r, u.Scheme+":")
+// openConn calls drv.Open until it succeeds or fails for a reason other
+// than ErrUnavailable, for at most wait (0: once) and while ctx lasts.
+func openConn(ctx context.Context, log *slog.Logger, drv driver.Driver, u *url.URL, wait time.Duration, safeURL string) (driver.Conn, error) {
+	if wait <= 0 {
+		return drv.Open(ctx, u)
 	}
-	return r
+	start := time.Now()
+	actx, cancel := context.WithDeadline(ctx, start.Add(wait))
+	defer cancel()
+	backoff := openBackoffMin
+	var last error
+	giveUp := func(attempts int) error {
+		why := ctx.Err()
+		if why == nil {
+			why = fmt.Errorf("open_wait=%v passed", wait)
+		}
+		return fmt.Errorf("broker unavailable for %v (%d attempts), gave up: %w; last error: %w",
+			time.Since(start).Round(time.Millisecond), attempts, why, last)
+	}
+	for attempt := 1; ; attempt++ {
+		conn, err := drv.Open(actx, u)
+		if err == nil {
+			return conn, nil
+		}
+		unavailable := errors.Is(err, driver.ErrUnavailable)
+		switch {
+		case actx.Err() != nil && last != nil: // cut short: keep the previous attempt's error
+			return nil, giveUp(attempt)
+		case !unavailable:
+			return nil, err
+		}
+		last = err
+		pause := backoff/2 + rand.N(backoff/2+1)
+		if actx.Err() != nil || time.Until(start.Add(wait)) < pause {
+			return nil, giveUp(attempt)
+		}
+		log.Info("distributer: broker unavailable, retrying", "url", safeURL, "attempt", attempt, "retry_in", pause, "error", err)
+		t := time.NewTimer(pause)
+		select {
+		case <-actx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		if actx.Err() != nil {
+			return nil, giveUp(attempt)
+		}
+		backoff = min(backoff*2, openBackoffMax)
+	}
 }
-
-func redactRaw(s string) string { return userinfo.ReplaceAllString(s, "${1}${2}:xxxxx@") }
 
 // URL returns the URL the Distributer was opened with, password redacted.
 func (d *Distributer) URL() string { return d.url }
@@ -166,6 +229,9 @@ type BatchError = driver.BatchError
 func (d *Distributer) prepare(m *Message) error {
 	if err := topic.ValidateTopic(m.Topic); err != nil {
 		return fmt.Errorf("distributer: publish: %w", err)
+	}
+	if err := d.checkSize(m, false); err != nil {
+		return err
 	}
 	if !validJSON(m.Body) {
 		return &jsonError{topic: m.Topic}
@@ -240,11 +306,23 @@ func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handle
 	return s, nil
 }
 
+// checkSize refuses a body larger than max_message_bytes.
+func (d *Distributer) checkSize(m *Message, received bool) error {
+	if d.maxBytes > 0 && len(m.Body) > d.maxBytes {
+		return &TooLargeError{Topic: m.Topic, Size: len(m.Body), Limit: d.maxBytes, Received: received}
+	}
+	return nil
+}
+
 // wrap turns h into a driver handler that validates (when configured) and
 // recovers panics.
 func (d *Distributer) wrap(h Handler) driver.Handler {
 	validate := d.opts.validator != nil && !d.opts.noReceiveValidation
 	return func(ctx context.Context, m *driver.Message) (err error) {
+		if err := d.checkSize(m, true); err != nil { // before anything reads the body
+			d.invalid(ctx, m, err)
+			return Reject(err)
+		}
 		if validate {
 			if verr := d.opts.validator.Validate(m.Topic, m.Body); verr != nil {
 				d.invalid(ctx, m, verr)

@@ -33,18 +33,53 @@ var (
 	// that wraps it is reported (OnInvalid, log) and dead-letters the
 	// message at once, like Reject.
 	ErrInvalidMessage = errors.New("invalid message")
+	// ErrTooLarge: a message body is larger than the URL option
+	// max_message_bytes. The error is a *TooLargeError.
+	ErrTooLarge = errors.New("message too large")
+	// ErrUnavailable: Open could not reach the broker, for a reason that
+	// waiting may cure (connection refused or reset, no answer, node
+	// starting); Open retried it until open_wait or its context ended.
+	ErrUnavailable = driver.ErrUnavailable
 )
+
+// TooLargeError reports a message body larger than the URL option
+// max_message_bytes: refused by Publish before anything is sent, or
+// dead-lettered on delivery before it is decoded or validated.
+type TooLargeError struct {
+	Topic    string
+	Size     int  // the body's size in bytes
+	Limit    int  // max_message_bytes
+	Received bool // true for a delivered message, false for a publish
+}
+
+// Error names the topic, the size, the limit and the option that sets it.
+func (e *TooLargeError) Error() string {
+	what := "publish to"
+	if e.Received {
+		what = "message on"
+	}
+	return fmt.Sprintf("distributer: %s %q: body of %d bytes is larger than max_message_bytes=%d (a URL option; raise it on both publisher and subscriber to allow larger messages)",
+		what, e.Topic, e.Size, e.Limit)
+}
+
+// Unwrap returns ErrTooLarge.
+func (e *TooLargeError) Unwrap() error { return ErrTooLarge }
 
 // UnknownSchemeError reports a URL scheme with no registered driver.
 type UnknownSchemeError struct {
 	Scheme     string   // the scheme asked for
 	Registered []string // the schemes that are registered, sorted
+	Hint       string   // how the URL may have been meant; may be empty
 }
 
 // Error names the scheme and lists the registered ones.
 func (e *UnknownSchemeError) Error() string {
-	return fmt.Sprintf("distributer: unknown URL scheme %q (registered: %s; import the driver package to register its scheme)",
+	s := fmt.Sprintf("distributer: unknown URL scheme %q (registered: %s; import the driver package to register its scheme)",
 		e.Scheme, strings.Join(e.Registered, ", "))
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
 }
 
 // Unwrap returns ErrUnknownScheme.

@@ -16,8 +16,9 @@ type Validator interface {
 }
 
 // InvalidFunc is called for each delivered message that fails validation
-// (the handler returned an error wrapping ErrInvalidMessage), before the
-// message is dead-lettered.
+// (the handler returned an error wrapping ErrInvalidMessage) or is larger
+// than max_message_bytes (a *TooLargeError), before the message is
+// dead-lettered.
 type InvalidFunc func(ctx context.Context, m *Message, err error)
 
 // An Option configures Open.

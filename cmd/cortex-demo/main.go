@@ -90,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		defURL = distributer.DefaultURL
 	}
 	fs.StringVar(&cfg.url, "url", defURL, "broker URL (default from DISTRIBUTER_URL, else memory://)")
+	fs.Lookup("url").DefValue = distributer.RedactURL(defURL) // what -h prints
 	fs.IntVar(&cfg.users, "users", 3, "users the server publishes")
 	fs.IntVar(&cfg.snapshots, "snapshots", 20, "snapshots per user")
 	fs.IntVar(&cfg.workers, "workers", 2, "parser workers per part (members of the part's group)")

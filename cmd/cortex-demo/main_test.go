@@ -281,3 +281,22 @@ func deleteNamespace(t *testing.T, base, name string, groups []string) {
 	_ = ch.ExchangeDelete(name, false, false)
 	_ = ch.ExchangeDelete(name+".dlx", false, false)
 }
+
+// The password of the broker URL shows nowhere: not in -h (the default
+// from DISTRIBUTER_URL), not in the banner, not in errors, even for URLs
+// that url.Parse misreads (one slash) or refuses (invalid escape).
+func TestDemoHidesPassword(t *testing.T) {
+	const secret = "S3cretPw"
+	t.Setenv("DISTRIBUTER_URL", "amqp://user:"+secret+"@127.0.0.1:1/")
+	code, stdout, stderr := runDemo(t, "-h")
+	if code != 0 || strings.Contains(stdout+stderr, secret) || !strings.Contains(stderr, "amqp://user:xxxxx@127.0.0.1:1/") {
+		t.Errorf("-h: exit %d, shows the password or not the redacted URL:\n%s%s", code, stdout, stderr)
+	}
+	for _, raw := range []string{"amqp:/user:" + secret + "@127.0.0.1:1/", "amqp:/user:" + secret + "%zz@127.0.0.1:1/",
+		"memory:/user:" + secret + "@bus", "amqp://user:" + secret + "@127.0.0.1:1/?open_wait=0"} {
+		code, stdout, stderr := runDemo(t, "-url", raw, "-progress", "0", "-out", t.TempDir(), "-work", t.TempDir())
+		if code != 2 || strings.Contains(stdout+stderr, secret) || !strings.Contains(stdout+stderr, "xxxxx@127.0.0.1:1/") && !strings.Contains(stdout+stderr, "xxxxx@bus") {
+			t.Errorf("-url %q: exit %d, shows the password or not the redacted URL:\n%s%s", raw, code, stdout, stderr)
+		}
+	}
+}

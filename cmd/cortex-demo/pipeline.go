@@ -1,13 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -84,7 +84,7 @@ func pipeline(ctx context.Context, cfg config, out, logOut io.Writer) ([]string,
 		return c, nil
 	}
 
-	fmt.Fprintf(out, "cortex pipeline on %s: %d users x %d snapshots, %d parser workers per part\n", redacted(cfg.url), cfg.users, cfg.snapshots, cfg.workers)
+	fmt.Fprintf(out, "cortex pipeline on %s: %d users x %d snapshots, %d parser workers per part\n", distributer.RedactURL(cmp.Or(cfg.url, distributer.DefaultURL)), cfg.users, cfg.snapshots, cfg.workers)
 	fmt.Fprintf(out, "images in %s, saver output in %s\n", cfg.workDir, cfg.outDir)
 
 	// Consumers first, so that their queues exist before anything is sent.
@@ -467,20 +467,4 @@ func (rs *runState) startSaver(ctx context.Context, c *cortex.Conn) error {
 			return nil
 		}), distributer.Group("saver"))
 	return err
-}
-
-// redacted hides a URL's password.
-func redacted(raw string) string {
-	d := distributer.DefaultURL
-	if raw != "" {
-		d = raw
-	}
-	u, err := url.Parse(d)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	if u.User == nil {
-		return d
-	}
-	return u.Redacted()
 }

@@ -13,6 +13,8 @@ var hostileTests = []struct {
 }{
 	{"CloseDrainTimeout", testCloseDrainTimeout},
 	{"CloseIsNotAnAttempt", testCloseIsNotAnAttempt},
+	{"MaxMessageBytes", testMaxMessageBytes},
+	{"URLQueryReadInFull", testURLQueryReadInFull},
 }
 
 func testHostile(t *testing.T, h *Harness) {

@@ -53,9 +53,13 @@ type SubscribeRequest struct {
 
 // Driver opens connections for the URL scheme it was registered under.
 type Driver interface {
-	// Open connects to the broker named by u. The URL has been parsed and its
-	// scheme matched; the driver must refuse query parameters it does not
-	// know (see CheckQuery) and must never put u's password in an error.
+	// Open connects to the broker named by u. The URL has been parsed and
+	// checked by distributer.Open (scheme matched, "//" present, query
+	// readable in full, no fragment), and the runtime's own query options
+	// (max_message_bytes, open_wait) removed from it. The driver must refuse
+	// query parameters it does not know (see CheckQuery), must never put u's
+	// password in an error (print URLs with RedactURL only), and must wrap
+	// ErrUnavailable in errors that waiting may cure.
 	Open(ctx context.Context, u *url.URL) (Conn, error)
 }
 
@@ -105,4 +109,10 @@ var (
 	// ErrInvalidURL is wrapped by errors about a malformed URL or an unknown
 	// or invalid query parameter.
 	ErrInvalidURL = errors.New("invalid URL")
+	// ErrUnavailable marks an Open error that may pass by waiting: the
+	// broker refused or reset the connection, did not answer in time, or is
+	// starting. A driver wraps it (errors.Is must find it) only for such
+	// errors, never for bad credentials, TLS or URL errors; distributer.Open
+	// then retries, up to the URL option open_wait and the context.
+	ErrUnavailable = errors.New("broker unavailable")
 )

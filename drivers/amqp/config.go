@@ -109,12 +109,19 @@ func parseURL(u *url.URL) (*config, error) {
 	if c.user == nil {
 		c.user = url.UserPassword("guest", "guest")
 	}
-	if u.Opaque != "" {
-		return nil, fmt.Errorf("amqp driver: URL %s must be of the form %s://user:pass@host:port/vhost: %w", u.Redacted(), u.Scheme, driver.ErrInvalidURL)
+	form := u.Scheme + "://user:pass@host:port/vhost"
+	if u.Opaque != "" || u.Host == "" {
+		// "amqp:///user:pass@host/" would otherwise dial localhost as guest
+		// with the credentials in the vhost.
+		return nil, driver.NewURLError(u.String(), "no host", "want "+form+", e.g. "+u.Scheme+"://guest:guest@localhost:"+defaultPort+"/")
 	}
 	eps, err := parseHosts(u.Host, defaultPort)
 	if err != nil {
-		return nil, fmt.Errorf("amqp driver: URL %s: %w: %w", u.Redacted(), err, driver.ErrInvalidURL)
+		var he *hostError
+		if errors.As(err, &he) {
+			return nil, driver.NewURLError(u.String(), "host %q: "+strings.ReplaceAll(he.why, "%", "%%"), "want "+form+"[,host:port...]", he.host)
+		}
+		return nil, driver.NewURLError(u.String(), strings.ReplaceAll(err.Error(), "%", "%%"), "want "+form+"[,host:port...]")
 	}
 	c.endpoints = eps
 
@@ -250,15 +257,20 @@ func parseURL(u *url.URL) (*config, error) {
 	return c, nil
 }
 
+// hostError is a bad host of a host list.
+type hostError struct{ host, why string }
+
+func (e *hostError) Error() string { return fmt.Sprintf("host %q: %s", e.host, e.why) }
+
 // parseHosts splits a URL host part into nodes: "h1:5672,h2,[::1]:5673".
 func parseHosts(hosts, defaultPort string) ([]endpoint, error) {
-	if hosts == "" {
-		return []endpoint{{host: "localhost", port: defaultPort}}, nil
-	}
 	var eps []endpoint
 	for _, h := range strings.Split(hosts, ",") {
 		if h == "" {
 			return nil, errors.New("empty host in host list")
+		}
+		if !strings.HasPrefix(h, "[") && strings.Count(h, ":") > 1 {
+			return nil, &hostError{h, "an IPv6 address needs brackets: [::1]:5672"}
 		}
 		host, port := h, defaultPort
 		if strings.HasPrefix(h, "[") || strings.Count(h, ":") == 1 {
@@ -268,15 +280,15 @@ func parseHosts(hosts, defaultPort string) ([]endpoint, error) {
 				var err error
 				host, port, err = net.SplitHostPort(h)
 				if err != nil {
-					return nil, fmt.Errorf("host %q: %v", h, err)
+					return nil, &hostError{h, "want host:port"}
 				}
 			}
 		}
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("host %q: bad port %q", h, port)
+			return nil, &hostError{h, "bad port " + strconv.Quote(port)}
 		}
 		if host == "" {
-			return nil, fmt.Errorf("host %q: empty host name", h)
+			return nil, &hostError{h, "empty host name"}
 		}
 		eps = append(eps, endpoint{host: host, port: port})
 	}

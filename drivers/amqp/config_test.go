@@ -1,10 +1,14 @@
 package amqp
 
 import (
+	"errors"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/distributer/distributer/distributer/driver"
 )
 
 func mustParse(t *testing.T, raw string) *config {
@@ -40,6 +44,25 @@ func TestParseURLDefaults(t *testing.T) {
 	}
 }
 
+// A URL without a host is refused before any connection: amqp:///u:p@h/
+// (three slashes) would otherwise dial localhost as guest, with the
+// credentials in the vhost. So is an IPv6 address without brackets, which
+// would dial another address.
+func TestParseURLNeedsHost(t *testing.T) {
+	for _, raw := range []string{"amqp:///", "amqp://", "amqp:///user:S3cretPw@127.0.0.1:5672/", "amqps:///x", "amqp://u:S3cretPw@::1:5672/", "amqp://h1,::1/"} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = parseURL(u)
+		var ue *driver.URLError
+		if !errors.As(err, &ue) || !errors.Is(err, driver.ErrInvalidURL) || strings.Contains(err.Error(), "S3cretPw") ||
+			!strings.Contains(ue.Hint, "://user:pass@host:port/vhost") {
+			t.Errorf("parseURL(%q) = %v, want a URLError with the form as hint, without the password", raw, err)
+		}
+	}
+}
+
 // The host list: the one place that knows the multi-node form.
 func TestParseHosts(t *testing.T) {
 	c := mustParse(t, "amqp://u:p@h1:5672,h2:5673,h3:5674/")
@@ -54,7 +77,6 @@ func TestParseHosts(t *testing.T) {
 		"amqp://[::1]:5673/": {"::1", "5673"},
 		"amqp://h1,h2/":      {},
 		"amqp://[::1]/":      {"::1", "5672"},
-		"amqp:///":           {"localhost", "5672"},
 	} {
 		wantEps := []endpoint{want}
 		if want.host == "" {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
@@ -215,7 +217,12 @@ func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
 		if errors.As(err, &ae) && (ae.Code == amqp091.AccessRefused || ae.Code == amqp091.NotAllowed) {
 			return nil, fmt.Errorf("%w: %s: %s", ErrCredentials, ep.addr(), ae.Reason)
 		}
-		return nil, scrub(err, c.cfg)
+		transient := isTransient(err)
+		err = scrub(err, c.cfg)
+		if transient {
+			err = unavailable{err}
+		}
+		return nil, err
 	}
 	s.amqp, s.net = ac, netConn
 	s.closed = ac.NotifyClose(make(chan *amqp091.Error, 1))
@@ -272,6 +279,41 @@ func (s *session) waitUnblocked(ctx context.Context) error {
 		return fmt.Errorf("amqp: connection to %s blocked by the broker (%s): %w", s.addr, reason, ctx.Err())
 	}
 	return nil
+}
+
+// unavailable marks a dial error that waiting may cure: errors.Is finds
+// driver.ErrUnavailable in it, and distributer.Open retries.
+type unavailable struct{ error }
+
+func (e unavailable) Unwrap() []error { return []error{e.error, driver.ErrUnavailable} }
+
+// isTransient reports whether a dial error may pass by waiting: the node
+// refused, reset or closed the connection (it is down or starting), did not
+// answer in time, or its name could not be resolved for the moment; or the
+// broker closed the connection with 320 CONNECTION_FORCED (shutting down).
+// Credentials, TLS and certificate errors, and a host name that does not
+// exist, are not.
+func isTransient(err error) bool {
+	var (
+		dnsErr *net.DNSError
+		netErr net.Error
+		ae     *amqp091.Error
+	)
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return false // the caller's context: Open decides
+	case errors.As(err, &dnsErr):
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
+	case errors.As(err, &ae):
+		return ae == amqp091.ErrClosed || ae.Code == amqp091.ConnectionForced || ae.Code == amqp091.FrameError && strings.Contains(ae.Reason, "EOF")
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED),
+		errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return true
+	}
+	return false
 }
 
 // scrub makes sure an error text holds no password.

@@ -32,6 +32,12 @@
 //	heartbeat=10s                connect_timeout=10s   topology_timeout=10s
 //	reconnect_min=200ms          reconnect_max=5s
 //	cacertfile, certfile, keyfile, server_name_indication, verify=verify_peer (amqps only)
+//	max_message_bytes=1048576    open_wait=60s (the runtime's, see package distributer)
+//
+// A host is required, and an IPv6 address needs brackets ([::1]:5672).
+// Dial errors that waiting may cure (connection refused or reset, EOF in the
+// handshake, timeouts, CONNECTION_FORCED, temporary DNS failures) wrap
+// driver.ErrUnavailable, so distributer.Open retries them up to open_wait.
 //
 // docs/amqp.md and docs/operations.md describe each option, the
 // failover behaviour and the delivery guarantees.

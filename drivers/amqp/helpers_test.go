@@ -15,6 +15,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
+	"github.com/distributer/distributer/distributer"
 	"github.com/distributer/distributer/distributer/distributertest"
 )
 
@@ -59,13 +60,7 @@ var (
 	brokerErr  error
 )
 
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
+func redact(raw string) string { return distributer.RedactURL(raw) }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9]+`)
 

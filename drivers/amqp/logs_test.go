@@ -117,7 +117,8 @@ func TestTLSErrorHasNoPassword(t *testing.T) {
 		t.Fatal("Open succeeded against a server that does not speak TLS")
 	}
 	var re tls.RecordHeaderError
-	if !errors.Is(err, amqp.ErrUnreachable) || !strings.Contains(err.Error(), l.Addr().String()) || !errors.As(err, &re) {
+	if !errors.Is(err, amqp.ErrUnreachable) || !strings.Contains(err.Error(), l.Addr().String()) || !errors.As(err, &re) ||
+		errors.Is(err, distributer.ErrUnavailable) {
 		t.Errorf("Open = %v, want ErrUnreachable naming %s with a TLS record error", err, l.Addr())
 	}
 	if strings.Contains(err.Error(), secret) {

@@ -10,7 +10,8 @@
 // separate. "memory://" is the default bus. A bus, with its group queues and
 // dead letters, exists while a connection to it is open.
 //
-// Query parameters (any other is refused):
+// Query parameters (any other is refused, except the runtime's
+// max_message_bytes and open_wait, see package distributer):
 //
 //   - max_attempts: how many times a message is delivered to a failing
 //     handler before it is dead-lettered (default 5, 1 to 1000). It applies

@@ -36,7 +36,7 @@ func (memDriver) Open(ctx context.Context, u *url.URL) (driver.Conn, error) {
 		return nil, err
 	}
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" || u.Port() != "" {
-		return nil, fmt.Errorf("memory URL %s: want memory://[name][?options], with no user, port, path or fragment: %w", u.Redacted(), driver.ErrInvalidURL)
+		return nil, driver.NewURLError(u.String(), "a memory URL has no user, port, path or fragment", "want memory://[name][?options]")
 	}
 	c := &conn{maxAttempts: DefaultMaxAttempts, buffer: DefaultBuffer, done: make(chan struct{}), subs: map[*subscription]struct{}{}}
 	q := u.Query()
