@@ -229,6 +229,9 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	if errs = s.checkCycles(); len(errs) > 0 {
+		return nil, errs
+	}
 	// Compiling validates every file against its meta-schema too; only when
 	// it fails are the files validated one by one, to say where.
 	if err := s.compileAll(); err != nil {
