@@ -2,6 +2,9 @@ package gen
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -88,5 +91,78 @@ func TestLoadAcceptsRecursion(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLoadRefusesSymlinksOutside: a symbolic link in the schema directory
+// is read only when it leads to a file inside the directory; one to
+// /etc/passwd or to ../outside.json is refused with an error naming it
+// (issue 10, item 14).
+func TestLoadRefusesSymlinksOutside(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	base := t.TempDir()
+	dir := filepath.Join(base, "schemas")
+	write := func(p, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := `{"title": "SECRET-OUTSIDE", "type": "object"}`
+	write(filepath.Join(base, "outside.json"), secret)
+	write(filepath.Join(dir, "defs", "a.json"), `{"type": "object", "properties": {"x": {"type": "string"}}}`)
+	write(filepath.Join(dir, "b.json"), `{"$ref": "alias.json"}`)
+	link("defs/a.json", "alias.json") // inside: fine
+	link("alias.json", "alias2.json") // a link to an inside link: fine
+	if _, err := Load(os.DirFS(dir)); err != nil {
+		t.Fatalf("links inside the directory: %v", err)
+	}
+
+	cases := []struct{ name, target, want string }{
+		{"passwd.json", "/etc/passwd", `absolute path`},
+		{"up.json", "../outside.json", `up.json -> ../outside.json`},
+		{"deep.json", "defs/../../outside.json", `deep.json -> defs/../../outside.json`},
+		{"chain.json", "hop.json", `hop.json -> ../outside.json`},
+		{"viadir.json", "defsdir/../../outside.json", `defsdir -> ..`},
+	}
+	link("../outside.json", "hop.json")
+	link("..", "defsdir") // a link to a directory, not itself a *.json file
+	for _, c := range cases {
+		link(c.target, c.name)
+	}
+	_, err := Load(os.DirFS(dir))
+	if !errors.Is(err, ErrOutsideDir) {
+		t.Fatalf("got %v, want ErrOutsideDir", err)
+	}
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("got %T, want an ErrorList", err)
+	}
+	got := map[string]string{}
+	for _, e := range list {
+		got[e.File] = e.Msg
+	}
+	for _, c := range append(cases, struct{ name, target, want string }{"hop.json", "", `hop.json -> ../outside.json`}) {
+		msg, ok := got[c.name]
+		if !ok || !strings.Contains(msg, c.want) {
+			t.Errorf("%s: got %q, want an error containing %q", c.name, msg, c.want)
+		}
+	}
+	if len(list) != len(cases)+1 {
+		t.Errorf("got %d errors, want %d:\n%v", len(list), len(cases)+1, err)
+	}
+	if strings.Contains(err.Error(), "SECRET-OUTSIDE") || strings.Contains(err.Error(), "root:") {
+		t.Errorf("the error shows the content of a file outside: %v", err)
 	}
 }

@@ -125,13 +125,17 @@ func (s *Set) Topics() []string {
 
 // Load reads every *.json file of fsys (the schema directory) as a JSON
 // Schema, except distgen.json in its root, which holds the topic
-// declarations. Files whose names start with "." or "_" are ignored.
-// Every schema is checked against its draft's meta-schema and compiled;
+// declarations. Files whose names start with "." or "_" are ignored. A
+// file that is a symbolic link is read only when it leads, by a relative
+// path, to a file inside the directory; otherwise Load fails with an error
+// wrapping ErrOutsideDir that names it (a link to /etc/passwd is never
+// read, let alone embedded in generated code). Every schema is checked against its draft's meta-schema and compiled;
 // every $ref must resolve inside the set. The error is an *Error or an
 // ErrorList.
 func Load(fsys fs.FS) (*Set, error) {
 	var paths []string
 	var manifestData []byte
+	var linkErrs ErrorList
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -146,6 +150,12 @@ func Load(fsys fs.FS) (*Set, error) {
 		if d.IsDir() || !strings.HasSuffix(p, ".json") {
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if e := checkLink(fsys, p); e != nil {
+				linkErrs = append(linkErrs, e)
+				return nil
+			}
+		}
 		if p == ManifestFile {
 			b, err := fs.ReadFile(fsys, p)
 			if err != nil {
@@ -159,6 +169,9 @@ func Load(fsys fs.FS) (*Set, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("distgen: reading schema directory: %w", err)
+	}
+	if len(linkErrs) > 0 {
+		return nil, linkErrs
 	}
 	sort.Strings(paths)
 	files := make(map[string][]byte, len(paths))
