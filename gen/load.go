@@ -14,6 +14,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/distributer/distributer/internal/jsonguard"
 	"github.com/distributer/distributer/internal/jsonpos"
 )
 
@@ -219,6 +220,11 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 			continue
 		}
 		f.root = root
+		var ne *jsonguard.NumberError
+		if errors.As(jsonguard.Numbers(data), &ne) {
+			errs = append(errs, errAt(ErrSchema, f, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent: the validator cannot compare it"))
+			continue
+		}
 		d, err := fileDraft(f)
 		if err != nil {
 			errs = append(errs, err.(*Error))
@@ -494,7 +500,7 @@ func (s *Set) metaValidate(f *file) *Error {
 	if err != nil {
 		return &Error{Kind: ErrSchema, File: f.path, Msg: err.Error()}
 	}
-	if err := meta.Validate(f.root.value()); err != nil {
+	if err := jsonguard.Validate(meta, f.root.value()); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			leaf := ve

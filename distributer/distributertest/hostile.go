@@ -10,7 +10,11 @@ import "testing"
 var hostileTests = []struct {
 	name string
 	f    func(*testing.T, *Harness)
-}{}
+}{
+	{"NumbersPublish", testHostileNumbersPublish},
+	{"NumbersReceive", testHostileNumbersReceive},
+	{"ValidatorPanic", testHostileValidatorPanic},
+}
 
 func testHostile(t *testing.T, h *Harness) {
 	for _, tc := range hostileTests {
