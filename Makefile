@@ -44,7 +44,8 @@ test-examples:
 # the run; commit it there as a seed.
 FUZZTIME ?= 15s
 FUZZ_TARGETS = \
-	./cmd/distgen:FuzzValidateReader
+	./cmd/distgen:FuzzValidateReader \
+	./distributer:FuzzReceiveUntyped
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t##*:} ($${t%%:*}, $(FUZZTIME))"; \
