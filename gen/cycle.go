@@ -12,7 +12,7 @@ import (
 var (
 	inPlaceSingle = []string{"not", "if", "then", "else"}
 	inPlaceArray  = []string{"allOf", "anyOf", "oneOf"}
-	inPlaceMap    = []string{"dependentSchemas"}
+	inPlaceMap    = []string{"dependentSchemas", "dependencies"} // draft-07 dependencies: its schema values
 )
 
 // edge is one in-place application from a schema: to its subschema, or,

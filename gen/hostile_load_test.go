@@ -52,6 +52,12 @@ func TestLoadRefusesInPlaceCycle(t *testing.T) {
 			chain: "a.json#/anyOf/1/$ref -> back to a.json#/anyOf/1/$ref",
 		},
 		{
+			name:  "draft-07 dependencies",
+			files: map[string]string{"a.json": `{"$schema": "http://json-schema.org/draft-07/schema#", "dependencies": {"x": ["y"], "y": {"$ref": "#"}}}`},
+			file:  "a.json", pointer: "/dependencies/y/$ref",
+			chain: "a.json#/dependencies/y/$ref -> back to",
+		},
+		{
 			name: "three files through not and oneOf",
 			files: map[string]string{
 				"a.json": `{"not": {"$ref": "b.json"}}`,
