@@ -35,4 +35,28 @@
 //   - distributer.WithoutReceiveValidation(): deliveries are not checked
 //     against schemas (for trusted internal traffic); publishes still are. A
 //     typed handler still never sees a body that does not decode into T.
+//
+// # Hostile input
+//
+// Validation never panics and its cost is linear in the body size:
+//
+//   - Numbers: a number with more than 1000 digits before its exponent, or
+//     an exponent beyond ±10000 (1e9999999), is invalid wherever it is in
+//     the body: a *ValidationError at its JSON pointer, wrapping
+//     ErrNumberRange (the validator cannot represent it). Every float64,
+//     int64 and uint64 is inside the range. A number inside the range that
+//     T cannot hold (1e400 for a float64) gives a *DecodeError. Schema
+//     files with such numbers are refused by Compile.
+//   - Any panic while validating or decoding (a type's UnmarshalJSON) is
+//     recovered as a *ValidationError or *DecodeError: a received message is
+//     dead-lettered, a publish refused.
+//   - Cost: a body up to 64 KiB that the fast path does not accept is
+//     checked whole by jsonschema, every cause reported. A larger one is
+//     checked piecewise: jsonschema sees only the values the fast path
+//     cannot decide, and at most the first 100 causes are reported. Memory
+//     is that of the decoded body (about 30 bytes per byte for an array of
+//     one-digit numbers, the worst shape); jsonschema still checks whole the
+//     subtrees under keywords the fast path does not decide (oneOf, not,
+//     if, uniqueItems, ...), and whole bodies when the schemas use
+//     $dynamicRef or $recursiveRef.
 package typed

@@ -112,6 +112,14 @@ func Compile(files map[string]string, topics map[string]string) (*Schemas, error
 		js = append(js, j)
 	}
 	slices.SortFunc(js, func(a, b *jsonschema.Schema) int { return strings.Compare(a.Location, b.Location) })
+	// Conservative: a file that mentions the keywords at all.
+	contextual := false
+	for _, text := range files {
+		contextual = contextual || strings.Contains(text, `"$dynamicRef"`) || strings.Contains(text, `"$recursiveRef"`)
+	}
+	for _, sch := range byURL {
+		sch.locate = !contextual
+	}
 	ms := &mergeSet{memo: map[string]*fnode{}}
 	for _, j := range js {
 		if n := memo[j]; !n.own && (n.ref != nil || len(n.allOf) > 0) {
@@ -278,6 +286,10 @@ func (s *Schemas) Validate(topic string, body []byte) error {
 type schema struct {
 	js   *jsonschema.Schema
 	fast *fnode
+	// locate is false when the set uses $dynamicRef or $recursiveRef, whose
+	// meaning depends on the path that reached them: then jsonschema always
+	// checks whole bodies.
+	locate bool
 }
 
 // validate checks body against sch. Nothing in body can make it panic:
@@ -304,6 +316,9 @@ func validate(sch *schema, topic string, body []byte) (err error) {
 	}
 	if sch.fast.valid(v, 0) {
 		return nil
+	}
+	if len(body) > detailLimit && sch.locate {
+		return validateLarge(sch, topic, v)
 	}
 	if err := jsonguard.Validate(sch.js, v); err != nil {
 		var ve *jsonschema.ValidationError
