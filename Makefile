@@ -45,7 +45,9 @@ test-examples:
 FUZZTIME ?= 15s
 FUZZ_TARGETS = \
 	./cmd/distgen:FuzzValidateReader \
-	./distributer:FuzzReceiveUntyped
+	./distributer:FuzzReceiveUntyped \
+	./distributer/typed:FuzzReceiveTyped \
+	./distributer/typed:FuzzLocate
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t##*:} ($${t%%:*}, $(FUZZTIME))"; \

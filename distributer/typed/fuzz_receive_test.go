@@ -26,12 +26,12 @@ var receiveSeeds = []string{
 	`[1e9999999, -1e9999999, 1E+99999999, 0e99999, -0.0e-0]`, `1e9999999`, `-0`, `{"id": -0.0}`,
 }
 
-// FuzzReceive publishes bodies through memory:// to a validating untyped
+// FuzzReceiveTyped publishes bodies through memory:// to a validating untyped
 // subscriber (the runtime's wrap) and to a typed one (validate, then decode
 // into Order), from a publisher that does not validate. Each must handle
 // or dead-letter every body, never crash, and agree with Schemas.Validate;
 // a typed handler only ever sees bodies that are valid and decode.
-func FuzzReceive(f *testing.F) {
+func FuzzReceiveTyped(f *testing.F) {
 	for _, s := range receiveSeeds {
 		f.Add([]byte(s))
 	}
