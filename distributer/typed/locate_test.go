@@ -45,7 +45,7 @@ func checkLocate(t *testing.T, schemas map[string]*schema, body []byte) {
 			continue
 		}
 		whole := validate(sch, name, body)
-		large := validateLarge(sch, name, v)
+		large := validateLarge(sch, name, body)
 		if (whole == nil) != (large == nil) {
 			t.Fatalf("%s: %s: jsonschema says %v, locate says %v", name, body, whole, large)
 		}
@@ -92,8 +92,8 @@ func FuzzLocate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) { checkLocate(t, schemas, body) })
 }
 
-// An invalid body over detailLimit costs a bounded multiple of its size
-// (it cost jsonschema 660 bytes allocated per body byte and seconds per MB
+// An invalid body over detailLimit is checked without decoding it whole
+// (jsonschema allocated 660 bytes per body byte and took seconds per MB
 // when every item failed), and reports its first maxCauses causes.
 func TestValidateLargeIsBounded(t *testing.T) {
 	s, err := Compile(map[string]string{"s.json": `{"type": "array", "items": {"type": "string"}}`}, map[string]string{"s": "s.json"})
@@ -112,7 +112,7 @@ func TestValidateLargeIsBounded(t *testing.T) {
 		ve.Causes[0].Message != "expected string, but got number" || ve.Causes[0].KeywordLocation != "/items/type" {
 		t.Fatalf("Validate = %v, want the first %d items' causes", err, maxCauses)
 	}
-	if perByte := float64(m1.TotalAlloc-m0.TotalAlloc) / float64(len(body)); perByte > 100 {
-		t.Errorf("validating a %d-byte invalid body allocated %.0f bytes per byte, want at most 100", len(body), perByte)
+	if perByte := float64(m1.TotalAlloc-m0.TotalAlloc) / float64(len(body)); perByte > 1 {
+		t.Errorf("validating a %d-byte invalid body allocated %.2f bytes per byte, want at most 1", len(body), perByte)
 	}
 }

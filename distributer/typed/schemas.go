@@ -306,6 +306,9 @@ func validate(sch *schema, topic string, body []byte) (err error) {
 			err = &ValidationError{Topic: topic, Err: perr, Causes: []Cause{{Message: perr.Error()}}}
 		}
 	}()
+	if len(body) > detailLimit && sch.locate {
+		return validateLarge(sch, topic, body)
+	}
 	v, err := decodeExact(body)
 	if err != nil {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
@@ -316,9 +319,6 @@ func validate(sch *schema, topic string, body []byte) (err error) {
 	}
 	if sch.fast.valid(v, 0) {
 		return nil
-	}
-	if len(body) > detailLimit && sch.locate {
-		return validateLarge(sch, topic, v)
 	}
 	if err := jsonguard.Validate(sch.js, v); err != nil {
 		var ve *jsonschema.ValidationError
