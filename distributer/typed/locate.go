@@ -1,7 +1,6 @@
 package typed
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -385,24 +384,6 @@ func validateLarge(sch *schema, topic string, body []byte) error {
 		return &ValidationError{Topic: topic, Causes: []Cause{{Message: "invalid"}}}
 	}
 	return &ValidationError{Topic: topic, Causes: l.causes}
-}
-
-func jsonTypeOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case json.Number:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // quote quotes a property name as jsonschema's messages do: 'name'.
