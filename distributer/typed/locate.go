@@ -133,9 +133,11 @@ func (l *locator) locate(n *fnode, b []byte, start, end int, ptr, kw string, dep
 		return false
 	}
 	ok := true
-	if isObject {
+	switch {
+	case !n.own: // only $ref and allOf
+	case isObject:
 		ok = l.object(n, b, start, ptr, kw, depth)
-	} else {
+	default:
 		ok = l.array(n, b, start, ptr, kw, depth)
 	}
 	if n.ref != nil && !sure(n.ref, b, start, end) && !l.locate(n.ref, b, start, end, ptr, kw+"/$ref", depth) {

@@ -3,6 +3,8 @@ package typed
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -81,6 +83,36 @@ func TestLocateAgreesWithJSONSchema(t *testing.T) {
 		`{"a": 9, "b": -1, "n": {"p": "abc", "r": 1}, "zz": 1}`, `{"v": 1, "kids": [{"v": 1.5}, {"kids": [{"v": "x"}]}, 3]}`,
 		`{"tuple": ["a", 1, 2], "ref": 1.5, "all": "x"}`) {
 		checkLocate(t, schemas, []byte(s))
+	}
+}
+
+// The shop schemas of the external tests: $id references, draft-07
+// definitions, envelopes.
+func TestLocateAgreesOnShop(t *testing.T) {
+	files := map[string]string{}
+	root := os.DirFS("testdata/shop")
+	err := fs.WalkDir(root, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(root, p)
+		files[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Compile(files, map[string]string{"orders.created": "order.json", "orders.ping": "events.json#/definitions/ping",
+		"orders.shipped": "events.json#/definitions/shipped", "customers.new": "https://shop.example/customer.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{
+		`{"id": 7, "customer": {"name": "Ada", "tier": 1}, "items": [{"sku": "ABC-1", "qty": 2}], "total": {"amount": 12.5, "currency": "EUR"}}`,
+		`{"id": -7, "customer": {"name": "", "tier": 9}, "items": [{"sku": "abc", "qty": 0}, {}], "total": {"amount": "x", "currency": "eur"}, "x": 1}`,
+		`{"id": 7, "customer": {}, "items": [], "total": {}}`, `[]`, `{"name": "Ada", "tier": 1, "email": "nope"}`, `{}`, `{"at": "x"}`,
+	} {
+		checkLocate(t, s.topics, []byte(body))
 	}
 }
 
