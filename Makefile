@@ -48,10 +48,21 @@ FUZZ_TARGETS = \
 	./distributer:FuzzReceiveUntyped \
 	./distributer/typed:FuzzReceiveTyped \
 	./distributer/typed:FuzzLocate
+# Go 1.26's fuzz coordinator can fail a run that found nothing with a bare
+# "context deadline exceeded" when -fuzztime ends under CPU load
+# (golang/go#75804, fixed in Go 1.27): such a run, with no failing input
+# written, is reported and not counted as a failure.
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz $${t##*:} ($${t%%:*}, $(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*}; \
+		if out=$$($(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*} 2>&1); then \
+			echo "$$out" | tail -n 1; \
+		elif echo "$$out" | grep -q 'Failing input written' || ! echo "$$out" | grep -q '^    context deadline exceeded$$'; then \
+			echo "$$out"; exit 1; \
+		else \
+			echo "$$out" | grep -v '^fuzz: elapsed'; \
+			echo "fuzz $${t##*:}: no failing input; the failure above is Go's fuzz shutdown race (golang/go#75804), ignored"; \
+		fi; \
 	done
 
 brokers:
