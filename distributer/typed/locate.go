@@ -369,9 +369,8 @@ func validateLarge(sch *schema, topic string, body []byte) error {
 	if err := checkSyntax(body); err != nil {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
 	}
-	if err := jsonguard.Numbers(body); err != nil {
-		ne := err.(*jsonguard.NumberError)
-		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{InstanceLocation: ne.Pointer, Message: ne.Message()}}}
+	if err := numbers(topic, body); err != nil {
+		return err
 	}
 	start := skipSpace(body, 0)
 	end := skipValue(body, start)

@@ -92,3 +92,17 @@ func TestUnmarshalPanicIsDecodeError(t *testing.T) {
 type panicky struct{}
 
 func (*panicky) UnmarshalJSON([]byte) error { panic("boom") }
+
+// The cause of an out-of-range number is located like jsonschema's causes
+// (URL-escaped pointer tokens), in document order.
+func TestHugeNumberPointerLikeJSONSchema(t *testing.T) {
+	s, err := typed.Compile(map[string]string{"n.json": `{"type": "object"}`}, map[string]string{"n": "n.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Validate("n", []byte(`{"a b": [0, {"k/é": 1e9999999}], "z": -1e9999999}`))
+	var ve *typed.ValidationError
+	if !errors.As(err, &ve) || len(ve.Causes) != 1 || ve.Causes[0].InstanceLocation != "/a%20b/1/k~1%C3%A9" {
+		t.Fatalf("Validate = %v, want one cause at /a%%20b/1/k~1%%C3%%A9", err)
+	}
+}

@@ -313,9 +313,8 @@ func validate(sch *schema, topic string, body []byte) (err error) {
 	if err != nil {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
 	}
-	if err := jsonguard.Numbers(body); err != nil {
-		ne := err.(*jsonguard.NumberError)
-		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{InstanceLocation: ne.Pointer, Message: ne.Message()}}}
+	if err := numbers(topic, body); err != nil {
+		return err
 	}
 	if sch.fast.valid(v, 0) {
 		return nil
@@ -328,6 +327,21 @@ func validate(sch *schema, topic string, body []byte) (err error) {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
 	}
 	return nil
+}
+
+// numbers refuses a body holding a number outside jsonguard's range, with
+// a cause located like jsonschema's (pointer tokens URL-escaped).
+func numbers(topic string, body []byte) error {
+	err := jsonguard.Numbers(body)
+	if err == nil {
+		return nil
+	}
+	ne := err.(*jsonguard.NumberError)
+	toks := strings.Split(ne.Pointer, "/")
+	for i, t := range toks {
+		toks[i] = url.PathEscape(t)
+	}
+	return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{InstanceLocation: strings.Join(toks, "/"), Message: ne.Message()}}}
 }
 
 // Matches reports whether b, one JSON value, is valid against s, with the
