@@ -8,7 +8,7 @@ export CGO_ENABLED ?= 1
 # version by `go run`, so it adds nothing to go.mod.
 STATICCHECK_VERSION = v0.8.2
 
-.PHONY: all test test-unit test-serial test-examples bench generate check-generated demo lint brokers
+.PHONY: all test test-unit test-serial test-examples fuzz bench generate check-generated demo lint brokers
 
 all: lint test
 
@@ -16,6 +16,7 @@ all: lint test
 test: lint brokers
 	$(GO) test -race -count=1 -timeout 12m ./...
 	$(MAKE) --no-print-directory test-examples
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory test-serial
 
 # Tests that kill and restart RabbitMQ nodes (issue 7: a private 3-node
@@ -36,6 +37,33 @@ test-serial: brokers
 test-examples:
 	cd examples/shipping/orders && $(GO) run github.com/distributer/distributer/cmd/distgen check -schemas ../schemas -out . -package orders -contract-test
 	cd examples/shipping && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+# The hostile-input fuzz targets (issue 10), each for FUZZTIME: package
+# path and target name. `go test -fuzz` takes one target per package run.
+# A crasher is written to the package's testdata/fuzz/<Target>/ and fails
+# the run; commit it there as a seed.
+FUZZTIME ?= 15s
+FUZZ_TARGETS = \
+	./cmd/distgen:FuzzValidateReader \
+	./distributer:FuzzReceiveUntyped \
+	./distributer/typed:FuzzReceiveTyped \
+	./distributer/typed:FuzzLocate
+# Go 1.26's fuzz coordinator can fail a run that found nothing with a bare
+# "context deadline exceeded" when -fuzztime ends under CPU load
+# (golang/go#75804, fixed in Go 1.27): such a run, with no failing input
+# written, is reported and not counted as a failure.
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t##*:} ($${t%%:*}, $(FUZZTIME))"; \
+		if out=$$($(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) $${t%%:*} 2>&1); then \
+			echo "$$out" | tail -n 1; \
+		elif echo "$$out" | grep -q 'Failing input written' || ! echo "$$out" | grep -q '^    context deadline exceeded$$'; then \
+			echo "$$out"; exit 1; \
+		else \
+			echo "$$out" | grep -v '^fuzz: elapsed'; \
+			echo "fuzz $${t##*:}: no failing input; the failure above is Go's fuzz shutdown race (golang/go#75804), ignored"; \
+		fi; \
+	done
 
 brokers:
 	./scripts/ensure-rabbitmq.sh

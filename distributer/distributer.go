@@ -324,7 +324,7 @@ func (d *Distributer) wrap(h Handler) driver.Handler {
 			return Reject(err)
 		}
 		if validate {
-			if verr := d.opts.validator.Validate(m.Topic, m.Body); verr != nil {
+			if verr := d.validateReceived(m); verr != nil {
 				d.invalid(ctx, m, verr)
 				return Reject(verr)
 			}
@@ -344,6 +344,19 @@ func (d *Distributer) wrap(h Handler) driver.Handler {
 		}
 		return err
 	}
+}
+
+// validateReceived validates a delivered message. A panic of the validator
+// is recovered and becomes the reason the message is dead-lettered: no
+// message can crash its consumers.
+func (d *Distributer) validateReceived(m *Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: validator panicked: %v", ErrInvalidMessage, r)
+			d.opts.logger.Error("distributer: validator panicked", "topic", m.Topic, "id", m.ID, "panic", r)
+		}
+	}()
+	return d.opts.validator.Validate(m.Topic, m.Body)
 }
 
 // ValidatesReceive reports whether delivered messages are validated before

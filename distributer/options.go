@@ -42,7 +42,9 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // topic's schema (a topic with no schema is refused with ErrNoSchema) and
 // every delivery to an untyped Subscribe handler be validated before the
 // handler sees it. Typed topics from generated packages validate with their
-// own schemas whether or not this option is given.
+// own schemas whether or not this option is given. A delivery on which v
+// panics is dead-lettered with the panic as reason (reported like an
+// invalid message); the subscription goes on.
 func WithValidator(v Validator) Option { return func(o *options) { o.validator = v } }
 
 // WithoutReceiveValidation turns off validation of delivered messages, for

@@ -782,11 +782,7 @@ func (g *generator) emitMatchHelper(f *jen.File) {
 			jen.Id("distgenCompiled").Index(jen.Id("ref")).Op("=").Id("s"),
 		),
 		jen.Id("distgenMu").Dot("Unlock").Call(),
-		jen.Id("d").Op(":=").Qual(pkgJSON, "NewDecoder").Call(jen.Qual("bytes", "NewReader").Call(jen.Id("b"))),
-		jen.Id("d").Dot("UseNumber").Call(),
-		jen.Var().Id("x").Any(),
-		jen.If(jen.Id("d").Dot("Decode").Call(jen.Op("&").Id("x")).Op("!=").Nil()).Block(jen.Return(jen.False())),
-		jen.Return(jen.Id("s").Dot("Validate").Call(jen.Id("x")).Op("==").Nil()),
+		jen.Return(jen.Qual(pkgTyped, "Matches").Call(jen.Id("s"), jen.Id("b"))),
 	)
 }
 

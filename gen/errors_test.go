@@ -161,7 +161,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "unsupported: circular $ref chain",
 			files: map[string]string{"a.json": `{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}`},
-			kind:  ErrSchema, file: "a.json", msg: []string{"compiling"},
+			kind:  ErrSchema, file: "a.json", pointer: "/$defs/a/$ref", msg: []string{"cycle of in-place references", "a.json#/$defs/a/$ref -> a.json#/$defs/b/$ref -> back to"},
 		},
 		{
 			name:  "enum names of the wrong length",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/distributer/distributer/internal/jsonguard"
 	"github.com/distributer/distributer/internal/jsonpos"
 )
 
@@ -125,13 +126,17 @@ func (s *Set) Topics() []string {
 
 // Load reads every *.json file of fsys (the schema directory) as a JSON
 // Schema, except distgen.json in its root, which holds the topic
-// declarations. Files whose names start with "." or "_" are ignored.
-// Every schema is checked against its draft's meta-schema and compiled;
+// declarations. Files whose names start with "." or "_" are ignored. A
+// file that is a symbolic link is read only when it leads, by a relative
+// path, to a file inside the directory; otherwise Load fails with an error
+// wrapping ErrOutsideDir that names it (a link to /etc/passwd is never
+// read, let alone embedded in generated code). Every schema is checked against its draft's meta-schema and compiled;
 // every $ref must resolve inside the set. The error is an *Error or an
 // ErrorList.
 func Load(fsys fs.FS) (*Set, error) {
 	var paths []string
 	var manifestData []byte
+	var linkErrs ErrorList
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -146,6 +151,12 @@ func Load(fsys fs.FS) (*Set, error) {
 		if d.IsDir() || !strings.HasSuffix(p, ".json") {
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if e := checkLink(fsys, p); e != nil {
+				linkErrs = append(linkErrs, e)
+				return nil
+			}
+		}
 		if p == ManifestFile {
 			b, err := fs.ReadFile(fsys, p)
 			if err != nil {
@@ -159,6 +170,9 @@ func Load(fsys fs.FS) (*Set, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("distgen: reading schema directory: %w", err)
+	}
+	if len(linkErrs) > 0 {
+		return nil, linkErrs
 	}
 	sort.Strings(paths)
 	files := make(map[string][]byte, len(paths))
@@ -206,6 +220,11 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 			continue
 		}
 		f.root = root
+		var ne *jsonguard.NumberError
+		if errors.As(jsonguard.Numbers(data), &ne) {
+			errs = append(errs, errAt(ErrSchema, f, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent: the validator cannot compare it"))
+			continue
+		}
 		d, err := fileDraft(f)
 		if err != nil {
 			errs = append(errs, err.(*Error))
@@ -227,6 +246,9 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 	}
 	errs = append(errs, s.checkRefs()...)
 	if len(errs) > 0 {
+		return nil, errs
+	}
+	if errs = s.checkCycles(); len(errs) > 0 {
 		return nil, errs
 	}
 	// Compiling validates every file against its meta-schema too; only when
@@ -478,7 +500,7 @@ func (s *Set) metaValidate(f *file) *Error {
 	if err != nil {
 		return &Error{Kind: ErrSchema, File: f.path, Msg: err.Error()}
 	}
-	if err := meta.Validate(f.root.value()); err != nil {
+	if err := jsonguard.Validate(meta, f.root.value()); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			leaf := ve

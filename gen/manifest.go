@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/distributer/distributer/distributer/topic"
+	"github.com/distributer/distributer/internal/jsonguard"
 	"github.com/distributer/distributer/internal/jsonpos"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -170,6 +171,10 @@ func (s *Set) loadManifest(data []byte) error {
 		return e
 	}
 	mf.root = root
+	var ne *jsonguard.NumberError
+	if errors.As(jsonguard.Numbers(data), &ne) {
+		return s.mfErr(mf, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent")
+	}
 	c := jsonschema.NewCompiler()
 	c.LoadURL = refuseLoad
 	if err := c.AddResource("distgen:///_manifest.schema.json", strings.NewReader(manifestSchema)); err != nil {
@@ -179,7 +184,7 @@ func (s *Set) loadManifest(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := ms.Validate(root.value()); err != nil {
+	if err := jsonguard.Validate(ms, root.value()); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			leaf := ve

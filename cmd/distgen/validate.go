@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,7 +16,6 @@ import (
 	"github.com/distributer/distributer/distributer"
 	"github.com/distributer/distributer/distributer/typed"
 	"github.com/distributer/distributer/gen"
-	"github.com/distributer/distributer/internal/jsonpos"
 )
 
 func init() {
@@ -32,7 +30,8 @@ declarations of DIR/distgen.json). Each PATH is a file or a directory (its
 A file holds one or more JSON values, one after the other (a single
 document, JSON Lines, or concatenated documents). After a syntax error,
 reading goes on with the next line in JSON Lines input (*.jsonl, *.ndjson,
-stdin) and stops for that file otherwise.
+stdin) and stops for that file otherwise. Input is read as a stream:
+memory holds one value at a time, however long the input.
 
 With -topic, every value is a message body on that topic. Without it, every
 value is a record naming its topic (the routing key):
@@ -144,21 +143,10 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	rep := &validateReport{Failures: []*failure{}}
 	for _, in := range inputs {
-		var data []byte
-		if in == "-" {
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(in)
-		}
-		if err != nil {
+		if err := checkInput(in, stdin, *topicFlag, schemas, rep); err != nil {
 			fmt.Fprintf(stderr, "distgen validate: %v\n", err)
 			return exitUsage
 		}
-		name := in
-		if in == "-" {
-			name = "<stdin>"
-		}
-		checkValues(name, data, *topicFlag, schemas, rep)
 	}
 	if rep.Checked == 0 {
 		fmt.Fprintf(stderr, "distgen validate: no messages found in %s\n", strings.Join(displayNames(inputs), ", "))
@@ -252,66 +240,39 @@ func collectInputs(args []string) ([]string, error) {
 	return out, nil
 }
 
-// checkValues validates every JSON value of data, one after the other. A
-// syntax error is reported at its line and column; in JSON Lines input
-// (*.jsonl, *.ndjson, stdin) reading resumes on the next line, so one bad
-// line does not hide the others; in other files it ends that file.
-func checkValues(name string, data []byte, topicFlag string, schemas *typed.Schemas, rep *validateReport) {
-	lines := name == "<stdin>" || strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson")
-	pos := 0
-	for {
-		for pos < len(data) && isSpace(data[pos]) {
-			pos++
-		}
-		if pos >= len(data) {
-			return
-		}
-		dec := json.NewDecoder(bytes.NewReader(data[pos:]))
-		dec.UseNumber()
-		var raw json.RawMessage
-		line, col := jsonpos.LineCol(data, pos)
-		err := dec.Decode(&raw)
-		if err != nil && lines {
-			// Report the error within the value's own line.
-			eol := bytes.IndexByte(data[pos:], '\n')
-			if eol < 0 {
-				eol = len(data) - pos
-			}
-			dec = json.NewDecoder(bytes.NewReader(data[pos : pos+eol]))
-			err = dec.Decode(&raw)
-			if err == nil {
-				err = errors.New("unexpected end of JSON input")
-			}
-			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				err = errors.New("unexpected end of JSON input")
-				eline, ecol := jsonpos.LineCol(data, pos+eol)
-				rep.add(&failure{File: name, Line: eline, Column: ecol, Topic: topicFlag, Errors: []failReason{{Message: "not JSON: " + err.Error()}}})
-				pos += eol
-				continue
-			}
-		}
+// checkInput validates every JSON value of the input in ("-": stdin), one
+// after the other, reading it as a stream: memory holds one value at a
+// time. A syntax error is reported at its line and column; in JSON Lines
+// input (*.jsonl, *.ndjson, stdin) reading resumes on the next line, so one
+// bad line does not hide the others; in other files it ends that file. The
+// error is about reading the input.
+func checkInput(in string, stdin io.Reader, topicFlag string, schemas *typed.Schemas, rep *validateReport) error {
+	name, r := in, stdin
+	if in == "-" {
+		name = "<stdin>"
+	} else {
+		f, err := os.Open(in)
 		if err != nil {
-			at := pos
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				at = pos + int(se.Offset)
-			} else if errors.Is(err, io.ErrUnexpectedEOF) {
-				at = len(data)
-			}
-			eline, ecol := jsonpos.LineCol(data, max(at-1, pos))
-			rep.add(&failure{File: name, Line: eline, Column: ecol, Topic: topicFlag, Errors: []failReason{{Message: "not JSON: " + err.Error()}}})
-			if !lines {
-				return // the rest of a multi-line document cannot be trusted
-			}
-			next := bytes.IndexByte(data[pos:], '\n') // JSON Lines: go on with the next line
-			if next < 0 {
-				return
-			}
-			pos += next + 1
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	lines := name == "<stdin>" || strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson")
+	vs := newValueStream(r, lines)
+	for {
+		v, ok, err := vs.next()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", name, err)
+		}
+		if !ok {
+			return nil
+		}
+		if v.syntax != "" {
+			rep.add(&failure{File: name, Line: v.line, Column: v.col, Topic: topicFlag, Errors: []failReason{{Message: v.syntax}}})
 			continue
 		}
-		pos += int(dec.InputOffset())
-		checkOne(name, line, col, raw, topicFlag, schemas, rep)
+		checkOne(name, v.line, v.col, v.raw, topicFlag, schemas, rep)
 	}
 }
 

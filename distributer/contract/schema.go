@@ -13,6 +13,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
+	"github.com/distributer/distributer/internal/jsonguard"
 	"github.com/distributer/distributer/internal/jsonpos"
 )
 
@@ -59,6 +60,9 @@ func NewSet(files map[string]string) (*Set, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		doc, err := decodeJSON([]byte(files[name]))
+		if err == nil {
+			err = jsonguard.Numbers([]byte(files[name]))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("contract: schema file %s: %w", name, err)
 		}
@@ -410,14 +414,18 @@ func (s *Set) validAt(loc string, v any) error {
 	if err != nil {
 		return err
 	}
-	return sch.Validate(v)
+	return jsonguard.Validate(sch, v)
 }
 
 // Validate checks body against the schema at ref. It returns nil, a
-// *jsonschema.ValidationError, or an error about the schema or the JSON.
+// *jsonschema.ValidationError, or an error about the schema or the JSON
+// (a number outside the supported range wraps typed.ErrNumberRange).
 func (s *Set) Validate(ref string, body []byte) error {
 	v, err := decodeJSON(body)
 	if err != nil {
+		return err
+	}
+	if err := jsonguard.Numbers(body); err != nil {
 		return err
 	}
 	sb, err := s.lookup(ref)

@@ -15,6 +15,9 @@ var hostileTests = []struct {
 	{"CloseIsNotAnAttempt", testCloseIsNotAnAttempt},
 	{"MaxMessageBytes", testMaxMessageBytes},
 	{"URLQueryReadInFull", testURLQueryReadInFull},
+	{"NumbersPublish", testHostileNumbersPublish},
+	{"NumbersReceive", testHostileNumbersReceive},
+	{"ValidatorPanic", testHostileValidatorPanic},
 }
 
 func testHostile(t *testing.T, h *Harness) {

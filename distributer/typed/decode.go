@@ -39,6 +39,23 @@ func decodeExact(body []byte) (any, error) {
 type parser struct {
 	b []byte
 	i int
+	// skip checks the syntax only: no value is built (checkSyntax).
+	skip bool
+}
+
+// checkSyntax returns the error decodeExact would return for body, without
+// building the value: it allocates nothing for well-formed input.
+func checkSyntax(body []byte) error {
+	p := parser{b: body, skip: true}
+	p.space()
+	if _, err := p.value(0); err != nil {
+		return err
+	}
+	p.space()
+	if p.i != len(p.b) {
+		return p.errorf("data after the JSON value")
+	}
+	return nil
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -72,7 +89,11 @@ func (p *parser) value(depth int) (any, error) {
 		}
 		return p.array(depth + 1)
 	case c == '"':
-		return p.str()
+		s, err := p.str()
+		if p.skip {
+			return nil, err
+		}
+		return s, err
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	case c == 't':
@@ -96,7 +117,10 @@ func (p *parser) literal(lit string) error {
 
 func (p *parser) object(depth int) (any, error) {
 	p.i++ // {
-	m := make(map[string]any)
+	var m map[string]any
+	if !p.skip {
+		m = make(map[string]any)
+	}
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
@@ -120,7 +144,9 @@ func (p *parser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m[k] = v
+		if !p.skip {
+			m[k] = v
+		}
 		p.space()
 		if p.i >= len(p.b) {
 			return nil, p.errorf("unexpected end of input in object")
@@ -140,7 +166,10 @@ func (p *parser) object(depth int) (any, error) {
 
 func (p *parser) array(depth int) (any, error) {
 	p.i++ // [
-	a := make([]any, 0, 4)
+	var a []any
+	if !p.skip {
+		a = make([]any, 0, 4)
+	}
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
@@ -151,7 +180,9 @@ func (p *parser) array(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		if !p.skip {
+			a = append(a, v)
+		}
 		p.space()
 		if p.i >= len(p.b) {
 			return nil, p.errorf("unexpected end of input in array")
@@ -196,6 +227,9 @@ func (p *parser) number() (any, error) {
 		if !p.digits() {
 			return nil, p.errorf("invalid number: no digits in exponent")
 		}
+	}
+	if p.skip {
+		return nil, nil
 	}
 	return json.Number(p.borrow(start, p.i)), nil
 }

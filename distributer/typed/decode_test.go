@@ -51,6 +51,14 @@ func FuzzDecodeExact(f *testing.F) {
 
 func checkDecode(t *testing.T, b []byte) {
 	got, err := decodeExact(b)
+	if serr := checkSyntax(b); (serr == nil) != (err == nil) || (err != nil && serr.Error() != err.Error()) {
+		t.Fatalf("checkSyntax(%q) = %v, decodeExact: %v", b, serr, err)
+	}
+	if err == nil {
+		if start := skipSpace(b, 0); skipSpace(b, skipValue(b, start)) != len(b) {
+			t.Fatalf("skipValue(%q) = %d, want the end of the value", b, skipValue(b, start))
+		}
+	}
 	want, werr := reference(b)
 	if (err == nil) != (werr == nil) {
 		t.Fatalf("decodeExact(%q): err %v, encoding/json err %v", b, err, werr)

@@ -41,11 +41,12 @@ var typeBits = map[string]uint8{
 }
 
 type fnode struct {
-	unsure     bool  // has a keyword the fast path does not decide
-	scanUnsure bool  // has more than 64 declared members: too many for scan's bit set
-	never      bool  // the false schema
-	types      uint8 // 0: any type
-	consts     []any // nil, or the one const value
+	js         *jsonschema.Schema // the schema it was compiled from (nil for merged nodes)
+	unsure     bool               // has a keyword the fast path does not decide
+	scanUnsure bool               // has more than 64 declared members: too many for scan's bit set
+	never      bool               // the false schema
+	types      uint8              // 0: any type
+	consts     []any              // nil, or the one const value
 	enum       []any
 
 	// objects
@@ -129,7 +130,7 @@ func compileFast(s *jsonschema.Schema, memo map[*jsonschema.Schema]*fnode) *fnod
 		return n
 	}
 	// No limits until the schema sets them (true schemas never do).
-	n := &fnode{minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1}
+	n := &fnode{js: s, minProps: -1, maxProps: -1, minItems: -1, maxItems: -1, minLen: -1, maxLen: -1}
 	memo[s] = n
 	if s.Always != nil {
 		if !*s.Always {

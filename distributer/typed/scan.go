@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/distributer/distributer/internal/jsonguard"
 )
 
 // The fastest path: the fnode tree checked straight on the message bytes,
@@ -424,8 +426,10 @@ func scanString(b []byte, i int) (end int, plain, ok bool) {
 	return 0, false, false
 }
 
-// scanNumber checks the number at b[i] and returns the index after it.
+// scanNumber checks the number at b[i] and returns the index after it. A
+// number outside jsonguard's range is not ok: validate refuses it.
 func scanNumber(b []byte, i int) (int, bool) {
+	start := i
 	digits := func() bool {
 		s := i
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
@@ -459,5 +463,5 @@ func scanNumber(b []byte, i int) (int, bool) {
 			return 0, false
 		}
 	}
-	return i, true
+	return i, jsonguard.NumberOK(borrow(b[start:i]))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/distributer/distributer/distributer"
 	"github.com/distributer/distributer/distributer/topic"
+	"github.com/distributer/distributer/internal/jsonguard"
 )
 
 // baseURL is the URL the schema files are served under: "user.json" is
@@ -111,6 +112,14 @@ func Compile(files map[string]string, topics map[string]string) (*Schemas, error
 		js = append(js, j)
 	}
 	slices.SortFunc(js, func(a, b *jsonschema.Schema) int { return strings.Compare(a.Location, b.Location) })
+	// Conservative: a file that mentions the keywords at all.
+	contextual := false
+	for _, text := range files {
+		contextual = contextual || strings.Contains(text, `"$dynamicRef"`) || strings.Contains(text, `"$recursiveRef"`)
+	}
+	for _, sch := range byURL {
+		sch.locate = !contextual
+	}
 	ms := &mergeSet{memo: map[string]*fnode{}}
 	for _, j := range js {
 		if n := memo[j]; !n.own && (n.ref != nil || len(n.allOf) > 0) {
@@ -156,6 +165,9 @@ func serve(files map[string]string) (map[string]string, error) {
 			// Not an object, or not JSON: the compiler reports it, with the
 			// file name, if the file is used.
 			continue
+		}
+		if err := jsonguard.Numbers([]byte(text)); err != nil {
+			return nil, fmt.Errorf("typed: compile: file %q: %w: %w", p, ErrSchema, err)
 		}
 		ids := []string{doc.ID}
 		for _, defs := range []map[string]json.RawMessage{doc.Defs, doc.Definitions} {
@@ -274,20 +286,40 @@ func (s *Schemas) Validate(topic string, body []byte) error {
 type schema struct {
 	js   *jsonschema.Schema
 	fast *fnode
+	// locate is false when the set uses $dynamicRef or $recursiveRef, whose
+	// meaning depends on the path that reached them: then jsonschema always
+	// checks whole bodies.
+	locate bool
 }
 
-func validate(sch *schema, topic string, body []byte) error {
+// validate checks body against sch. Nothing in body can make it panic:
+// numbers outside the range jsonschema handles are refused first (see
+// package internal/jsonguard), and any panic left is recovered as a
+// *ValidationError.
+func validate(sch *schema, topic string, body []byte) (err error) {
 	if scanBody(sch.fast, body) {
 		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			perr := fmt.Errorf("%w: panic: %v", jsonguard.ErrValidatorPanic, r)
+			err = &ValidationError{Topic: topic, Err: perr, Causes: []Cause{{Message: perr.Error()}}}
+		}
+	}()
+	if len(body) > detailLimit && sch.locate {
+		return validateLarge(sch, topic, body)
 	}
 	v, err := decodeExact(body)
 	if err != nil {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
 	}
+	if err := numbers(topic, body); err != nil {
+		return err
+	}
 	if sch.fast.valid(v, 0) {
 		return nil
 	}
-	if err := sch.js.Validate(v); err != nil {
+	if err := jsonguard.Validate(sch.js, v); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			return &ValidationError{Topic: topic, Causes: leaves(ve, nil)}
@@ -296,6 +328,36 @@ func validate(sch *schema, topic string, body []byte) error {
 	}
 	return nil
 }
+
+// numbers refuses a body holding a number outside jsonguard's range, with
+// a cause located like jsonschema's (pointer tokens URL-escaped).
+func numbers(topic string, body []byte) error {
+	err := jsonguard.Numbers(body)
+	if err == nil {
+		return nil
+	}
+	ne := err.(*jsonguard.NumberError)
+	toks := strings.Split(ne.Pointer, "/")
+	for i, t := range toks {
+		toks[i] = url.PathEscape(t)
+	}
+	return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{InstanceLocation: strings.Join(toks, "/"), Message: ne.Message()}}}
+}
+
+// Matches reports whether b, one JSON value, is valid against s, with the
+// guards of Schemas.Validate: it never panics, and a number outside the
+// supported range (ErrNumberRange) does not match. It is the check of the
+// distgenMatch helper that distgen generates for oneOf and anyOf types.
+func Matches(s *jsonschema.Schema, b []byte) bool {
+	return jsonguard.ValidateJSON(s, b) == nil
+}
+
+// ErrNumberRange is wrapped by the Err of a *ValidationError for a body
+// holding a number outside the supported range: more than 1000 digits
+// before the exponent, or an exponent beyond ±10000 (1e9999999). Such
+// numbers are refused before validation because the validator cannot
+// represent them (and they cost far more than their size to compare).
+var ErrNumberRange = jsonguard.ErrNumberRange
 
 // NoSchemaError reports a topic that has no schema in the set. It wraps
 // distributer.ErrNoSchema.

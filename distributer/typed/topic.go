@@ -66,8 +66,15 @@ func (t Topic[T]) Decode(body []byte) (T, error) {
 // Unmarshal decodes body into a T without checking it against the schema:
 // for bodies already validated, by Schemas.Subscribe for example. A body
 // that does not decode gives a *DecodeError.
-func (t Topic[T]) Unmarshal(body []byte) (T, error) {
-	var v T
+// A panic while decoding (in a type's UnmarshalJSON) is recovered as a
+// *DecodeError.
+func (t Topic[T]) Unmarshal(body []byte) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			var zero T
+			v, err = zero, &DecodeError{Topic: t.name, Err: fmt.Errorf("panic while decoding: %v", r)}
+		}
+	}()
 	if err := json.Unmarshal(body, &v); err != nil {
 		return v, &DecodeError{Topic: t.name, Err: err}
 	}

@@ -4,10 +4,10 @@
 package g35oneofvalidation
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/distributer/distributer/distributer/typed"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"io"
 	"strings"
@@ -113,11 +113,5 @@ func distgenMatch(ref string, b []byte) bool {
 		distgenCompiled[ref] = s
 	}
 	distgenMu.Unlock()
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var x any
-	if d.Decode(&x) != nil {
-		return false
-	}
-	return s.Validate(x) == nil
+	return typed.Matches(s, b)
 }
