@@ -16,15 +16,25 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Headers the driver sets on redelivered and dead-lettered copies. Their
-// names start with x-distributer-; handlers do not see them.
+// Headers the driver sets on retry copies and dead letters. Handlers do not
+// see those starting with x-distributer-, whoever set them; copies never
+// carry a publisher's; and on receive the driver believes none of them
+// except HeaderAttempt on a delivery from the retry exchange (see the
+// package documentation, "What a publisher can forge").
 const (
-	// HeaderAttempt: the delivery attempt of a redelivered copy (2, 3, ...).
+	// HeaderAttempt: the delivery attempt of a retry copy (2, 3, ...) on a
+	// classic or fan-out queue.
 	HeaderAttempt = "x-distributer-attempt"
-	// HeaderTopic: the topic (routing key) a message was published with,
-	// kept on copies that travel with another routing key.
+	// HeaderRetryQueue: on a retry copy, the queue it goes back to; the
+	// retry exchange routes on it. (A headers exchange ignores headers
+	// starting with "x-" before RabbitMQ 3.10, hence the name.)
+	HeaderRetryQueue = "distributer-retry-queue"
+	// HeaderTopic: on a dead letter, the topic (routing key) the message
+	// was delivered with; the dead letter's routing key is the queue's
+	// name. Never read on receive: a handler's topic is always the
+	// delivery's routing key.
 	HeaderTopic = "x-distributer-topic"
-	// HeaderError: on a redelivered copy, the handler's last error.
+	// HeaderError: on a retry copy, the handler's last error.
 	HeaderError = "x-distributer-error"
 	// HeaderReason: on a dead letter, why it was dead-lettered.
 	HeaderReason = "x-distributer-reason"
@@ -61,10 +71,27 @@ type subscription struct {
 
 // consumer is a subscription's consuming channel on one session.
 type consumer struct {
+	decoder
 	s          *session
 	ch         *amqp091.Channel
 	queue      string // the queue's name (broker-named for fan-out)
 	deliveries <-chan amqp091.Delivery
+
+	// Retry copies are published mandatory: a copy the retry exchange
+	// cannot route (the queue's binding to it is gone) comes back here
+	// before its confirm, and the original is requeued instead of acked.
+	// retryMu serialises retry publishes, so that a return belongs to the
+	// publish that holds it.
+	retryMu sync.Mutex
+	returns chan amqp091.Return
+}
+
+// decoder maps the deliveries of one queue to messages: what it believes
+// depends on the queue's type and on the exchange a delivery came through.
+type decoder struct {
+	quorum        bool   // a quorum group queue: attempts are the broker's delivery count
+	retryExchange string // deliveries from it are the driver's retry copies
+	maxAttempts   int
 }
 
 // Subscribe declares the subscription's queue and bindings, starts
@@ -140,7 +167,11 @@ func deadLetterQueue(cfg *config, queue string) string { return cfg.deadLetterEx
 // pattern and starts consuming, all bounded by topology_timeout.
 func (sub *subscription) setup(s *session) (*consumer, error) {
 	cfg := sub.c.cfg
-	cons := &consumer{s: s}
+	cons := &consumer{s: s, decoder: decoder{
+		quorum:        sub.req.Group != "" && cfg.queueType == QueueQuorum,
+		retryExchange: cfg.retryEx,
+		maxAttempts:   cfg.maxAttempts,
+	}}
 	err := s.bounded(func() error {
 		ch, err := s.amqp.Channel()
 		if err != nil {
@@ -157,14 +188,12 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 		if err := ch.Confirm(false); err != nil {
 			return err
 		}
+		cons.returns = ch.NotifyReturn(make(chan amqp091.Return, 16))
 		// The exchanges again: they may have been deleted since the
 		// connection declared them (a subscriber must not depend on a
 		// publisher to bring them back).
-		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
-			return mismatch(err, "exchange", cfg.exchange, "exchange")
-		}
-		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
-			return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
+		if err := declareExchanges(ch, cfg); err != nil {
+			return err
 		}
 		var q amqp091.Queue
 		if sub.req.Group == "" {
@@ -191,6 +220,13 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 			return err
 		}
 		cons.queue = q.Name
+		if !cons.quorum {
+			// Retry copies come back through the retry exchange (see
+			// redeliver); quorum queues get none.
+			if err := cons.bindRetry(); err != nil {
+				return err
+			}
+		}
 		for _, p := range sub.req.Patterns {
 			if err := ch.QueueBind(q.Name, p, cfg.exchange, false, nil); err != nil {
 				return fmt.Errorf("bind queue %q to %q with %q: %w", q.Name, cfg.exchange, p, err)
@@ -207,6 +243,17 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 		return nil, fmt.Errorf("amqp: subscribe on %s: %w", s.addr, err)
 	}
 	return cons, nil
+}
+
+// bindRetry binds the queue to the retry exchange for the copies that name
+// it in HeaderRetryQueue.
+func (cons *consumer) bindRetry() error {
+	err := cons.ch.QueueBind(cons.queue, "", cons.retryExchange, false,
+		amqp091.Table{"x-match": "all", HeaderRetryQueue: cons.queue})
+	if err != nil {
+		return fmt.Errorf("bind queue %q to the retry exchange %q: %w", cons.queue, cons.retryExchange, err)
+	}
+	return nil
 }
 
 // close closes the consumer's channel: the broker requeues what it
@@ -357,22 +404,36 @@ func (sub *subscription) serveInOrder(cons *consumer) {
 	}
 }
 
-// attempt computes a delivery's attempt number: the driver's own count,
-// carried in a header on redelivered copies (this works on classic and
-// quorum queues alike), plus the broker's redeliveries of this copy
-// (x-delivery-count on quorum queues; the redelivered flag on classic ones,
-// which only says "at least once more").
-func attempt(d *amqp091.Delivery) int {
+// attempt computes a delivery's attempt number, in [1, max_attempts]. Only
+// what a publisher cannot forge counts:
+//   - quorum queues: 1 + the broker's x-delivery-count (failed attempts are
+//     returned to the queue). A publisher can set that header too, and the
+//     broker only overwrites it from the first return on: it is read only
+//     when the broker's redelivered flag is set.
+//   - classic and fan-out queues: the driver's HeaderAttempt, read only on
+//     deliveries from the retry exchange, plus 1 when the broker's
+//     redelivered flag is set (a consumer died holding this copy).
+func (dec decoder) attempt(d *amqp091.Delivery) int {
 	n := 1
-	if v, ok := intHeader(d.Headers[HeaderAttempt]); ok && v > 0 {
-		n = v
+	if dec.quorum {
+		if d.Redelivered {
+			v, ok := intHeader(d.Headers["x-delivery-count"])
+			if !ok || v < 1 {
+				v = 1
+			}
+			n += min(v, dec.maxAttempts)
+		}
+	} else {
+		if d.Exchange == dec.retryExchange {
+			if v, ok := intHeader(d.Headers[HeaderAttempt]); ok && v > 1 {
+				n = min(v, dec.maxAttempts)
+			}
+		}
+		if d.Redelivered {
+			n++
+		}
 	}
-	if v, ok := intHeader(d.Headers["x-delivery-count"]); ok && v > 0 {
-		n += v
-	} else if d.Redelivered {
-		n++
-	}
-	return n
+	return min(n, dec.maxAttempts)
 }
 
 func intHeader(v any) (int, bool) {
@@ -407,14 +468,14 @@ func isInternalHeader(k string) bool {
 		strings.HasPrefix(k, "x-first-death-") || strings.HasPrefix(k, "x-last-death-")
 }
 
-// message maps a delivery to a driver.Message.
-func message(d *amqp091.Delivery) *driver.Message {
-	m := &driver.Message{ID: d.MessageId, Topic: d.RoutingKey, Body: d.Body, Attempt: attempt(d)}
-	if t, ok := d.Headers[HeaderTopic].(string); ok {
-		m.Topic = t
-	}
+// message maps a delivery to a driver.Message. The topic is the routing key
+// the broker delivered, always: retry copies keep theirs, and no header can
+// change it.
+func (dec decoder) message(d *amqp091.Delivery) *driver.Message {
+	m := &driver.Message{ID: d.MessageId, Topic: d.RoutingKey, Body: d.Body, Attempt: dec.attempt(d)}
+	retry := d.Exchange == dec.retryExchange
 	for k, v := range d.Headers {
-		if isInternalHeader(k) {
+		if isInternalHeader(k) || (retry && k == HeaderRetryQueue) {
 			continue
 		}
 		if m.Headers == nil {
@@ -439,7 +500,7 @@ func message(d *amqp091.Delivery) *driver.Message {
 // JSON. Copies are confirmed before the original is acked, so a failure in
 // between means a duplicate, never a loss.
 func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
-	m := message(d)
+	m := cons.message(d)
 	if !gjson.ValidBytes(d.Body) {
 		sub.deadLetter(cons, d, m, "body is not valid JSON")
 		return false
@@ -462,16 +523,17 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 	return false
 }
 
-// copyOf builds a copy of d for republishing, with extra headers.
-func copyOf(d *amqp091.Delivery, topic string, extra amqp091.Table) amqp091.Publishing {
+// copyOf builds a copy of d for republishing: its properties and the
+// publisher's headers, without the driver's and the broker's own (whoever
+// set them), plus extra.
+func copyOf(d *amqp091.Delivery, extra amqp091.Table) amqp091.Publishing {
 	h := make(amqp091.Table, len(d.Headers)+len(extra))
 	for k, v := range d.Headers {
-		if k == "x-delivery-count" || k == "x-death" || strings.HasPrefix(k, "x-first-death-") || strings.HasPrefix(k, "x-last-death-") {
+		if isInternalHeader(k) || k == HeaderRetryQueue {
 			continue
 		}
 		h[k] = v
 	}
-	h[HeaderTopic] = topic
 	for k, v := range extra {
 		h[k] = v
 	}
@@ -498,35 +560,49 @@ func clip(s string) string {
 	return s
 }
 
-// redeliver puts a copy with the next attempt number at the tail of the
-// queue (through the default exchange, so no other queue gets it), then acks
-// the original.
+// redeliver gives a failed delivery its next attempt. On a quorum queue it
+// goes back to the queue (nack with requeue; the broker counts the
+// delivery). Elsewhere a copy with the next attempt number goes to the tail
+// of the queue through the retry exchange, with the original routing key
+// (so every consumer of the queue sees the real topic), and the original is
+// acked once the copy is confirmed.
 func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error) {
-	p := copyOf(d, m.Topic, amqp091.Table{HeaderAttempt: int32(m.Attempt + 1), HeaderError: clip(err.Error())})
-	sub.settle(cons, d, "", cons.queue, p)
+	if cons.quorum {
+		_ = d.Nack(false, true)
+		return
+	}
+	p := copyOf(d, amqp091.Table{
+		HeaderAttempt:    int32(m.Attempt + 1),
+		HeaderError:      clip(err.Error()),
+		HeaderRetryQueue: cons.queue,
+	})
+	cons.retryMu.Lock()
+	defer cons.retryMu.Unlock()
+	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
 }
 
 // deadLetter publishes a copy to the dead-letter exchange, routing key = the
-// queue's name, with the reason, then acks the original.
+// queue's name, with the reason and the topic (the delivery's routing key),
+// then acks the original.
 func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) {
 	key := cons.queue
-	p := copyOf(d, m.Topic, amqp091.Table{
+	p := copyOf(d, amqp091.Table{
+		HeaderTopic:    m.Topic,
 		HeaderReason:   clip(reason),
 		HeaderAttempts: int32(m.Attempt),
 		HeaderQueue:    cons.queue,
 		HeaderGroup:    sub.req.Group,
 	})
-	delete(p.Headers, HeaderAttempt)
-	delete(p.Headers, HeaderError)
 	sub.c.log.Warn("amqp: message dead-lettered", "topic", m.Topic, "id", m.ID, "queue", cons.queue, "reason", reason)
-	sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, p)
+	sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p)
 }
 
 // settle publishes p and, once confirmed, acks d. If the copy is not
-// confirmed, d goes back to the queue (nack with requeue; when the channel
-// is gone the broker requeues it anyway).
-func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, p amqp091.Publishing) {
-	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, false, false, p)
+// confirmed, or (mandatory) the broker returned it as unroutable, d goes
+// back to the queue (nack with requeue; when the channel is gone the broker
+// requeues it anyway). A mandatory publish must hold cons.retryMu.
+func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, mandatory bool, p amqp091.Publishing) {
+	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, mandatory, false, p)
 	if err != nil {
 		// Usually the channel is closed and this fails too; otherwise the
 		// delivery must not stay outstanding, where a later multiple-ack
@@ -544,11 +620,37 @@ func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, k
 		cons.s.shutdown()
 		return
 	}
+	if mandatory && cons.returned() {
+		// The broker sends basic.return before the confirm, and amqp091
+		// hands it over before resolving dc: the copy went nowhere.
+		sub.c.log.Error("amqp: retry copy unroutable, binding the queue to the retry exchange again",
+			"topic", d.RoutingKey, "id", d.MessageId, "queue", cons.queue, "exchange", exchange)
+		_ = cons.s.bounded(cons.bindRetry)
+		_ = d.Nack(false, true)
+		return
+	}
 	if dc.Acked() {
 		_ = d.Ack(false)
 		return
 	}
 	_ = d.Nack(false, true)
+}
+
+// returned drains the returns of mandatory publishes and reports whether
+// there was one.
+func (cons *consumer) returned() bool {
+	n := 0
+	for {
+		select {
+		case _, ok := <-cons.returns:
+			if !ok {
+				return n > 0
+			}
+			n++
+		default:
+			return n > 0
+		}
+	}
 }
 
 // Close stops deliveries, cancels the context of running handlers and waits
