@@ -10,7 +10,10 @@ import "testing"
 var hostileTests = []struct {
 	name string
 	f    func(*testing.T, *Harness)
-}{}
+}{
+	{"ForgedTopicHeader", testForgedTopicHeader},
+	{"ForgedAttemptHeader", testForgedAttemptHeader},
+}
 
 func testHostile(t *testing.T, h *Harness) {
 	for _, tc := range hostileTests {
