@@ -46,11 +46,15 @@
 //     delivered. No header changes it (x-distributer-topic is written on
 //     dead letters only, for their readers, and never read).
 //   - A failed message keeps its routing key when it is retried, for every
-//     consumer of the queue. On a quorum group queue it is returned to the
-//     queue (nack with requeue); its attempt is 1 + the broker's
-//     x-delivery-count, believed only when the broker's redelivered flag is
-//     set (a publisher's x-delivery-count survives until the first
-//     return). Classic and fan-out queues have no delivery count: the driver
+//     consumer of the queue.
+//   - On a quorum group queue it is returned to the queue (nack with
+//     requeue); its attempt is 1 + the broker's x-delivery-count, believed
+//     only when the broker's redelivered flag is set (a publisher's
+//     x-delivery-count survives until the first return). The broker hands a
+//     returned message out again before the rest of the queue, so a failing
+//     message is retried at once, where on a classic queue it waits behind
+//     the backlog.
+//   - Classic and fan-out queues have no delivery count: the driver
 //     publishes a copy, with the same routing key and properties, to the
 //     retry exchange (type headers, durable like the queues), which routes it
 //     to the queue whose name is in its distributer-retry-queue header (each

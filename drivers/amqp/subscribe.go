@@ -81,7 +81,9 @@ type consumer struct {
 	// cannot route (the queue's binding to it is gone) comes back here
 	// before its confirm, and the original is requeued instead of acked.
 	// retryMu serialises retry publishes, so that a return belongs to the
-	// publish that holds it.
+	// publish that holds it, and returned drains the channel after each:
+	// amqp091-go's reader goroutine blocks on a full returns channel, which
+	// would stall the whole connection.
 	retryMu sync.Mutex
 	returns chan amqp091.Return
 }
