@@ -280,4 +280,5 @@ func deleteNamespace(t *testing.T, base, name string, groups []string) {
 	}
 	_ = ch.ExchangeDelete(name, false, false)
 	_ = ch.ExchangeDelete(name+".dlx", false, false)
+	_ = ch.ExchangeDelete(name+".retry", false, false)
 }
