@@ -280,6 +280,7 @@ func deleteNamespace(t *testing.T, base, name string, groups []string) {
 	}
 	_ = ch.ExchangeDelete(name, false, false)
 	_ = ch.ExchangeDelete(name+".dlx", false, false)
+	_ = ch.ExchangeDelete(name+".retry", false, false)
 }
 
 // The password of the broker URL shows nowhere: not in -h (the default

@@ -18,6 +18,8 @@ var hostileTests = []struct {
 	{"NumbersPublish", testHostileNumbersPublish},
 	{"NumbersReceive", testHostileNumbersReceive},
 	{"ValidatorPanic", testHostileValidatorPanic},
+	{"ForgedTopicHeader", testForgedTopicHeader},
+	{"ForgedAttemptHeader", testForgedAttemptHeader},
 }
 
 func testHostile(t *testing.T, h *Harness) {

@@ -37,7 +37,7 @@ const (
 // knownParams are the URL query options the driver accepts.
 var knownParams = []string{
 	"exchange", "durable", "queue_prefix", "prefetch", "concurrency", "queue_type", "max_attempts",
-	"dead_letter_exchange", "heartbeat", "connect_timeout", "topology_timeout",
+	"dead_letter_exchange", "retry_exchange", "heartbeat", "connect_timeout", "topology_timeout",
 	"reconnect_min", "reconnect_max",
 	"cacertfile", "certfile", "keyfile", "server_name_indication", "verify",
 }
@@ -65,6 +65,7 @@ type config struct {
 	queueType    string
 	maxAttempts  int
 	deadLetterEx string
+	retryEx      string
 
 	heartbeat       time.Duration
 	connectTimeout  time.Duration
@@ -144,6 +145,16 @@ func parseURL(u *url.URL) (*config, error) {
 			return nil, bad("dead_letter_exchange", errors.New("want a non-empty name other than the exchange's, not starting with \"amq.\""))
 		}
 		c.deadLetterEx = v[0]
+	}
+	c.retryEx = c.exchange + ".retry"
+	if v, ok := q["retry_exchange"]; ok {
+		if v[0] == "" || v[0] == c.exchange || v[0] == c.deadLetterEx || strings.HasPrefix(v[0], "amq.") {
+			return nil, bad("retry_exchange", errors.New("want a non-empty name other than the exchange's and the dead-letter exchange's, not starting with \"amq.\""))
+		}
+		c.retryEx = v[0]
+	}
+	if c.retryEx == c.deadLetterEx {
+		return nil, bad("dead_letter_exchange", fmt.Errorf("%q is the retry exchange: choose another name or set retry_exchange", c.deadLetterEx))
 	}
 	if v, ok := q["durable"]; ok {
 		b, err := strconv.ParseBool(v[0])

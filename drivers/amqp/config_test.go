@@ -27,7 +27,7 @@ func mustParse(t *testing.T, raw string) *config {
 func TestParseURLDefaults(t *testing.T) {
 	c := mustParse(t, "rabbitmq://u:p@broker/")
 	if c.scheme != "amqp" || c.exchange != "distributer" || !c.durable || c.queueType != QueueClassic ||
-		c.maxAttempts != 5 || c.deadLetterEx != "distributer.dlx" || c.prefetch != DefaultPrefetch ||
+		c.maxAttempts != 5 || c.deadLetterEx != "distributer.dlx" || c.retryEx != "distributer.retry" || c.prefetch != DefaultPrefetch ||
 		c.concurrency != 1 || c.heartbeat != 10*time.Second || c.tls != nil {
 		t.Errorf("defaults: %+v", c)
 	}
@@ -35,7 +35,7 @@ func TestParseURLDefaults(t *testing.T) {
 		t.Errorf("dialURL = %q", got)
 	}
 	c = mustParse(t, "amqps://broker/my%2Fvhost?exchange=one&durable=false&heartbeat=500ms&server_name_indication=rabbit.example")
-	if c.scheme != "amqps" || c.endpoints[0].port != "5671" || c.exchange != "one" || c.durable || c.deadLetterEx != "one.dlx" ||
+	if c.scheme != "amqps" || c.endpoints[0].port != "5671" || c.exchange != "one" || c.durable || c.deadLetterEx != "one.dlx" || c.retryEx != "one.retry" ||
 		c.heartbeat != 500*time.Millisecond || c.tls == nil || c.tls.ServerName != "rabbit.example" {
 		t.Errorf("amqps: %+v", c)
 	}

@@ -324,19 +324,26 @@ func scrub(err error, cfg *config) error {
 	return err
 }
 
-// declareExchanges declares the main topic exchange and the dead-letter
-// exchange.
+// declareExchanges declares the driver's exchanges on a channel of its own.
 func (s *session) declareExchanges() error {
-	cfg := s.c.cfg
-	return s.withChannel(func(ch *amqp091.Channel) error {
-		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
-			return mismatch(err, "exchange", cfg.exchange, "exchange")
-		}
-		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
-			return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
-		}
-		return nil
-	})
+	return s.withChannel(func(ch *amqp091.Channel) error { return declareExchanges(ch, s.c.cfg) })
+}
+
+// declareExchanges declares the main topic exchange, the dead-letter
+// exchange and the retry exchange on ch. The retry exchange is a headers
+// exchange with the durability of the group queues, whose bindings to it
+// must survive a broker restart (see redeliver).
+func declareExchanges(ch *amqp091.Channel, cfg *config) error {
+	if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
+		return mismatch(err, "exchange", cfg.exchange, "exchange")
+	}
+	if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
+		return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
+	}
+	if err := ch.ExchangeDeclare(cfg.retryEx, "headers", cfg.durable, false, false, false, nil); err != nil {
+		return mismatch(err, "exchange", cfg.retryEx, "retry_exchange")
+	}
+	return nil
 }
 
 // withChannel runs fn on a new channel, closed afterwards, the whole bounded

@@ -12,7 +12,8 @@
 // member's patterns. Messages are persistent JSON with publisher confirms;
 // deliveries are acked after the handler returns nil. Failed messages are
 // redelivered up to max_attempts times, then published to the dead-letter
-// exchange with the reason in their headers. The driver reconnects by itself
+// exchange with the reason in their headers (see "Retries and trust in the
+// wire" below). The driver reconnects by itself
 // (failing over along the URL's host list), re-declares its topology and
 // resumes every subscription.
 //
@@ -27,6 +28,7 @@
 //	queue_prefix=                group queue name = queue_prefix + group
 //	max_attempts=5               deliveries before a failing message is dead-lettered
 //	dead_letter_exchange=<exchange>.dlx
+//	retry_exchange=<exchange>.retry  headers exchange of retry copies (classic and fan-out queues)
 //	prefetch=64                  unacknowledged deliveries per subscription
 //	concurrency=1                handler goroutines per subscription
 //	heartbeat=10s                connect_timeout=10s   topology_timeout=10s
@@ -38,6 +40,61 @@
 // Dial errors that waiting may cure (connection refused or reset, EOF in the
 // handshake, timeouts, CONNECTION_FORCED, temporary DNS failures) wrap
 // driver.ErrUnavailable, so distributer.Open retries them up to open_wait.
+//
+// # Retries and trust in the wire
+//
+// Other clients of the broker (the Python services share exchanges and group
+// queues by name) see what the driver sends, and any client with publish
+// rights can send the driver headers named like its own. So the driver
+// believes the broker, not headers:
+//
+//   - The topic a handler sees is always the routing key the broker
+//     delivered. No header changes it (x-distributer-topic is written on
+//     dead letters only, for their readers, and never read).
+//   - A failed message keeps its routing key when it is retried, for every
+//     consumer of the queue.
+//   - On a quorum group queue it is returned to the queue (nack with
+//     requeue); its attempt is 1 + the broker's x-delivery-count, believed
+//     only when the broker's redelivered flag is set (a publisher's
+//     x-delivery-count survives until the first return). The broker hands a
+//     returned message out again before the rest of the queue, so a failing
+//     message is retried at once, where on a classic queue it waits behind
+//     the backlog.
+//   - Classic and fan-out queues have no delivery count: the driver
+//     publishes a copy, with the same routing key and properties, to the
+//     retry exchange (type headers, durable like the queues), which routes it
+//     to the queue whose name is in its distributer-retry-queue header (each
+//     queue is bound on its own name), at the tail; the copy carries
+//     x-distributer-attempt, believed only on deliveries whose exchange is
+//     the retry exchange; +1 when the broker's redelivered flag is set (a
+//     consumer died holding it). The copy is published mandatory and
+//     confirmed before the original is acked; a copy the broker returns as
+//     unroutable (the queue's binding was removed) puts the original back
+//     and the binding is restored: no loss.
+//   - Every attempt number is clamped to [1, max_attempts]. Deliveries on
+//     the main exchange, the default exchange (a publish straight to a
+//     queue) or anywhere else count from 1, whatever their headers.
+//
+// Why two mechanisms: on quorum queues the broker's count is unforgeable
+// and the message never leaves the queue; classic queues count nothing, and
+// a copy through the default exchange (the old way) would carry the queue's
+// name as routing key, which is what other consumers dispatch on.
+//
+// What a publisher can still influence: a client with write permission on
+// the retry exchange can inject a message into any classic or fan-out queue
+// with any routing key, bypassing topic-exchange bindings, and choose its
+// attempt (at most max_attempts, so it can have a message dead-lettered on
+// its first failure). Deny write on the retry exchange to every user but the
+// driver's (RabbitMQ permissions: a write regex without <exchange>.retry).
+// A client with write permission on the default exchange can likewise put a
+// message into any queue by its name; its topic is then the queue's name.
+// Headers starting with x-distributer-, x-death and x-delivery-count are
+// hidden from handlers and never copied from a delivery onto a retry copy or
+// dead letter, so a publisher cannot make them say anything either.
+//
+// Upgrading: retry copies that an older driver version left in a classic
+// queue came through the default exchange; they are now delivered with the
+// queue's name as topic (a typed router dead-letters them as misrouted).
 //
 // docs/amqp.md and docs/operations.md describe each option, the
 // failover behaviour and the delivery guarantees.

@@ -127,6 +127,7 @@ func cleanup(t testing.TB, base string, ns namespace, groups []string) {
 	}
 	_ = ch.ExchangeDelete(ns.exchange, false, false)
 	_ = ch.ExchangeDelete(ns.dlx, false, false)
+	_ = ch.ExchangeDelete(ns.exchange+".retry", false, false)
 }
 
 // plainURL strips the driver's query options for amqp091-go.

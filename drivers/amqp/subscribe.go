@@ -16,15 +16,25 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// Headers the driver sets on redelivered and dead-lettered copies. Their
-// names start with x-distributer-; handlers do not see them.
+// Headers the driver sets on retry copies and dead letters. Handlers do not
+// see those starting with x-distributer-, whoever set them; copies never
+// carry a publisher's; and on receive the driver believes none of them
+// except HeaderAttempt on a delivery from the retry exchange (see the
+// package documentation, "What a publisher can forge").
 const (
-	// HeaderAttempt: the delivery attempt of a redelivered copy (2, 3, ...).
+	// HeaderAttempt: the delivery attempt of a retry copy (2, 3, ...) on a
+	// classic or fan-out queue.
 	HeaderAttempt = "x-distributer-attempt"
-	// HeaderTopic: the topic (routing key) a message was published with,
-	// kept on copies that travel with another routing key.
+	// HeaderRetryQueue: on a retry copy, the queue it goes back to; the
+	// retry exchange routes on it. (A headers exchange ignores headers
+	// starting with "x-" before RabbitMQ 3.10, hence the name.)
+	HeaderRetryQueue = "distributer-retry-queue"
+	// HeaderTopic: on a dead letter, the topic (routing key) the message
+	// was delivered with; the dead letter's routing key is the queue's
+	// name. Never read on receive: a handler's topic is always the
+	// delivery's routing key.
 	HeaderTopic = "x-distributer-topic"
-	// HeaderError: on a redelivered copy, the handler's last error.
+	// HeaderError: on a retry copy, the handler's last error.
 	HeaderError = "x-distributer-error"
 	// HeaderReason: on a dead letter, why it was dead-lettered.
 	HeaderReason = "x-distributer-reason"
@@ -61,6 +71,7 @@ type subscription struct {
 
 // consumer is a subscription's consuming channel on one session.
 type consumer struct {
+	decoder
 	s          *session
 	ch         *amqp091.Channel
 	queue      string // the queue's name (broker-named for fan-out)
@@ -71,6 +82,16 @@ type consumer struct {
 
 	mu   sync.Mutex
 	left []amqp091.Delivery // taken by serve after Close began, not handled
+
+	// Retry copies are published mandatory: a copy the retry exchange
+	// cannot route (the queue's binding to it is gone) comes back here
+	// before its confirm, and the original is requeued instead of acked.
+	// retryMu serialises retry publishes, so that a return belongs to the
+	// publish that holds it, and returned drains the channel after each:
+	// amqp091-go's reader goroutine blocks on a full returns channel, which
+	// would stall the whole connection.
+	retryMu sync.Mutex
+	returns chan amqp091.Return
 }
 
 // unhandled keeps a delivery that serve took after Close began, for
@@ -79,6 +100,14 @@ func (cons *consumer) unhandled(d amqp091.Delivery) {
 	cons.mu.Lock()
 	cons.left = append(cons.left, d)
 	cons.mu.Unlock()
+}
+
+// decoder maps the deliveries of one queue to messages: what it believes
+// depends on the queue's type and on the exchange a delivery came through.
+type decoder struct {
+	quorum        bool   // a quorum group queue: attempts are the broker's delivery count
+	retryExchange string // deliveries from it are the driver's retry copies
+	maxAttempts   int
 }
 
 // Subscribe declares the subscription's queue and bindings, starts
@@ -154,7 +183,11 @@ func deadLetterQueue(cfg *config, queue string) string { return cfg.deadLetterEx
 // pattern and starts consuming, all bounded by topology_timeout.
 func (sub *subscription) setup(s *session) (*consumer, error) {
 	cfg := sub.c.cfg
-	cons := &consumer{s: s}
+	cons := &consumer{s: s, decoder: decoder{
+		quorum:        sub.req.Group != "" && cfg.queueType == QueueQuorum,
+		retryExchange: cfg.retryEx,
+		maxAttempts:   cfg.maxAttempts,
+	}}
 	err := s.bounded(func() error {
 		ch, err := s.amqp.Channel()
 		if err != nil {
@@ -171,14 +204,12 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 		if err := ch.Confirm(false); err != nil {
 			return err
 		}
+		cons.returns = ch.NotifyReturn(make(chan amqp091.Return, 16))
 		// The exchanges again: they may have been deleted since the
 		// connection declared them (a subscriber must not depend on a
 		// publisher to bring them back).
-		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
-			return mismatch(err, "exchange", cfg.exchange, "exchange")
-		}
-		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
-			return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
+		if err := declareExchanges(ch, cfg); err != nil {
+			return err
 		}
 		var q amqp091.Queue
 		if sub.req.Group == "" {
@@ -205,6 +236,12 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 			return err
 		}
 		cons.queue = q.Name
+		// Retry copies come back through the retry exchange (see giveBack):
+		// every failed delivery's on classic and fan-out queues, a closing
+		// member's on quorum ones.
+		if err := cons.bindRetry(); err != nil {
+			return err
+		}
 		for _, p := range sub.req.Patterns {
 			if err := ch.QueueBind(q.Name, p, cfg.exchange, false, nil); err != nil {
 				return fmt.Errorf("bind queue %q to %q with %q: %w", q.Name, cfg.exchange, p, err)
@@ -221,6 +258,17 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 		return nil, fmt.Errorf("amqp: subscribe on %s: %w", s.addr, err)
 	}
 	return cons, nil
+}
+
+// bindRetry binds the queue to the retry exchange for the copies that name
+// it in HeaderRetryQueue.
+func (cons *consumer) bindRetry() error {
+	err := cons.ch.QueueBind(cons.queue, "", cons.retryExchange, false,
+		amqp091.Table{"x-match": "all", HeaderRetryQueue: cons.queue})
+	if err != nil {
+		return fmt.Errorf("bind queue %q to the retry exchange %q: %w", cons.queue, cons.retryExchange, err)
+	}
+	return nil
 }
 
 // close closes the consumer's channel: the broker requeues what it
@@ -258,10 +306,7 @@ func (sub *subscription) release(cons *consumer) {
 	if sub.req.Group == "" || cons.cancel() != nil {
 		return
 	}
-	back := func(d *amqp091.Delivery) {
-		p := copyOf(d, message(d).Topic, amqp091.Table{HeaderAttempt: int32(attempt(d))})
-		sub.settle(cons, d, "", cons.queue, p)
-	}
+	back := func(d *amqp091.Delivery) { sub.giveBack(cons, d, cons.attempt(d), nil) }
 	for i := range cons.left { // serve is done: no lock needed
 		back(&cons.left[i])
 	}
@@ -414,22 +459,34 @@ func (sub *subscription) serveInOrder(cons *consumer) {
 	}
 }
 
-// attempt computes a delivery's attempt number: the driver's own count,
-// carried in a header on redelivered copies (this works on classic and
-// quorum queues alike), plus the broker's redeliveries of this copy
-// (x-delivery-count on quorum queues; the redelivered flag on classic ones,
-// which only says "at least once more").
-func attempt(d *amqp091.Delivery) int {
+// attempt computes a delivery's attempt number, in [1, max_attempts]. Only
+// what a publisher cannot forge counts:
+//   - the base is 1, or the driver's HeaderAttempt on deliveries from the
+//     retry exchange (retry copies, and a closing member's give-backs);
+//   - a redelivery (the broker's redelivered flag) adds, on quorum queues,
+//     the broker's x-delivery-count (failed attempts are nacked back to the
+//     queue; a publisher can set that header too, and the broker only
+//     overwrites it from the first return on, so it is read only when the
+//     flag is set), elsewhere 1 (a consumer died holding this copy).
+func (dec decoder) attempt(d *amqp091.Delivery) int {
 	n := 1
-	if v, ok := intHeader(d.Headers[HeaderAttempt]); ok && v > 0 {
-		n = v
+	if d.Exchange == dec.retryExchange {
+		if v, ok := intHeader(d.Headers[HeaderAttempt]); ok && v > 1 {
+			n = min(v, dec.maxAttempts)
+		}
 	}
-	if v, ok := intHeader(d.Headers["x-delivery-count"]); ok && v > 0 {
-		n += v
-	} else if d.Redelivered {
-		n++
+	if d.Redelivered {
+		if dec.quorum {
+			v, ok := intHeader(d.Headers["x-delivery-count"])
+			if !ok || v < 1 {
+				v = 1
+			}
+			n += min(v, dec.maxAttempts)
+		} else {
+			n++
+		}
 	}
-	return n
+	return min(n, dec.maxAttempts)
 }
 
 func intHeader(v any) (int, bool) {
@@ -464,14 +521,14 @@ func isInternalHeader(k string) bool {
 		strings.HasPrefix(k, "x-first-death-") || strings.HasPrefix(k, "x-last-death-")
 }
 
-// message maps a delivery to a driver.Message.
-func message(d *amqp091.Delivery) *driver.Message {
-	m := &driver.Message{ID: d.MessageId, Topic: d.RoutingKey, Body: d.Body, Attempt: attempt(d)}
-	if t, ok := d.Headers[HeaderTopic].(string); ok {
-		m.Topic = t
-	}
+// message maps a delivery to a driver.Message. The topic is the routing key
+// the broker delivered, always: retry copies keep theirs, and no header can
+// change it.
+func (dec decoder) message(d *amqp091.Delivery) *driver.Message {
+	m := &driver.Message{ID: d.MessageId, Topic: d.RoutingKey, Body: d.Body, Attempt: dec.attempt(d)}
+	retry := d.Exchange == dec.retryExchange
 	for k, v := range d.Headers {
-		if isInternalHeader(k) {
+		if isInternalHeader(k) || (retry && k == HeaderRetryQueue) {
 			continue
 		}
 		if m.Headers == nil {
@@ -496,7 +553,7 @@ func message(d *amqp091.Delivery) *driver.Message {
 // JSON. Copies are confirmed before the original is acked, so a failure in
 // between means a duplicate, never a loss.
 func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
-	m := message(d)
+	m := cons.message(d)
 	if !gjson.ValidBytes(d.Body) {
 		sub.deadLetter(cons, d, m, "body is not valid JSON")
 		return false
@@ -515,28 +572,29 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 		// with its channel, messages included.
 		if sub.req.Group != "" {
 			_ = cons.cancel() // else the broker may hand the copy back to this closing consumer
-			sub.redeliver(cons, d, m, err, m.Attempt)
+			sub.giveBack(cons, d, m.Attempt, err)
 		}
 	case errors.Is(err, driver.ErrReject):
 		sub.deadLetter(cons, d, m, "rejected: "+err.Error())
 	case m.Attempt >= sub.c.cfg.maxAttempts:
 		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err))
 	default:
-		sub.redeliver(cons, d, m, err, m.Attempt+1)
+		sub.redeliver(cons, d, m, err)
 	}
 	return false
 }
 
-// copyOf builds a copy of d for republishing, with extra headers.
-func copyOf(d *amqp091.Delivery, topic string, extra amqp091.Table) amqp091.Publishing {
+// copyOf builds a copy of d for republishing: its properties and the
+// publisher's headers, without the driver's and the broker's own (whoever
+// set them), plus extra.
+func copyOf(d *amqp091.Delivery, extra amqp091.Table) amqp091.Publishing {
 	h := make(amqp091.Table, len(d.Headers)+len(extra))
 	for k, v := range d.Headers {
-		if k == "x-delivery-count" || k == "x-death" || strings.HasPrefix(k, "x-first-death-") || strings.HasPrefix(k, "x-last-death-") {
+		if isInternalHeader(k) || k == HeaderRetryQueue {
 			continue
 		}
 		h[k] = v
 	}
-	h[HeaderTopic] = topic
 	for k, v := range extra {
 		h[k] = v
 	}
@@ -563,35 +621,57 @@ func clip(s string) string {
 	return s
 }
 
-// redeliver puts a copy with attempt number next at the tail of the queue
-// (through the default exchange, so no other queue gets it), then acks the
-// original.
-func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error, next int) {
-	p := copyOf(d, m.Topic, amqp091.Table{HeaderAttempt: int32(next), HeaderError: clip(err.Error())})
-	sub.settle(cons, d, "", cons.queue, p)
+// redeliver gives a failed delivery its next attempt. On a quorum queue it
+// goes back to the queue (nack with requeue; the broker counts the
+// delivery). Elsewhere a copy with the next attempt number goes to the tail
+// of the queue through the retry exchange (see giveBack).
+func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error) {
+	if cons.quorum {
+		_ = d.Nack(false, true)
+		return
+	}
+	sub.giveBack(cons, d, m.Attempt+1, err)
+}
+
+// giveBack puts a copy of d with the given attempt number at the tail of
+// its queue through the retry exchange, with the original routing key (so
+// every consumer of the queue sees the real topic), and acks the original
+// once the copy is confirmed. err, when not nil, is recorded in the copy.
+// A closing member gives its deliveries back this way with their attempt
+// unchanged, on quorum queues too (a nack would count).
+func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt int, err error) {
+	extra := amqp091.Table{HeaderAttempt: int32(attempt), HeaderRetryQueue: cons.queue}
+	if err != nil {
+		extra[HeaderError] = clip(err.Error())
+	}
+	p := copyOf(d, extra)
+	cons.retryMu.Lock()
+	defer cons.retryMu.Unlock()
+	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
 }
 
 // deadLetter publishes a copy to the dead-letter exchange, routing key = the
-// queue's name, with the reason, then acks the original.
+// queue's name, with the reason and the topic (the delivery's routing key),
+// then acks the original.
 func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) {
 	key := cons.queue
-	p := copyOf(d, m.Topic, amqp091.Table{
+	p := copyOf(d, amqp091.Table{
+		HeaderTopic:    m.Topic,
 		HeaderReason:   clip(reason),
 		HeaderAttempts: int32(m.Attempt),
 		HeaderQueue:    cons.queue,
 		HeaderGroup:    sub.req.Group,
 	})
-	delete(p.Headers, HeaderAttempt)
-	delete(p.Headers, HeaderError)
 	sub.c.log.Warn("amqp: message dead-lettered", "topic", m.Topic, "id", m.ID, "queue", cons.queue, "reason", reason)
-	sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, p)
+	sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p)
 }
 
 // settle publishes p and, once confirmed, acks d. If the copy is not
-// confirmed, d goes back to the queue (nack with requeue; when the channel
-// is gone the broker requeues it anyway).
-func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, p amqp091.Publishing) {
-	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, false, false, p)
+// confirmed, or (mandatory) the broker returned it as unroutable, d goes
+// back to the queue (nack with requeue; when the channel is gone the broker
+// requeues it anyway). A mandatory publish must hold cons.retryMu.
+func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, mandatory bool, p amqp091.Publishing) {
+	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, mandatory, false, p)
 	if err != nil {
 		// Usually the channel is closed and this fails too; otherwise the
 		// delivery must not stay outstanding, where a later multiple-ack
@@ -609,11 +689,37 @@ func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, k
 		cons.s.shutdown()
 		return
 	}
+	if mandatory && cons.returned() {
+		// The broker sends basic.return before the confirm, and amqp091
+		// hands it over before resolving dc: the copy went nowhere.
+		sub.c.log.Error("amqp: retry copy unroutable, binding the queue to the retry exchange again",
+			"topic", d.RoutingKey, "id", d.MessageId, "queue", cons.queue, "exchange", exchange)
+		_ = cons.s.bounded(cons.bindRetry)
+		_ = d.Nack(false, true)
+		return
+	}
 	if dc.Acked() {
 		_ = d.Ack(false)
 		return
 	}
 	_ = d.Nack(false, true)
+}
+
+// returned drains the returns of mandatory publishes and reports whether
+// there was one.
+func (cons *consumer) returned() bool {
+	n := 0
+	for {
+		select {
+		case _, ok := <-cons.returns:
+			if !ok {
+				return n > 0
+			}
+			n++
+		default:
+			return n > 0
+		}
+	}
 }
 
 // Close stops deliveries, cancels the context of running handlers and waits

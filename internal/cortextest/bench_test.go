@@ -303,6 +303,7 @@ func benchAMQP(b *testing.B) string {
 		_, _ = ch.QueueDelete(name+".dlx."+name+".bench", false, false, false)
 		_ = ch.ExchangeDelete(name, false, false)
 		_ = ch.ExchangeDelete(name+".dlx", false, false)
+		_ = ch.ExchangeDelete(name+".retry", false, false)
 	})
 	q := u.Query()
 	q.Set("exchange", name)
