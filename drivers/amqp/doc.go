@@ -54,7 +54,9 @@
 //   - A failed message keeps its routing key when it is retried, for every
 //     consumer of the queue.
 //   - On a quorum group queue it is returned to the queue (nack with
-//     requeue); its attempt is 1 + the broker's x-delivery-count, believed
+//     requeue); its attempt is 1 (or the x-distributer-attempt of a copy
+//     that a closing member gave back through the retry exchange, see
+//     below) + the broker's x-delivery-count, believed
 //     only when the broker's redelivered flag is set (a publisher's
 //     x-delivery-count survives until the first return). The broker hands a
 //     returned message out again before the rest of the queue, so a failing
@@ -71,6 +73,10 @@
 //     confirmed before the original is acked; a copy the broker returns as
 //     unroutable (the queue's binding was removed) puts the original back
 //     and the binding is restored: no loss.
+//   - Closing is not an attempt: a closing group member gives the delivery
+//     its handler failed while closing, and those it had prefetched, back
+//     through the retry exchange with their attempt unchanged (classic and
+//     quorum queues; a nack would count), then acks them.
 //   - Every attempt number is clamped to [1, max_attempts]. Deliveries on
 //     the main exchange, the default exchange (a publish straight to a
 //     queue) or anywhere else count from 1, whatever their headers.
@@ -81,7 +87,7 @@
 // name as routing key, which is what other consumers dispatch on.
 //
 // What a publisher can still influence: a client with write permission on
-// the retry exchange can inject a message into any classic or fan-out queue
+// the retry exchange can inject a message into any queue
 // with any routing key, bypassing topic-exchange bindings, and choose its
 // attempt (at most max_attempts, so it can have a message dead-lettered on
 // its first failure). Deny write on the retry exchange to every user but the

@@ -16,8 +16,9 @@ var (
 // Attempts come only from what a publisher cannot forge: on classic and
 // fan-out queues the driver's header on deliveries from the retry exchange
 // (clamped to [1, max_attempts]) plus the redelivered flag; on quorum queues
-// the broker's x-delivery-count, read only when the broker's redelivered
-// flag says it set it.
+// that header too (a closing member's give-backs) plus the broker's
+// x-delivery-count, read only when the broker's redelivered flag says it
+// set it.
 func TestAttempt(t *testing.T) {
 	const huge = int64(4611686018427387904)
 	cases := []struct {
@@ -42,7 +43,9 @@ func TestAttempt(t *testing.T) {
 		{"quorum redelivered without count", quorumDec, amqp091.Delivery{Redelivered: true}, 2},
 		{"quorum forged count on first delivery", quorumDec, amqp091.Delivery{Headers: amqp091.Table{"x-delivery-count": huge}}, 1},
 		{"quorum huge count", quorumDec, amqp091.Delivery{Headers: amqp091.Table{"x-delivery-count": huge}, Redelivered: true}, 5},
-		{"quorum ignores the attempt header", quorumDec, amqp091.Delivery{Exchange: testRetryEx, Headers: amqp091.Table{HeaderAttempt: int32(4)}}, 1},
+		{"quorum ignores the attempt header from the main exchange", quorumDec, amqp091.Delivery{Exchange: "ex", Headers: amqp091.Table{HeaderAttempt: int32(4)}}, 1},
+		{"quorum give-back keeps its attempt", quorumDec, amqp091.Delivery{Exchange: testRetryEx, Headers: amqp091.Table{HeaderAttempt: int32(3)}}, 3},
+		{"quorum give-back returned once", quorumDec, amqp091.Delivery{Exchange: testRetryEx, Headers: amqp091.Table{HeaderAttempt: int32(3), "x-delivery-count": int64(1)}, Redelivered: true}, 4},
 	}
 	for _, c := range cases {
 		if got := c.dec.attempt(&c.d); got != c.want {
