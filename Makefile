@@ -47,7 +47,8 @@ FUZZ_TARGETS = \
 	./cmd/distgen:FuzzValidateReader \
 	./distributer:FuzzReceiveUntyped \
 	./distributer/typed:FuzzReceiveTyped \
-	./distributer/typed:FuzzLocate
+	./distributer/typed:FuzzLocate \
+	./distributer/driver:FuzzRedactURL
 # Go 1.26's fuzz coordinator can fail a run that found nothing with a bare
 # "context deadline exceeded" when -fuzztime ends under CPU load
 # (golang/go#75804, fixed in Go 1.27): such a run, with no failing input
