@@ -287,10 +287,10 @@ func scrub(err error, cfg *config) error {
 func (s *session) declareExchanges() error {
 	cfg := s.c.cfg
 	return s.withChannel(func(ch *amqp091.Channel) error {
-		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
+		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.exchangeDurable, false, false, false, nil); err != nil {
 			return mismatch(err, "exchange", cfg.exchange, "exchange")
 		}
-		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
+		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.exchangeDurable, false, false, false, nil); err != nil {
 			return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
 		}
 		return nil

@@ -160,10 +160,10 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 		// The exchanges again: they may have been deleted since the
 		// connection declared them (a subscriber must not depend on a
 		// publisher to bring them back).
-		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
+		if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.exchangeDurable, false, false, false, nil); err != nil {
 			return mismatch(err, "exchange", cfg.exchange, "exchange")
 		}
-		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
+		if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.exchangeDurable, false, false, false, nil); err != nil {
 			return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
 		}
 		var q amqp091.Queue
