@@ -40,6 +40,7 @@ var knownParams = []string{
 	"dead_letter_exchange", "retry_exchange", "heartbeat", "connect_timeout", "topology_timeout",
 	"reconnect_min", "reconnect_max",
 	"cacertfile", "certfile", "keyfile", "server_name_indication", "verify",
+	"exchange_durable",
 }
 
 // endpoint is one broker node of the URL's host list.
@@ -59,13 +60,17 @@ type config struct {
 
 	exchange     string
 	queuePrefix  string
-	durable      bool
+	durable      bool // group queues and their dead-letter queues
 	prefetch     int
 	concurrency  int
 	queueType    string
 	maxAttempts  int
 	deadLetterEx string
 	retryEx      string
+
+	// exchangeDurable: the topic and dead-letter exchanges; defaults to
+	// durable.
+	exchangeDurable bool
 
 	heartbeat       time.Duration
 	connectTimeout  time.Duration
@@ -162,6 +167,14 @@ func parseURL(u *url.URL) (*config, error) {
 			return nil, bad("durable", errors.New("want true or false"))
 		}
 		c.durable = b
+	}
+	c.exchangeDurable = c.durable
+	if v, ok := q["exchange_durable"]; ok {
+		b, err := strconv.ParseBool(v[0])
+		if err != nil {
+			return nil, bad("exchange_durable", errors.New("want true or false"))
+		}
+		c.exchangeDurable = b
 	}
 	intParam := func(name string, dst *int, min, max int) error {
 		v, ok := q[name]

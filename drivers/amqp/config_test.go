@@ -26,7 +26,7 @@ func mustParse(t *testing.T, raw string) *config {
 
 func TestParseURLDefaults(t *testing.T) {
 	c := mustParse(t, "rabbitmq://u:p@broker/")
-	if c.scheme != "amqp" || c.exchange != "distributer" || !c.durable || c.queueType != QueueClassic ||
+	if c.scheme != "amqp" || c.exchange != "distributer" || !c.durable || !c.exchangeDurable || c.queueType != QueueClassic ||
 		c.maxAttempts != 5 || c.deadLetterEx != "distributer.dlx" || c.retryEx != "distributer.retry" || c.prefetch != DefaultPrefetch ||
 		c.concurrency != 1 || c.heartbeat != 10*time.Second || c.tls != nil {
 		t.Errorf("defaults: %+v", c)
@@ -35,7 +35,7 @@ func TestParseURLDefaults(t *testing.T) {
 		t.Errorf("dialURL = %q", got)
 	}
 	c = mustParse(t, "amqps://broker/my%2Fvhost?exchange=one&durable=false&heartbeat=500ms&server_name_indication=rabbit.example")
-	if c.scheme != "amqps" || c.endpoints[0].port != "5671" || c.exchange != "one" || c.durable || c.deadLetterEx != "one.dlx" || c.retryEx != "one.retry" ||
+	if c.scheme != "amqps" || c.endpoints[0].port != "5671" || c.exchange != "one" || c.durable || c.exchangeDurable || c.deadLetterEx != "one.dlx" || c.retryEx != "one.retry" ||
 		c.heartbeat != 500*time.Millisecond || c.tls == nil || c.tls.ServerName != "rabbit.example" {
 		t.Errorf("amqps: %+v", c)
 	}
@@ -59,6 +59,22 @@ func TestParseURLNeedsHost(t *testing.T) {
 		if !errors.As(err, &ue) || !errors.Is(err, driver.ErrInvalidURL) || strings.Contains(err.Error(), "S3cretPw") ||
 			!strings.Contains(ue.Hint, "://user:pass@host:port/vhost") {
 			t.Errorf("parseURL(%q) = %v, want a URLError with the form as hint, without the password", raw, err)
+		}
+	}
+}
+
+// durable sets the queues' durability, exchange_durable the exchanges'
+// (by default the same).
+func TestParseURLDurability(t *testing.T) {
+	for raw, want := range map[string][2]bool{
+		"amqp://h/?exchange_durable=false":                   {true, false},
+		"amqp://h/?durable=false&exchange_durable=true":      {false, true},
+		"amqp://h/?durable=false":                            {false, false},
+		"amqp://h/?queue_type=quorum&exchange_durable=false": {true, false},
+	} {
+		c := mustParse(t, raw)
+		if got := [2]bool{c.durable, c.exchangeDurable}; got != want {
+			t.Errorf("%s: durable, exchange_durable = %v, want %v", raw, got, want)
 		}
 	}
 }

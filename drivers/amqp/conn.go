@@ -334,10 +334,10 @@ func (s *session) declareExchanges() error {
 // exchange with the durability of the group queues, whose bindings to it
 // must survive a broker restart (see redeliver).
 func declareExchanges(ch *amqp091.Channel, cfg *config) error {
-	if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.durable, false, false, false, nil); err != nil {
+	if err := ch.ExchangeDeclare(cfg.exchange, "topic", cfg.exchangeDurable, false, false, false, nil); err != nil {
 		return mismatch(err, "exchange", cfg.exchange, "exchange")
 	}
-	if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.durable, false, false, false, nil); err != nil {
+	if err := ch.ExchangeDeclare(cfg.deadLetterEx, "topic", cfg.exchangeDurable, false, false, false, nil); err != nil {
 		return mismatch(err, "exchange", cfg.deadLetterEx, "dead_letter_exchange")
 	}
 	if err := ch.ExchangeDeclare(cfg.retryEx, "headers", cfg.durable, false, false, false, nil); err != nil {

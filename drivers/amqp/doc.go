@@ -23,7 +23,8 @@
 // refused with an error wrapping distributer.ErrInvalidURL:
 //
 //	exchange=distributer         the topic exchange
-//	durable=true                 durability of the exchanges and group queues
+//	durable=true                 durability of the group queues (and their dead-letter queues)
+//	exchange_durable=<durable>   durability of the exchange and the dead-letter exchange
 //	queue_type=classic           group queues: classic or quorum
 //	queue_prefix=                group queue name = queue_prefix + group
 //	max_attempts=5               deliveries before a failing message is dead-lettered

@@ -85,6 +85,9 @@ func mismatch(err error, kind, name, exchangeOption string) error {
 	switch arg {
 	case "durable":
 		opt = "durable"
+		if kind == "exchange" {
+			opt = "exchange_durable"
+		}
 	case "x-queue-type":
 		opt = "queue_type"
 	case "x-delivery-limit":

@@ -109,19 +109,21 @@ func TestOpenExchangeMismatch(t *testing.T) {
 	if !errors.As(err, &me) || !errors.Is(err, amqp.ErrMismatch) {
 		t.Fatalf("Open = %v, want a *MismatchError", err)
 	}
-	if me.Option != "durable" || me.Arg != "durable" || me.Name != ns.exchange || me.Kind != "exchange" {
-		t.Errorf("mismatch = %+v, want exchange %q, arg and option durable", me, ns.exchange)
+	if me.Option != "exchange_durable" || me.Arg != "durable" || me.Name != ns.exchange || me.Kind != "exchange" {
+		t.Errorf("mismatch = %+v, want exchange %q, arg durable, option exchange_durable", me, ns.exchange)
 	}
-	for _, want := range []string{ns.exchange, "durable"} {
+	for _, want := range []string{ns.exchange, `"exchange_durable"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
 	}
-	d, err := distributer.Open(ctx, withQuery(t, raw, "durable", "false"))
-	if err != nil {
-		t.Fatalf("Open with durable=false: %v", err)
+	for _, opt := range []string{"exchange_durable", "durable"} {
+		d, err := distributer.Open(ctx, withQuery(t, raw, opt, "false"))
+		if err != nil {
+			t.Fatalf("Open with %s=false: %v", opt, err)
+		}
+		d.Close()
 	}
-	d.Close()
 }
 
 // A group queue that exists with another type: Subscribe names queue_type.
@@ -181,6 +183,8 @@ func TestURLOptions(t *testing.T) {
 		{"amqp://h/?prefetch=0", "prefetch"},
 		{"amqp://h/?prefetch=x", "prefetch"},
 		{"amqp://h/?durable=maybe", "durable"},
+		{"amqp://h/?exchange_durable=", "exchange_durable"},
+		{"amqp://h/?exchange_durable=maybe&durable=false", "exchange_durable"},
 		{"amqp://h/?queue_type=stream", "queue_type"},
 		{"amqp://h/?max_attempts=0", "max_attempts"},
 		{"amqp://h/?exchange=", "exchange"},

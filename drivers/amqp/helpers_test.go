@@ -157,6 +157,9 @@ func watchDeadLetters(t *testing.T, raw string) <-chan distributertest.DeadLette
 		dlx = q.Get("exchange") + ".dlx"
 	}
 	durable := q.Get("durable") != "false"
+	if v := q.Get("exchange_durable"); v != "" {
+		durable = v != "false"
+	}
 	c, err := amqp091.Dial(plainURL(raw))
 	if err != nil {
 		t.Fatal(err)

@@ -166,3 +166,60 @@ func TestInteropDistributerToServices(t *testing.T) {
 		t.Fatal("service got nothing")
 	}
 }
+
+// The services' exchange is non-durable, but one of their group queues is
+// durable (declared by a service, as pika would: durable, no arguments). A Go
+// member joins it with exchange_durable=false (durable stays true), publishes
+// to the group and receives; with the single durable option either the
+// exchange or the queue declare failed with PRECONDITION_FAILED.
+func TestInteropDurableQueueOnNonDurableExchange(t *testing.T) {
+	base := brokerURL(t)
+	raw, ns := newNamespace(t, base, []string{"saver"}, "exchange_durable", "false")
+	py := newPythonService(t, base, ns.exchange) // non-durable exchange
+	group := ns.prefix + "saver"
+	if _, err := py.ch.QueueDeclare(group, true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := py.ch.QueueBind(group, "parsed.*", ns.exchange, false, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	d, err := distributer.Open(ctx, raw)
+	if err != nil {
+		t.Fatalf("Open on the services' non-durable exchange: %v", err)
+	}
+	defer d.Close()
+	got := make(chan *distributer.Message, 10)
+	if _, err := d.Subscribe(ctx, []string{"parsed.*"}, distributer.HandlerFunc(func(_ context.Context, m *distributer.Message) error {
+		got <- m
+		return nil
+	}), distributer.Group("saver")); err != nil {
+		t.Fatalf("joining the services' durable group queue: %v", err)
+	}
+	if err := d.Publish(ctx, "parsed.pose", []byte(`{"go":true}`), distributer.WithID("from-go")); err != nil {
+		t.Fatal(err)
+	}
+	py.publish("parsed.pose", `{"python":true}`)
+	want := map[string]bool{`{"go":true}`: true, `{"python":true}`: true}
+	for len(want) > 0 {
+		select {
+		case m := <-got:
+			if !want[string(m.Body)] || m.Topic != "parsed.pose" {
+				t.Errorf("unexpected delivery %q on %q", m.Body, m.Topic)
+			}
+			delete(want, string(m.Body))
+		case <-ctx.Done():
+			t.Fatalf("not received: %v", want)
+		}
+	}
+	// The queue is still the services' durable one, the exchange still
+	// non-durable.
+	if _, err := py.ch.QueueDeclarePassive(group, true, false, false, false, nil); err != nil {
+		t.Errorf("group queue: %v", err)
+	}
+	if err := py.ch.ExchangeDeclare(ns.exchange, "topic", false, false, false, false, nil); err != nil {
+		t.Errorf("exchange no longer non-durable: %v", err)
+	}
+}
