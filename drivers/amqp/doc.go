@@ -29,7 +29,7 @@
 //	queue_prefix=                group queue name = queue_prefix + group
 //	max_attempts=5               deliveries before a failing message is dead-lettered
 //	dead_letter_exchange=<exchange>.dlx
-//	retry_exchange=<exchange>.retry  headers exchange of retry copies (classic and fan-out queues)
+//	retry_exchange=<exchange>.retry  headers exchange of retry copies and close give-backs
 //	prefetch=64                  unacknowledged deliveries per subscription
 //	concurrency=1                handler goroutines per subscription
 //	heartbeat=10s                connect_timeout=10s   topology_timeout=10s

@@ -85,7 +85,7 @@ func mismatch(err error, kind, name, exchangeOption string) error {
 	switch arg {
 	case "durable":
 		opt = "durable"
-		if kind == "exchange" {
+		if kind == "exchange" && exchangeOption != "retry_exchange" { // the retry exchange follows the queues
 			opt = "exchange_durable"
 		}
 	case "x-queue-type":

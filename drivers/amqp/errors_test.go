@@ -123,6 +123,21 @@ func TestOpenExchangeMismatch(t *testing.T) {
 			t.Fatalf("Open with %s=false: %v", opt, err)
 		}
 		d.Close()
+		// The retry exchange has the queues' durability (durable): the
+		// next Open declares it with another one.
+		if err := ch.ExchangeDelete(ns.exchange+".retry", false, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A retry exchange that exists with another durability names durable,
+	// the option it follows.
+	if err := ch.ExchangeDeclare(ns.exchange+".retry", "headers", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = distributer.Open(ctx, withQuery(t, raw, "exchange_durable", "false"))
+	if !errors.As(err, &me) || me.Option != "durable" || me.Name != ns.exchange+".retry" {
+		t.Errorf("Open with a non-durable retry exchange = %v, want a *MismatchError naming durable", err)
 	}
 }
 
