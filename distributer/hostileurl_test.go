@@ -252,8 +252,8 @@ func TestOpenWaitsForBroker(t *testing.T) {
 	s = setFlaky("c", -1, refused)
 	start = time.Now()
 	_, err = distributer.Open(ctx, "flaky://c/?open_wait=400ms")
-	if took := time.Since(start); !errors.Is(err, distributer.ErrUnavailable) || !strings.Contains(err.Error(), "open_wait=400ms") || took > 2*time.Second {
-		t.Errorf("Open with open_wait=400ms = %v after %v, want the last error naming open_wait", err, took)
+	if took := time.Since(start); !errors.Is(err, distributer.ErrUnavailable) || !strings.Contains(err.Error(), "open_wait=400ms") || took > 2*time.Second || s.count() < 2 {
+		t.Errorf("Open with open_wait=400ms = %v after %v and %d attempts, want several attempts and the last error naming open_wait", err, took, s.count())
 	}
 
 	s = setFlaky("d", -1, refused)
