@@ -45,10 +45,10 @@ test-examples:
 FUZZTIME ?= 15s
 FUZZ_TARGETS = \
 	./cmd/distgen:FuzzValidateReader \
-	./distributer:FuzzReceiveUntyped \
-	./distributer/typed:FuzzReceiveTyped \
-	./distributer/typed:FuzzLocate \
-	./distributer/driver:FuzzRedactURL
+	.:FuzzReceiveUntyped \
+	./typed:FuzzReceiveTyped \
+	./typed:FuzzLocate \
+	./driver:FuzzRedactURL
 # Go 1.26's fuzz coordinator can fail a run that found nothing with a bare
 # "context deadline exceeded" when -fuzztime ends under CPU load
 # (golang/go#75804, fixed in Go 1.27): such a run, with no failing input
@@ -78,7 +78,7 @@ generate:
 	cd examples/shipping && $(GO) generate ./...
 
 demo:
-	$(GO) run ./cmd/cortex-demo
+	$(GO) run ./examples/cortex/cmd/cortex-demo
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

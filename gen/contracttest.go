@@ -16,7 +16,7 @@ const ContractTestFile = "contract_test.go"
 
 // AddContractTest adds contract_test.go to files, the output of Generate for
 // package pkg (distgen generate -contract-test): a test that
-// runs contract.Check (package distributer/contract) on every typed topic
+// runs contract.Check (package contract) on every typed topic
 // handle of the package, that is every field of the generated TopicHandles
 // struct. The handles are read from the generated topics.go, so the test
 // follows the generator's naming. It is an error to ask for contract tests
@@ -58,7 +58,7 @@ func AddContractTest(files map[string][]byte, pkg string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n// distgen %s (-contract-test). Regenerate with distgen generate; edit the schemas instead.\n\n", Header, Version)
 	fmt.Fprintf(&b, "package %s\n\n", pkg)
-	b.WriteString("import (\n\t\"testing\"\n\n\t\"github.com/distributer/distributer/distributer/contract\"\n)\n\n")
+	b.WriteString("import (\n\t\"testing\"\n\n\t\"github.com/distributer/distributer/contract\"\n)\n\n")
 	b.WriteString(`// TestContract checks every topic of the package against its schema with
 // contract.Check: the schemas' examples and generated instances round-trip
 // through the Go types, and invalid variants are rejected by Publish and

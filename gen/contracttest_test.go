@@ -7,7 +7,7 @@ import (
 )
 
 func TestAddContractTest(t *testing.T) {
-	set, err := Load(os.DirFS("../schema"))
+	set, err := Load(os.DirFS("../examples/cortex/schema"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestAddContractTest(t *testing.T) {
 	for _, want := range []string{
 		"// distgen " + Version + " (-contract-test).",
 		"package cortex\n",
-		`"github.com/distributer/distributer/distributer/contract"`,
+		`"github.com/distributer/distributer/contract"`,
 		"func TestContract(t *testing.T) {",
 		"t.Run(Topics.User.Name(), func(t *testing.T) { contract.Check(t, Topics.User, contract.Options{Files: schemaFiles}) })",
 		"contract.Check(t, Topics.RawPose,",

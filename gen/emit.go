@@ -23,8 +23,8 @@ const (
 	pkgJSON   = "encoding/json"
 	pkgFmt    = "fmt"
 	pkgErrors = "errors"
-	pkgTyped  = "github.com/distributer/distributer/distributer/typed"
-	pkgDist   = "github.com/distributer/distributer/distributer"
+	pkgTyped  = "github.com/distributer/distributer/typed"
+	pkgDist   = "github.com/distributer/distributer"
 	pkgJS     = "github.com/santhosh-tekuri/jsonschema/v5"
 )
 

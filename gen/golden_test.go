@@ -158,7 +158,7 @@ func TestGoldenCompileAndRoundTrip(t *testing.T) {
 	var table strings.Builder
 	sets := map[string]*Set{}
 	// The built-in cortex set (schema/) is round-tripped too.
-	all := append(goldenCases(t), goldenCase{name: "builtin_cortex", pkg: "builtincortex", schemas: filepath.Join("..", "schema")})
+	all := append(goldenCases(t), goldenCase{name: "builtin_cortex", pkg: "builtincortex", schemas: filepath.Join("..", "examples", "cortex", "schema")})
 	for _, c := range all {
 		files, g, set := runCase(t, c)
 		sets[c.name] = set
@@ -426,7 +426,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	tele "goldencheck/cases/g47topicstelemetryfanout"
 )
 

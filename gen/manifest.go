@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/distributer/distributer/distributer/topic"
 	"github.com/distributer/distributer/internal/jsonguard"
 	"github.com/distributer/distributer/internal/jsonpos"
+	"github.com/distributer/distributer/topic"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 

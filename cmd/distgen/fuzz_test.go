@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/distributer/distributer/distributer/typed"
 	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/typed"
 )
 
 var (

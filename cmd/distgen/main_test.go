@@ -142,12 +142,12 @@ func TestRefusesToOverwriteHandWritten(t *testing.T) {
 	}
 }
 
-// TestBuiltInSetIsFresh: the checked-in generated/cortex is what distgen
+// TestBuiltInSetIsFresh: the checked-in examples/cortex/cortex is what distgen
 // generates from schema/ (the same check as make generate + git diff).
 func TestBuiltInSetIsFresh(t *testing.T) {
-	code, stdout, errOut := runCLI(t, "check", "-schemas", "../../schema", "-out", "../../generated/cortex", "-package", "cortex", "-contract-test")
+	code, stdout, errOut := runCLI(t, "check", "-schemas", "../../examples/cortex/schema", "-out", "../../examples/cortex/cortex", "-package", "cortex", "-contract-test")
 	if code != exitOK {
-		t.Fatalf("generated/cortex is stale (run make generate): code %d\n%s%s", code, stdout, errOut)
+		t.Fatalf("examples/cortex/cortex is stale (run make generate): code %d\n%s%s", code, stdout, errOut)
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/typed"
 )
 
 func init() {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/driver"
 )
 
 // Queue types for the queue_type URL option.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/driver"
 )
 
 func mustParse(t *testing.T, raw string) *config {

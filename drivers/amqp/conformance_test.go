@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distributer/distributer/distributer/distributertest"
+	"github.com/distributer/distributer/distributertest"
 	_ "github.com/distributer/distributer/drivers/amqp"
 )
 

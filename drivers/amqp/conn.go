@@ -16,7 +16,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/driver"
 )
 
 // Recovery is the driver's own, not amqp091-go's Config.Recovery. That

@@ -111,7 +111,7 @@ import (
 	"context"
 	"net/url"
 
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/driver"
 )
 
 func init() {

@@ -11,8 +11,8 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/driver"
 	"github.com/distributer/distributer/drivers/amqp"
 )
 

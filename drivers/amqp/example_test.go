@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
 )
 

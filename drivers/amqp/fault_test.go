@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
 	"github.com/distributer/distributer/internal/rabbitnode"
 )

@@ -15,8 +15,8 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/distributertest"
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/distributertest"
 )
 
 // brokerURL is the broker the tests use: DISTRIBUTER_AMQP_URL, or the local

@@ -7,7 +7,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 )
 
 // pythonService stands in for the existing Python services: a plain

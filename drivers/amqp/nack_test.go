@@ -10,7 +10,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
 )
 

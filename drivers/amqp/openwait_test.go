@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
 	"github.com/distributer/distributer/internal/rabbitnode"
 )

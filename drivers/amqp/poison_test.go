@@ -11,7 +11,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 )
 
 // A poison message (the handler always fails) is delivered max_attempts

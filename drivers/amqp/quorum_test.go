@@ -7,7 +7,7 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 )
 
 // On a quorum group queue, deliveries returned by consumers that die before

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
 )
 

@@ -11,10 +11,10 @@ import (
 
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
-	"github.com/distributer/distributer/generated/cortex"
+	"github.com/distributer/distributer/examples/cortex/cortex"
+	"github.com/distributer/distributer/typed"
 )
 
 // Trust in the wire: what another client of the broker can put in a message

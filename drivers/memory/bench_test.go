@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 )
 
 // benchBody is a ~300-byte JSON body, the size of a cortex pose message.

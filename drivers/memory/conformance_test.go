@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/distributer/distributer/distributer/distributertest"
+	"github.com/distributer/distributer/distributertest"
 	"github.com/distributer/distributer/drivers/memory"
 )
 

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/driver"
 )
 
 // A bus keeps at most MaxDeadLetters dead letters, whose bodies total at

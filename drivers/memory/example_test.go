@@ -8,7 +8,7 @@ import (
 	"log"
 	"log/slog"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/memory"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distributer/distributer/distributer/driver"
-	"github.com/distributer/distributer/distributer/topic"
+	"github.com/distributer/distributer/driver"
+	"github.com/distributer/distributer/topic"
 )
 
 // The trie agrees with topic.Match on random patterns and topics, and

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/driver"
 )
 
 // Defaults for the URL's query parameters.

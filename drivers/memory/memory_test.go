@@ -13,8 +13,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/driver"
 	"github.com/distributer/distributer/drivers/memory"
 )
 

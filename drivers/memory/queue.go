@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"github.com/distributer/distributer/distributer/driver"
+	"github.com/distributer/distributer/driver"
 )
 
 // queue is a bounded FIFO of messages with its consumers: one per fan-out

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
+	"github.com/distributer/distributer"
 	_ "github.com/distributer/distributer/drivers/amqp"
 	"github.com/distributer/distributer/internal/rabbitnode"
 	"go.uber.org/goleak"

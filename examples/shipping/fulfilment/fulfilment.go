@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/typed"
 
 	"example.com/shipping/orders"
 )

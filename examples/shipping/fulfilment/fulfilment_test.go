@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/servicetest"
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/servicetest"
 
 	"example.com/shipping/fulfilment"
 	"example.com/shipping/orders"

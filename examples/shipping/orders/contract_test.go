@@ -6,7 +6,7 @@ package orders
 import (
 	"testing"
 
-	"github.com/distributer/distributer/distributer/contract"
+	"github.com/distributer/distributer/contract"
 )
 
 // TestContract checks every topic of the package against its schema with

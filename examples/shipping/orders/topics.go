@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/typed"
 )
 
 // Topic names.

@@ -13,9 +13,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer"
 	_ "github.com/distributer/distributer/drivers/amqp" // amqp:// URLs
+	"github.com/distributer/distributer/typed"
 
 	"example.com/shipping/fulfilment"
 	"example.com/shipping/orders"

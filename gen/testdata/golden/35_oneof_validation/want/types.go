@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer/typed"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 	"io"
 	"strings"

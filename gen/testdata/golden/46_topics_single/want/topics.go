@@ -5,8 +5,8 @@ package g46topicssingle
 
 import (
 	"context"
-	"github.com/distributer/distributer/distributer"
-	"github.com/distributer/distributer/distributer/typed"
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/typed"
 )
 
 // Topic names.

@@ -1,0 +1,400 @@
+// Package distributer publishes JSON messages to topics and subscribes
+// handlers to topics and patterns, through a driver chosen by URL scheme.
+//
+// Open a Distributer with a URL whose scheme names a registered driver:
+//
+//	d, err := distributer.Open(ctx, "memory://")           // in-process, the default
+//	d, err := distributer.Open(ctx, "amqp://guest:guest@127.0.0.1:5672/") // RabbitMQ
+//
+// The memory driver is always registered. Other drivers register their
+// schemes when their package is imported:
+//
+//	import _ "github.com/distributer/distributer/drivers/amqp"
+//
+// Publish sends a JSON body to a literal topic such as "raw.pose". Subscribe
+// delivers the messages whose topic matches any of its patterns ("raw.*",
+// "#") to a Handler. Without a Group every subscriber receives every matching
+// message; the members of a named Group share the work, each message going
+// to one of them.
+//
+// Closing is bounded. Subscription.Close and Distributer.Close stop
+// deliveries, cancel the context of running handlers and wait for them at
+// most the drain timeout (WithDrainTimeout, default DefaultDrainTimeout,
+// 30s). A handler that ignores its context past it is given up on: its
+// message is left to the driver as not processed, without counting an
+// attempt (a group's message goes back to the group's queue, for another
+// member; a subscription without a group drops it with its queue), and
+// Close returns a *DrainError (ErrDrainTimeout) naming the subscriptions
+// concerned. The only goroutines left are those running such handlers; each
+// ends when its handler returns, whose result is then ignored.
+//
+// Every URL, whatever its driver, also takes the runtime's own options,
+// which Open reads and removes before the driver sees the URL:
+//
+//	max_message_bytes=1048576  largest body Publish sends and a handler is given;
+//	                           larger: *TooLargeError on publish, dead-lettered
+//	                           on receive before decoding or validation (0: no limit)
+//	open_wait=60s              how long Open waits, retrying, for a broker that is
+//	                           down or starting (bounded by ctx too; 0: no waiting)
+//
+// URLs are checked before any connection: a missing "//", a control
+// character, an invalid %-escape, a fragment, a query Go's parser would read
+// only in part (a ';') are refused with a *URLError whose hint says how to
+// write the URL. Passwords are printed only through RedactURL, which does
+// not need the URL to be valid.
+//
+// For typed, schema-checked topics, generate a package with distgen and use
+// its typed wrappers, which call this package.
+package distributer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/distributer/distributer/driver"
+	_ "github.com/distributer/distributer/drivers/memory" // the embedded default driver
+	"github.com/distributer/distributer/topic"
+)
+
+// DefaultURL is the URL of the embedded in-process driver.
+const DefaultURL = "memory://"
+
+// Distributer is a connection to a message broker through a driver. It is
+// safe for concurrent use. Close it when done.
+type Distributer struct {
+	conn driver.Conn
+	url  string // redacted
+	opts options
+	// maxBytes is max_message_bytes, 0 for no limit.
+	maxBytes int
+	closed   atomic.Bool
+
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+}
+
+// Open connects to the broker named by rawURL, with the driver registered for
+// its scheme. An empty rawURL means DefaultURL. The URL's password never
+// appears in errors, logs or URL().
+//
+// Besides its driver's options, every URL accepts the runtime's own:
+//
+//	max_message_bytes=1048576  largest body published or handled (0: no limit)
+//	open_wait=60s              how long Open waits for an unavailable broker (0: not at all)
+//
+// A URL that is malformed, or that Go's URL parser would read only in part
+// (a ';' in the query, a fragment, an IPv6 host without brackets), is
+// refused with a *URLError that says how to write it.
+//
+// While the broker is unavailable (the driver's error wraps ErrUnavailable:
+// connection refused or reset, no answer, node starting), Open retries with
+// backoff (100ms doubling to 2s) until it connects, open_wait has passed or
+// ctx ends; it then returns the last error, wrapped. Other errors (bad
+// credentials, TLS, URL) are returned at once.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	o := options{logger: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	safeURL := driver.RedactURL(rawURL)
+	drv, u, ro, err := parseURL(rawURL)
+	if err != nil {
+		var se *UnknownSchemeError
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("distributer: open: %w", err)
+	}
+	conn, err := openConn(driver.WithLogger(ctx, o.logger), o.logger, drv, u, ro.openWait, safeURL)
+	if err != nil {
+		var qe *driver.QueryError
+		if errors.As(err, &qe) && qe.Err == nil && qe.Known != nil { // unknown parameter: list ours too
+			qe.Known = slices.Sorted(slices.Values(append(slices.Clip(qe.Known), runtimeParams...)))
+		}
+		return nil, fmt.Errorf("distributer: open %s: %w", safeURL, err)
+	}
+	return &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, subs: map[*Subscription]struct{}{}}, nil
+}
+
+// openConn calls drv.Open until it succeeds or fails for a reason other
+// than ErrUnavailable, for at most wait (0: once) and while ctx lasts.
+func openConn(ctx context.Context, log *slog.Logger, drv driver.Driver, u *url.URL, wait time.Duration, safeURL string) (driver.Conn, error) {
+	if wait <= 0 {
+		return drv.Open(ctx, u)
+	}
+	start := time.Now()
+	actx, cancel := context.WithDeadline(ctx, start.Add(wait))
+	defer cancel()
+	backoff := openBackoffMin
+	var last error
+	giveUp := func(attempts int) error {
+		why := ctx.Err()
+		if why == nil {
+			why = fmt.Errorf("open_wait=%v passed", wait)
+		}
+		return fmt.Errorf("broker unavailable for %v (%d attempts), gave up: %w; last error: %w",
+			time.Since(start).Round(time.Millisecond), attempts, why, last)
+	}
+	for attempt := 1; ; attempt++ {
+		conn, err := drv.Open(actx, u)
+		if err == nil {
+			return conn, nil
+		}
+		unavailable := errors.Is(err, driver.ErrUnavailable)
+		switch {
+		case actx.Err() != nil && last != nil: // cut short: keep the previous attempt's error
+			return nil, giveUp(attempt)
+		case !unavailable:
+			return nil, err
+		}
+		last = err
+		pause := backoff/2 + rand.N(backoff/2+1)
+		if actx.Err() != nil || time.Until(start.Add(wait)) < pause {
+			return nil, giveUp(attempt)
+		}
+		log.Info("distributer: broker unavailable, retrying", "url", safeURL, "attempt", attempt, "retry_in", pause, "error", err)
+		t := time.NewTimer(pause)
+		select {
+		case <-actx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		if actx.Err() != nil {
+			return nil, giveUp(attempt)
+		}
+		backoff = min(backoff*2, openBackoffMax)
+	}
+}
+
+// URL returns the URL the Distributer was opened with, password redacted.
+func (d *Distributer) URL() string { return d.url }
+
+// one holds a message and the one-element slice that passes it to the
+// driver, so that a Publish costs a single allocation for both.
+type one struct {
+	m   Message
+	arr [1]*Message
+}
+
+// Publish sends data, which must be valid JSON, to the literal topic t. It
+// returns nil once the broker has accepted the message (for brokers with
+// publisher confirms: confirmed). An invalid topic or body is refused before
+// anything is sent, with an error that wraps ErrInvalidTopic or
+// ErrInvalidJSON.
+func (d *Distributer) Publish(ctx context.Context, t string, data []byte, opts ...PublishOption) error {
+	p := &one{m: Message{Topic: t, Body: data}}
+	for _, o := range opts {
+		o(&p.m)
+	}
+	if err := d.prepare(&p.m); err != nil {
+		return err
+	}
+	p.arr[0] = &p.m
+	return d.send(ctx, p.arr[:])
+}
+
+// PublishBatch sends several messages and waits until every one of them is
+// accepted, so that one goroutine can keep many messages in flight. Each
+// message needs Topic and Body; ID is generated when empty. If any message is
+// invalid nothing is sent. If some messages fail, the error is a
+// *BatchError that says which.
+func (d *Distributer) PublishBatch(ctx context.Context, msgs []*Message) error {
+	for i, m := range msgs {
+		if err := d.prepare(m); err != nil {
+			return fmt.Errorf("distributer: batch message %d (nothing was published): %w", i, err)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return d.send(ctx, msgs)
+}
+
+// BatchError reports which messages of a PublishBatch failed: Errs[i] is the
+// error of msgs[i], nil when it was published.
+type BatchError = driver.BatchError
+
+func (d *Distributer) prepare(m *Message) error {
+	if err := topic.ValidateTopic(m.Topic); err != nil {
+		return fmt.Errorf("distributer: publish: %w", err)
+	}
+	if err := d.checkSize(m, false); err != nil {
+		return err
+	}
+	if !validJSON(m.Body) {
+		return &jsonError{topic: m.Topic}
+	}
+	if v := d.opts.validator; v != nil {
+		if err := v.Validate(m.Topic, m.Body); err != nil {
+			return fmt.Errorf("distributer: publish to %q: %w", m.Topic, err)
+		}
+	}
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	m.Attempt = 0
+	return nil
+}
+
+func (d *Distributer) send(ctx context.Context, msgs []*Message) error {
+	if d.closed.Load() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := d.conn.Publish(ctx, msgs); err != nil {
+		if len(msgs) == 1 {
+			return fmt.Errorf("distributer: publish to %q: %w", msgs[0].Topic, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// Subscribe delivers every message whose topic matches one of patterns to h,
+// until the Subscription or d is closed. A message that matches several
+// patterns of one subscription is delivered once. ctx bounds the set-up only.
+func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handler, opts ...SubscribeOption) (*Subscription, error) {
+	var so subOptions
+	for _, o := range opts {
+		o(&so)
+	}
+	if len(patterns) == 0 {
+		return nil, fmt.Errorf("distributer: subscribe: no topics given: %w", ErrInvalidTopic)
+	}
+	for _, p := range patterns {
+		if err := topic.ValidatePattern(p); err != nil {
+			return nil, fmt.Errorf("distributer: subscribe: %w", err)
+		}
+	}
+	if h == nil {
+		return nil, fmt.Errorf("distributer: subscribe to %v: nil handler", patterns)
+	}
+	if d.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	req := driver.SubscribeRequest{Patterns: append([]string(nil), patterns...), Group: so.group}
+	s := &Subscription{d: d, patterns: req.Patterns, group: so.group}
+	ds, err := d.conn.Subscribe(ctx, req, s.handler(d.wrap(h)))
+	if err != nil {
+		return nil, fmt.Errorf("distributer: subscribe to %v (group %q): %w", patterns, so.group, err)
+	}
+	s.sub = ds
+	d.mu.Lock()
+	d.subs[s] = struct{}{}
+	d.mu.Unlock()
+	if d.closed.Load() { // Close ran while we subscribed
+		_ = s.Close()
+		return nil, ErrClosed
+	}
+	return s, nil
+}
+
+// checkSize refuses a body larger than max_message_bytes.
+func (d *Distributer) checkSize(m *Message, received bool) error {
+	if d.maxBytes > 0 && len(m.Body) > d.maxBytes {
+		return &TooLargeError{Topic: m.Topic, Size: len(m.Body), Limit: d.maxBytes, Received: received}
+	}
+	return nil
+}
+
+// wrap turns h into a driver handler that validates (when configured) and
+// recovers panics.
+func (d *Distributer) wrap(h Handler) driver.Handler {
+	validate := d.opts.validator != nil && !d.opts.noReceiveValidation
+	return func(ctx context.Context, m *driver.Message) (err error) {
+		if err := d.checkSize(m, true); err != nil { // before anything reads the body
+			d.invalid(ctx, m, err)
+			return Reject(err)
+		}
+		if validate {
+			if verr := d.validateReceived(m); verr != nil {
+				d.invalid(ctx, m, verr)
+				return Reject(verr)
+			}
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				err = &PanicError{Value: r, Stack: debug.Stack()}
+				d.opts.logger.Error("distributer: handler panicked", "topic", m.Topic, "id", m.ID, "attempt", m.Attempt, "panic", r)
+			}
+		}()
+		err = h.Handle(ctx, m)
+		if err != nil && errors.Is(err, ErrInvalidMessage) {
+			d.invalid(ctx, m, err)
+			if !errors.Is(err, ErrRejected) {
+				err = Reject(err)
+			}
+		}
+		return err
+	}
+}
+
+// validateReceived validates a delivered message. A panic of the validator
+// is recovered and becomes the reason the message is dead-lettered: no
+// message can crash its consumers.
+func (d *Distributer) validateReceived(m *Message) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: validator panicked: %v", ErrInvalidMessage, r)
+			d.opts.logger.Error("distributer: validator panicked", "topic", m.Topic, "id", m.ID, "panic", r)
+		}
+	}()
+	return d.opts.validator.Validate(m.Topic, m.Body)
+}
+
+// ValidatesReceive reports whether delivered messages are validated before
+// handlers see them (true unless opened WithoutReceiveValidation). Typed
+// topics of generated packages consult it.
+func (d *Distributer) ValidatesReceive() bool { return !d.opts.noReceiveValidation }
+
+func (d *Distributer) invalid(ctx context.Context, m *Message, err error) {
+	d.opts.logger.Warn("distributer: invalid message dead-lettered", "topic", m.Topic, "id", m.ID, "error", err)
+	if f := d.opts.onInvalid; f != nil {
+		f(ctx, m, err)
+	}
+}
+
+// Subscription is a running subscription made by Subscribe.
+type Subscription struct {
+	d        *Distributer
+	sub      driver.Subscription
+	patterns []string
+	group    string
+	drain    *drain // nil when Close waits without bound
+
+	once     sync.Once
+	err      error              // what Close returns
+	closeErr error              // the driver's Close error
+	stuck    *StuckSubscription // handlers abandoned by Close
+}
+
+// Patterns returns the topics and patterns subscribed to.
+func (s *Subscription) Patterns() []string { return append([]string(nil), s.patterns...) }
+
+// Group returns the subscriber group, "" for none.
+func (s *Subscription) Group() string { return s.group }
+
+// Done is closed when the subscription has ended, by Close or by a terminal
+// failure.
+func (s *Subscription) Done() <-chan struct{} { return s.sub.Done() }
+
+// Err reports why the subscription ended: nil while it runs and after a
+// normal Close, the terminal error otherwise.
+func (s *Subscription) Err() error { return s.sub.Err() }

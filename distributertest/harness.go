@@ -1,0 +1,117 @@
+// Package distributertest is the conformance suite that every Distributer
+// driver runs. A driver's tests call Run once with a Harness that says how to
+// make URLs for fresh, isolated namespaces and how to observe dead letters:
+//
+//	func TestConformance(t *testing.T) {
+//		distributertest.Run(t, distributertest.Harness{
+//			NewURL:      func(t *testing.T) string { return "memory://" + t.Name() },
+//			MaxAttempts: 3,
+//			DeadLetters: watchDeadLetters,
+//		})
+//	}
+//
+// The suite exercises only the public API of package distributer, so it
+// checks what applications see: fan-out, work-sharing groups, the pattern
+// table, ordering, redelivery and dead-lettering, panics, validation of
+// published messages, closing, context cancellation, concurrency, large
+// messages, headers and ids, batches, group queues that outlive their
+// members, groups whose members subscribe with different patterns, and
+// goroutine leaks.
+package distributertest
+
+import (
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/distributer/distributer"
+)
+
+// DeadLetter is a dead-lettered message as a Harness reports it.
+type DeadLetter struct {
+	// Topic is the routing key the message was published with.
+	Topic string
+	// Body is the message body.
+	Body []byte
+	// ID is the message id.
+	ID string
+	// Headers are the message's headers, as the driver keeps them.
+	Headers map[string]string
+	// Reason says why the message was dead-lettered. When the driver records
+	// it, it contains the text of the handler's last error; "" when the
+	// driver cannot know it.
+	Reason string
+	// Attempt is the number of delivery attempts made, 0 when the driver
+	// cannot know it.
+	Attempt int
+}
+
+// Harness tells the suite how to use a driver.
+type Harness struct {
+	// NewURL returns a URL for a fresh namespace that no other test uses
+	// (memory://<unique name>, or an amqp URL with a unique exchange). Two
+	// Distributers opened with the same URL must share the namespace: a
+	// group's members may be in different Distributers. NewURL may register
+	// cleanup with t.Cleanup. It is called once per sub-test.
+	NewURL func(t *testing.T) string
+
+	// MaxAttempts is the redelivery limit that NewURL's URLs configure: a
+	// message whose handler keeps failing is delivered MaxAttempts times,
+	// then dead-lettered. The suite needs it to be at least 2. Keep it small
+	// (3 is a good choice) so the suite stays fast.
+	MaxAttempts int
+
+	// DeadLetters starts observing the dead letters of url's namespace and
+	// returns a channel on which it sends each message dead-lettered from
+	// then on. It is called before the suite opens a Distributer with url
+	// and before any message is published. Observation must stop at the end
+	// of the test (t.Cleanup); the channel need not be closed.
+	DeadLetters func(t *testing.T, url string) <-chan DeadLetter
+
+	// Timeout bounds every wait for an expected event (a delivery, a dead
+	// letter, a subscription ending). Default 10s.
+	Timeout time.Duration
+
+	// Quiet is how long the suite waits to be sure that something does NOT
+	// happen (no extra delivery after the expected ones), when it cannot
+	// await a later event instead. Default 100ms; networked drivers may want
+	// more.
+	Quiet time.Duration
+
+	// CloseLoops is how many subscriptions the hostile close tests open and
+	// close in a row. Default 2000; a networked driver wants fewer (20 is
+	// enough to see a close counted as an attempt).
+	CloseLoops int
+
+	// Options are passed to every distributer.Open, after the suite's own
+	// (the suite sets a logger that discards output).
+	Options []distributer.Option
+
+	// LeakOptions are passed to goleak.VerifyNone when the suite checks that
+	// closing leaves no goroutines, for goroutines a driver's library keeps
+	// for the life of the process.
+	LeakOptions []goleak.Option
+}
+
+func (h *Harness) defaults(t *testing.T) {
+	t.Helper()
+	if h.NewURL == nil {
+		t.Fatal("distributertest: Harness.NewURL is nil")
+	}
+	if h.DeadLetters == nil {
+		t.Fatal("distributertest: Harness.DeadLetters is nil")
+	}
+	if h.MaxAttempts < 2 {
+		t.Fatalf("distributertest: Harness.MaxAttempts = %d, want at least 2", h.MaxAttempts)
+	}
+	if h.Timeout <= 0 {
+		h.Timeout = 10 * time.Second
+	}
+	if h.Quiet <= 0 {
+		h.Quiet = 100 * time.Millisecond
+	}
+	if h.CloseLoops <= 0 {
+		h.CloseLoops = 2000
+	}
+}

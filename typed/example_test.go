@@ -1,0 +1,79 @@
+package typed_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/typed"
+)
+
+// A schema set of one topic, compiled once; the typed handle refuses an
+// invalid value before anything is sent, with the JSON pointer of each
+// failing value.
+func Example() {
+	schemas := typed.MustCompile(map[string]string{
+		"greeting.json": `{
+			"$schema": "https://json-schema.org/draft/2020-12/schema",
+			"type": "object",
+			"required": ["to", "times"],
+			"properties": {"to": {"type": "string", "minLength": 1}, "times": {"type": "integer", "minimum": 1}}
+		}`,
+	}, map[string]string{"greetings": "greeting.json"})
+
+	type Greeting struct {
+		To    string `json:"to"`
+		Times int    `json:"times"`
+	}
+	greetings := typed.NewTopic[Greeting](schemas, "greetings")
+
+	ctx := context.Background()
+	d, err := distributer.Open(ctx, "memory://example-typed")
+	if err != nil {
+		panic(err)
+	}
+	defer d.Close()
+
+	got := make(chan Greeting)
+	sub, err := greetings.Subscribe(ctx, d, typed.HandlerFunc[Greeting](func(_ context.Context, g Greeting, _ *distributer.Message) error {
+		got <- g
+		return nil
+	}))
+	if err != nil {
+		panic(err)
+	}
+	defer sub.Close()
+
+	err = greetings.Publish(ctx, d, Greeting{To: "", Times: 0})
+	var ve *typed.ValidationError
+	if errors.As(err, &ve) {
+		for _, c := range ve.Causes {
+			fmt.Println(c.InstanceLocation, c.Keyword)
+		}
+	}
+	if err := greetings.Publish(ctx, d, Greeting{To: "world", Times: 2}); err != nil {
+		panic(err)
+	}
+	fmt.Printf("%+v\n", <-got)
+	// Unordered output:
+	// /to minLength
+	// /times minimum
+	// {To:world Times:2}
+}
+
+// Validate is what distributer.WithValidator calls for untyped publishes.
+func ExampleSchemas_Validate() {
+	schemas := typed.MustCompile(map[string]string{
+		"reading.json": `{"type": "object", "properties": {"celsius": {"type": "number", "minimum": -273.15}}}`,
+	}, map[string]string{"sensors.temperature": "reading.json"})
+
+	fmt.Println(schemas.Validate("sensors.temperature", []byte(`{"celsius": 21.5}`)))
+	fmt.Println(schemas.Validate("sensors.temperature", []byte(`{"celsius": -300}`)))
+	err := schemas.Validate("sensors.humidity", []byte(`{}`))
+	fmt.Println(errors.Is(err, distributer.ErrNoSchema))
+	// Output:
+	// <nil>
+	// invalid message for topic "sensors.temperature": at /celsius: must be >= -273.15 but found -300 (minimum)
+	// true
+}
