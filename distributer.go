@@ -6,7 +6,9 @@
 //	d, err := distributer.Open(ctx, "memory://")           // in-process, the default
 //	d, err := distributer.Open(ctx, "amqp://guest:guest@127.0.0.1:5672/") // RabbitMQ
 //
-// The memory driver is always registered. Other drivers register their
+// The memory driver (documented in package drivers/memory) is always
+// registered: the runtime registers it itself, from an internal package,
+// without importing any driver package. Other drivers register their
 // schemes when their package is imported:
 //
 //	import _ "github.com/distributer/distributer/drivers/amqp"
@@ -61,9 +63,14 @@ import (
 	"time"
 
 	"github.com/distributer/distributer/driver"
-	_ "github.com/distributer/distributer/drivers/memory" // the embedded default driver
+	"github.com/distributer/distributer/internal/memory"
 	"github.com/distributer/distributer/topic"
 )
+
+// The embedded default driver is the runtime's own (internal/memory), so
+// that no runtime package imports a driver package; drivers/memory is its
+// public face (dead-letter API, documentation).
+func init() { driver.Register(memory.Scheme, memory.Driver{}) }
 
 // DefaultURL is the URL of the embedded in-process driver.
 const DefaultURL = "memory://"

@@ -1,6 +1,5 @@
 // Package memory is the embedded, in-process driver, registered for the URL
-// scheme "memory". Package distributer imports it, so it is always
-// available:
+// scheme "memory". It is always available, without importing this package:
 //
 //	d, err := distributer.Open(ctx, "memory://")            // the default bus
 //	d, err := distributer.Open(ctx, "memory://orders?max_attempts=3&buffer=256")
@@ -53,4 +52,18 @@
 // Bodies are not copied: a publisher must not modify a body after
 // publishing it, and handlers must not modify the body they are given (other
 // subscribers share it). Headers are copied for each delivery.
+//
+// # Where the driver lives
+//
+// The implementation is in the module's internal/memory package, which
+// package distributer registers itself. The runtime must offer memory://
+// (the default URL) without an import, and must not import a driver
+// package: drivers sit above the runtime (they import package driver, and
+// their tests import package distributer), so a runtime that imported one
+// would tie its import graph to a driver's and let driver code in every
+// program. An internal package can be imported by both the runtime and
+// this package, and by nothing outside the module. This package is the
+// driver's public face: its documentation, the dead-letter API for tests
+// and tools (DeadLetters, WaitDeadLetters), its examples and its
+// conformance test. Importing it is needed only for that API.
 package memory

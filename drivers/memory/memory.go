@@ -2,329 +2,75 @@ package memory
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"maps"
-	"net/url"
-	"strconv"
-	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/distributer/distributer/driver"
+	"github.com/distributer/distributer/internal/memory"
 )
 
-// Defaults for the URL's query parameters.
+// Defaults and limits of the URL's query parameters.
 const (
 	// DefaultMaxAttempts is the default max_attempts: deliveries of a
 	// message before it is dead-lettered.
-	DefaultMaxAttempts = 5
+	DefaultMaxAttempts = memory.DefaultMaxAttempts
 	// DefaultBuffer is the default buffer: how many messages a queue holds
 	// (queued plus being handled) before Publish waits.
-	DefaultBuffer = 1024
+	DefaultBuffer = memory.DefaultBuffer
 	// MaxBuffer is the largest buffer accepted.
-	MaxBuffer = 1 << 20
+	MaxBuffer = memory.MaxBuffer
 )
 
-func init() { driver.Register("memory", memDriver{}) }
+// A bus keeps at most MaxDeadLetters dead letters, whose bodies total at
+// most MaxDeadLetterBytes (the newest is always kept). When more arrive the
+// oldest are discarded; DeadLetter.Seq numbers have gaps then, so a reader
+// can tell.
+const (
+	MaxDeadLetters     = memory.MaxDeadLetters
+	MaxDeadLetterBytes = memory.MaxDeadLetterBytes
+)
 
-type memDriver struct{}
-
-// Open opens a connection to the bus named by u's host ("" for the default
-// bus), creating the bus if needed.
-func (memDriver) Open(ctx context.Context, u *url.URL) (driver.Conn, error) {
-	if err := driver.CheckQuery(u, "buffer", "max_attempts"); err != nil {
-		return nil, err
-	}
-	if u.User != nil || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" || u.Port() != "" {
-		return nil, driver.NewURLError(u.String(), "a memory URL has no user, port, path or fragment", "want memory://[name][?options]")
-	}
-	c := &conn{maxAttempts: DefaultMaxAttempts, buffer: DefaultBuffer, done: make(chan struct{}), subs: map[*subscription]struct{}{}}
-	q := u.Query()
-	var err error
-	if c.maxAttempts, err = intParam(q, "max_attempts", DefaultMaxAttempts, 1, 1000); err != nil {
-		return nil, err
-	}
-	if c.buffer, err = intParam(q, "buffer", DefaultBuffer, 1, MaxBuffer); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	c.bus = acquire(u.Host)
-	return c, nil
+// DeadLetter is a message that was dead-lettered: its handler failed on
+// every allowed attempt (max_attempts), or rejected it.
+type DeadLetter struct {
+	// Seq numbers the dead letters of a bus from 1, in the order they were
+	// dead-lettered.
+	Seq uint64
+	// Message is the message as last delivered: Attempt is the number of
+	// delivery attempts made.
+	Message driver.Message
+	// Group is the subscriber group whose handler failed, "" for none.
+	Group string
+	// Reason is the text of the handler's last error.
+	Reason string
+	// Err is the handler's last error.
+	Err error
+	// Time is when the message was dead-lettered.
+	Time time.Time
 }
 
-func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
-	s := q.Get(name)
-	if s == "" && !q.Has(name) {
-		return def, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err == nil && (n < lo || n > hi) {
-		err = fmt.Errorf("want %d to %d", lo, hi)
-	}
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok {
-			err = ne.Err
-		}
-		return 0, &driver.QueryError{Scheme: "memory", Param: name, Value: s, Known: []string{"buffer", "max_attempts"}, Err: err}
-	}
-	return n, nil
+// DeadLetters returns the dead letters kept by the bus named name ("" is the
+// default bus of memory://), oldest first. A bus and its dead letters exist
+// while a connection to it is open; DeadLetters of a bus that does not exist
+// is nil.
+func DeadLetters(name string) []DeadLetter { return convert(memory.DeadLetters(name)) }
+
+// WaitDeadLetters waits until the bus named name has kept a dead letter with
+// Seq greater than after, and returns all such dead letters, oldest first.
+// It returns ctx's error if ctx ends first. While it waits it keeps the bus
+// alive, so it may be called before the bus is opened. To follow a bus's
+// dead letters, call it in a loop with after set to the last Seq seen.
+func WaitDeadLetters(ctx context.Context, name string, after uint64) ([]DeadLetter, error) {
+	dls, err := memory.WaitDeadLetters(ctx, name, after)
+	return convert(dls), err
 }
 
-// conn is a connection to a bus.
-type conn struct {
-	bus         *bus
-	maxAttempts int
-	buffer      int
-	done        chan struct{}         // closed by Close: blocked publishes return
-	last        atomic.Pointer[route] // the route of the last publish
-
-	mu     sync.Mutex
-	closed bool
-	subs   map[*subscription]struct{}
-}
-
-// Publish routes each message to the queues bound to matching patterns,
-// waiting while a queue is full.
-func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
-	var errs []error
-	for i, m := range msgs {
-		err := c.publish(ctx, m)
-		if err == nil {
-			continue
-		}
-		if len(msgs) == 1 {
-			return err
-		}
-		if errs == nil {
-			errs = make([]error, len(msgs))
-		}
-		errs[i] = err
-		if ctx.Err() != nil || isClosed(c.done) {
-			for j := i + 1; j < len(msgs); j++ {
-				errs[j] = err
-			}
-			break
-		}
-	}
-	if errs != nil {
-		return &driver.BatchError{Errs: errs}
-	}
-	return nil
-}
-
-func isClosed(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
-func (c *conn) publish(ctx context.Context, m *driver.Message) error {
-	if isClosed(c.done) {
-		return driver.ErrClosed
-	}
-	last := c.last.Load()
-	r := c.bus.route(m.Topic, last)
-	if r != last {
-		c.last.Store(r)
-	}
-	qs := r.queues
-	if len(qs) == 0 {
+func convert(dls []memory.DeadLetter) []DeadLetter {
+	if dls == nil {
 		return nil
 	}
-	if m.Headers != nil {
-		// The caller may reuse its map; queues share this copy, and each
-		// delivery gets its own.
-		cp := *m
-		cp.Headers = maps.Clone(m.Headers)
-		m = &cp
+	out := make([]DeadLetter, len(dls))
+	for i, dl := range dls {
+		out[i] = DeadLetter(dl)
 	}
-	for _, q := range qs {
-		if err := q.push(ctx, m, c.done); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Subscribe binds a queue (the subscription's own, or its group's) and starts
-// a consumer on it.
-func (c *conn) Subscribe(ctx context.Context, req driver.SubscribeRequest, h driver.Handler) (driver.Subscription, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return nil, driver.ErrClosed
-	}
-	b := c.bus
-	var q *queue
-	if req.Group == "" {
-		q = newQueue("", c.buffer)
-	} else {
-		q = b.groupQueue(req.Group, c.buffer)
-	}
-	b.bind(q, req.Patterns)
-	hctx, cancel := context.WithCancel(context.Background())
-	s := &subscription{conn: c, q: q, done: make(chan struct{}), cancel: cancel}
-	s.cons = &consumer{
-		q: q, h: h, ctx: hctx, maxAttempts: c.maxAttempts, dead: &b.dead,
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), exited: make(chan struct{}),
-	}
-	q.mu.Lock()
-	q.members++
-	q.mu.Unlock()
-	c.subs[s] = struct{}{}
-	go s.cons.run()
-	return s, nil
-}
-
-// Close closes every subscription of the connection and releases the bus.
-func (c *conn) Close() error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil
-	}
-	c.closed = true
-	close(c.done)
-	subs := make([]*subscription, 0, len(c.subs))
-	for s := range c.subs {
-		subs = append(subs, s)
-	}
-	c.mu.Unlock()
-	for _, s := range subs {
-		_ = s.Close()
-	}
-	c.bus.release()
-	return nil
-}
-
-// subscription is one Subscribe call's consumer.
-type subscription struct {
-	conn   *conn
-	q      *queue
-	cons   *consumer
-	cancel context.CancelFunc
-	once   sync.Once
-	done   chan struct{}
-}
-
-// Close stops the consumer, then cancels its handler's context, and waits
-// for it. Stopping first means that a handler failing because of the
-// cancellation cannot be handed the message again (see consumer.run). A
-// subscription's own queue is deleted with its messages; a group's queue
-// stays for the group's other and future members.
-func (s *subscription) Close() error {
-	s.once.Do(func() {
-		close(s.cons.stop)
-		s.cancel()
-		<-s.cons.exited
-		q, b := s.q, s.conn.bus
-		if q.group == "" {
-			b.unbind(q)
-		}
-		q.mu.Lock()
-		q.members--
-		q.leave(s.cons)
-		if q.group == "" {
-			q.close()
-		}
-		q.mu.Unlock()
-		s.conn.mu.Lock()
-		delete(s.conn.subs, s)
-		s.conn.mu.Unlock()
-		close(s.done)
-	})
-	return nil
-}
-
-func (s *subscription) Done() <-chan struct{} { return s.done }
-
-// Err is always nil: a memory subscription only ends by Close.
-func (s *subscription) Err() error { return nil }
-
-// consumer delivers a queue's messages to a handler, one at a time.
-type consumer struct {
-	q           *queue
-	h           driver.Handler
-	ctx         context.Context // cancelled by Close
-	maxAttempts int
-	dead        *deadLetters
-	wake        chan struct{} // a message may be waiting (capacity 1)
-	stop        chan struct{} // closed by Close
-	exited      chan struct{} // closed when run returns
-}
-
-func (c *consumer) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (c *consumer) run() {
-	defer close(c.exited)
-	q := c.q
-	q.mu.Lock() // held at the top of each iteration
-	for {
-		for q.n == 0 || q.closed {
-			if q.closed || isClosed(c.stop) {
-				q.leave(c)
-				q.mu.Unlock()
-				return
-			}
-			q.idle = append(q.idle, c)
-			q.mu.Unlock()
-			select {
-			case <-c.wake:
-			case <-c.stop:
-			}
-			q.mu.Lock()
-			q.removeIdle(c)
-		}
-		if isClosed(c.stop) {
-			q.leave(c)
-			q.mu.Unlock()
-			return
-		}
-		m := q.pop()
-		q.mu.Unlock()
-
-		m.Attempt++
-		err := c.deliver(&m)
-		requeue := false
-		switch {
-		case err == nil:
-		case isClosed(c.stop) && !errors.Is(err, driver.ErrReject):
-			// Close stopped the consumer and then cancelled the handler:
-			// the failure is the close's, not the message's. Back to the
-			// queue uncounted, for another member of the group (a
-			// subscription's own queue is deleted with it); the loop
-			// then sees stop and leaves.
-			m.Attempt--
-			requeue = true
-		case m.Attempt >= c.maxAttempts || errors.Is(err, driver.ErrReject):
-			c.dead.add(&m, q.group, err)
-		default:
-			requeue = true
-		}
-		q.mu.Lock()
-		q.done(&m, requeue)
-	}
-}
-
-// deliver calls the handler with a message of its own.
-func (c *consumer) deliver(m *driver.Message) error {
-	dm := new(driver.Message)
-	*dm = *m
-	if m.Headers != nil {
-		dm.Headers = maps.Clone(m.Headers)
-	}
-	return c.h(c.ctx, dm)
+	return out
 }

@@ -11,15 +11,14 @@ import (
 
 // A bus keeps at most MaxDeadLetters dead letters, whose bodies total at
 // most MaxDeadLetterBytes (the newest is always kept). When more arrive the
-// oldest are discarded; DeadLetter.Seq numbers have gaps then, so a reader
-// can tell.
+// oldest are discarded; DeadLetter.Seq numbers have gaps then.
 const (
 	MaxDeadLetters     = 1000
 	MaxDeadLetterBytes = 64 << 20
 )
 
-// DeadLetter is a message that was dead-lettered: its handler failed on
-// every allowed attempt (max_attempts), or rejected it.
+// DeadLetter is a message that was dead-lettered. Its fields are those of
+// drivers/memory.DeadLetter, which documents them and converts from it.
 type DeadLetter struct {
 	// Seq numbers the dead letters of a bus from 1, in the order they were
 	// dead-lettered.
@@ -82,10 +81,8 @@ func (d *deadLetters) since(after uint64) ([]DeadLetter, <-chan struct{}) {
 	return slices.Clone(d.log[i:]), d.changed
 }
 
-// DeadLetters returns the dead letters kept by the bus named name ("" is the
-// default bus of memory://), oldest first. A bus and its dead letters exist
-// while a connection to it is open; DeadLetters of a bus that does not exist
-// is nil.
+// DeadLetters returns the dead letters kept by the bus named name, oldest
+// first; nil when the bus does not exist.
 func DeadLetters(name string) []DeadLetter {
 	b := lookupBus(name)
 	if b == nil {
@@ -96,10 +93,8 @@ func DeadLetters(name string) []DeadLetter {
 }
 
 // WaitDeadLetters waits until the bus named name has kept a dead letter with
-// Seq greater than after, and returns all such dead letters, oldest first.
-// It returns ctx's error if ctx ends first. While it waits it keeps the bus
-// alive, so it may be called before the bus is opened. To follow a bus's
-// dead letters, call it in a loop with after set to the last Seq seen.
+// Seq greater than after and returns them, or ctx's error. It keeps the bus
+// alive while it waits.
 func WaitDeadLetters(ctx context.Context, name string, after uint64) ([]DeadLetter, error) {
 	b := acquire(name)
 	defer b.release()
