@@ -19,6 +19,10 @@
 // message; the members of a named Group share the work, each message going
 // to one of them.
 //
+// A message whose handler fails max_attempts times (a driver option), or
+// rejects it (Reject), is dead-lettered, and logged once, at Warn, by the
+// runtime whatever the driver (see WithLogger).
+//
 // Closing is bounded. Subscription.Close and Distributer.Close stop
 // deliveries, cancel the context of running handlers and wait for them at
 // most the drain timeout (WithDrainTimeout, default DefaultDrainTimeout,
@@ -58,6 +62,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -298,6 +303,7 @@ func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handle
 	}
 	req := driver.SubscribeRequest{Patterns: append([]string(nil), patterns...), Group: so.group}
 	s := &Subscription{d: d, patterns: req.Patterns, group: so.group}
+	req.DeadLettered = s.deadLettered
 	ds, err := d.conn.Subscribe(ctx, req, s.handler(d.wrap(h)))
 	if err != nil {
 		return nil, fmt.Errorf("distributer: subscribe to %v (group %q): %w", patterns, so.group, err)
@@ -371,11 +377,35 @@ func (d *Distributer) validateReceived(m *Message) (err error) {
 // topics of generated packages consult it.
 func (d *Distributer) ValidatesReceive() bool { return !d.opts.noReceiveValidation }
 
+// invalid reports an invalid delivery to OnInvalid. The driver then
+// dead-letters it, and deadLettered logs it.
 func (d *Distributer) invalid(ctx context.Context, m *Message, err error) {
-	d.opts.logger.Warn("distributer: invalid message dead-lettered", "topic", m.Topic, "id", m.ID, "error", err)
 	if f := d.opts.onInvalid; f != nil {
 		f(ctx, m, err)
 	}
+}
+
+// maxLoggedReason bounds the reason of a logged dead letter, in bytes.
+const maxLoggedReason = 1024
+
+// deadLettered is the subscription's driver.SubscribeRequest.DeadLettered:
+// the one place where dead letters are logged, whatever the driver, at
+// Warn. The record names the message (topic, id, attempt), where it was
+// (group, and the driver's queue when it names one) and why; never its
+// body or headers.
+func (s *Subscription) deadLettered(dl driver.DeadLetter) {
+	m := dl.Message
+	reason := dl.Reason
+	if len(reason) > maxLoggedReason {
+		reason = strings.ToValidUTF8(reason[:maxLoggedReason], "") + "..."
+	}
+	attrs := make([]slog.Attr, 0, 6)
+	attrs = append(attrs, slog.String("topic", m.Topic), slog.String("group", s.group))
+	if dl.Queue != "" {
+		attrs = append(attrs, slog.String("queue", dl.Queue))
+	}
+	attrs = append(attrs, slog.String("id", m.ID), slog.Int("attempt", m.Attempt), slog.String("reason", reason))
+	s.d.opts.logger.LogAttrs(context.Background(), slog.LevelWarn, "distributer: message dead-lettered", attrs...)
 }
 
 // Subscription is a running subscription made by Subscribe.

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/goleak"
 
@@ -538,8 +539,63 @@ func TestValidatorOnReceive(t *testing.T) {
 	if dl.Message.ID != "bad-1" || dl.Message.Attempt != 1 || !errors.Is(dl.Err, distributer.ErrRejected) || !strings.Contains(dl.Reason, "/ok: missing") {
 		t.Errorf("dead letter %q attempt %d err %v; want bad-1 rejected at attempt 1", dl.Message.ID, dl.Message.Attempt, dl.Err)
 	}
-	if l := logs.String(); !strings.Contains(l, "invalid message") || !strings.Contains(l, "bad-1") {
-		t.Errorf("invalid message not logged: %q", l)
+	// Logged once, as a dead letter, with the validation error as reason.
+	line := waitLog(t, &logs, "id=bad-1")
+	if !strings.Contains(line, `msg="distributer: message dead-lettered"`) || !strings.Contains(line, "/ok: missing") {
+		t.Errorf("invalid message logged as %q", line)
+	}
+	if n := strings.Count(logs.String(), "bad-1"); n != 1 {
+		t.Errorf("bad-1 logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// waitLog waits until a line of logs contains each of want, and returns it.
+func waitLog(t *testing.T, logs *logBuffer, want ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(line, w)
+			}
+			if ok {
+				return line
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line with %q within %v:\n%s", want, wait, logs.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A dead letter's logged reason is bounded; the body never appears.
+func TestDeadLetterLogBounded(t *testing.T) {
+	u, _ := newURL("")
+	var logs logBuffer
+	d := open(t, u, distributer.WithLogger(logs.logger()))
+	long := "x" + strings.Repeat("é", 2000) // 4001 bytes; 1 KiB ends inside an é
+	if _, err := d.Subscribe(context.Background(), []string{"long"}, distributer.HandlerFunc(func(context.Context, *distributer.Message) error {
+		return distributer.Reject(errors.New(long))
+	}), distributer.Group("g")); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Publish(context.Background(), "long", []byte(`{"secret":"body-marker"}`), distributer.WithID("long-1")); err != nil {
+		t.Fatal(err)
+	}
+	line := waitLog(t, &logs, "id=long-1")
+	for _, want := range []string{"level=WARN", "topic=long", "group=g", "attempt=1"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log line lacks %s: %s", want, line)
+		}
+	}
+	_, reason, _ := strings.Cut(line, "reason=")
+	if n := len(reason); n != 1023+len("...") || !utf8.ValidString(reason) || !strings.HasSuffix(reason, "é...") {
+		t.Errorf("logged reason of %d bytes (%q...), want it cut at 1 KiB", n, reason[:min(n, 20)])
+	}
+	if strings.Contains(logs.String(), "body-marker") {
+		t.Errorf("the body was logged: %s", logs.String())
 	}
 }
 

@@ -18,7 +18,7 @@ type Validator interface {
 // InvalidFunc is called for each delivered message that fails validation
 // (the handler returned an error wrapping ErrInvalidMessage) or is larger
 // than max_message_bytes (a *TooLargeError), before the message is
-// dead-lettered.
+// dead-lettered (and logged, like every dead letter).
 type InvalidFunc func(ctx context.Context, m *Message, err error)
 
 // An Option configures Open.
@@ -33,9 +33,15 @@ type options struct {
 	drainTimeoutSet     bool
 }
 
-// WithLogger sets the logger for events such as handler failures, invalid
-// messages and the driver's reconnections (drivers get it through
+// WithLogger sets the logger for events such as handler panics, dead
+// letters and the driver's reconnections (drivers get it through
 // driver.Logger). The default is slog.Default().
+//
+// Every dead letter is logged once, at Warn, by the runtime (drivers report
+// them through driver.SubscribeRequest.DeadLettered): the record
+// "distributer: message dead-lettered" has the attributes topic, group ("" for
+// none), queue (when the driver names its queues), id, attempt (attempts
+// made) and reason (at most 1 KiB); never the body or the headers.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithValidator makes the untyped Publish validate every body against its

@@ -34,6 +34,7 @@ func Run(t *testing.T, h Harness) {
 		{"RedeliveryThenDeadLetter", testRedelivery},
 		{"Reject", testReject},
 		{"Panic", testPanic},
+		{"DeadLetterLogged", testDeadLetterLogged},
 		{"InvalidPublish", testInvalidPublish},
 		{"CloseSubscription", testCloseSubscription},
 		{"CloseDistributer", testCloseDistributer},

@@ -49,6 +49,29 @@ type SubscribeRequest struct {
 	// Group is the subscriber group. Empty: this subscriber receives every
 	// matching message. Named: each matching message goes to one member.
 	Group string
+	// DeadLettered, when not nil, is called once for every message the
+	// driver dead-letters from this subscription (for whatever reason: the
+	// handler failed max_attempts times or rejected it, the body is not
+	// JSON), once the message is in the dead-letter store, from any
+	// goroutine and without locks held. The runtime logs dead letters
+	// through it, one log record each: drivers must not log them
+	// themselves.
+	DeadLettered func(DeadLetter)
+}
+
+// DeadLetter describes a message that a driver has dead-lettered, as it
+// reports it to SubscribeRequest.DeadLettered.
+type DeadLetter struct {
+	// Message is the message as last delivered; its Attempt is the number
+	// of delivery attempts made (0 when the driver cannot tell). The
+	// runtime never logs its Body or Headers.
+	Message *Message
+	// Queue is the broker's name of the queue the message was taken from,
+	// "" when the driver does not name its queues.
+	Queue string
+	// Reason says why the message was dead-lettered: the handler's last
+	// error, or what the driver found wrong.
+	Reason string
 }
 
 // Driver opens connections for the URL scheme it was registered under.

@@ -652,7 +652,7 @@ func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt i
 
 // deadLetter publishes a copy to the dead-letter exchange, routing key = the
 // queue's name, with the reason and the topic (the delivery's routing key),
-// then acks the original.
+// then acks the original, and reports it to the runtime (which logs it).
 func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) {
 	key := cons.queue
 	p := copyOf(d, amqp091.Table{
@@ -662,22 +662,24 @@ func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driv
 		HeaderQueue:    cons.queue,
 		HeaderGroup:    sub.req.Group,
 	})
-	sub.c.log.Warn("amqp: message dead-lettered", "topic", m.Topic, "id", m.ID, "queue", cons.queue, "reason", reason)
-	sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p)
+	if sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p) && sub.req.DeadLettered != nil {
+		sub.req.DeadLettered(driver.DeadLetter{Message: m, Queue: cons.queue, Reason: reason})
+	}
 }
 
-// settle publishes p and, once confirmed, acks d. If the copy is not
-// confirmed, or (mandatory) the broker returned it as unroutable, d goes
-// back to the queue (nack with requeue; when the channel is gone the broker
-// requeues it anyway). A mandatory publish must hold cons.retryMu.
-func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, mandatory bool, p amqp091.Publishing) {
+// settle publishes p and, once confirmed, acks d, and reports whether the
+// copy was confirmed. If the copy is not confirmed, or (mandatory) the
+// broker returned it as unroutable, d goes back to the queue (nack with
+// requeue; when the channel is gone the broker requeues it anyway). A
+// mandatory publish must hold cons.retryMu.
+func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, mandatory bool, p amqp091.Publishing) bool {
 	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, mandatory, false, p)
 	if err != nil {
 		// Usually the channel is closed and this fails too; otherwise the
 		// delivery must not stay outstanding, where a later multiple-ack
 		// would cover it.
 		_ = d.Nack(false, true)
-		return
+		return false
 	}
 	t := time.NewTimer(sub.c.cfg.topologyTimeout)
 	defer t.Stop()
@@ -687,7 +689,7 @@ func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, k
 		// The node does not answer: drop the connection (the supervisor
 		// reconnects); the original stays unacked and is redelivered.
 		cons.s.shutdown()
-		return
+		return false
 	}
 	if mandatory && cons.returned() {
 		// The broker sends basic.return before the confirm, and amqp091
@@ -696,13 +698,14 @@ func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, k
 			"topic", d.RoutingKey, "id", d.MessageId, "queue", cons.queue, "exchange", exchange)
 		_ = cons.s.bounded(cons.bindRetry)
 		_ = d.Nack(false, true)
-		return
+		return false
 	}
 	if dc.Acked() {
 		_ = d.Ack(false)
-		return
+		return true
 	}
 	_ = d.Nack(false, true)
+	return false
 }
 
 // returned drains the returns of mandatory publishes and reports whether

@@ -176,7 +176,7 @@ func (c *conn) Subscribe(ctx context.Context, req driver.SubscribeRequest, h dri
 	hctx, cancel := context.WithCancel(context.Background())
 	s := &subscription{conn: c, q: q, done: make(chan struct{}), cancel: cancel}
 	s.cons = &consumer{
-		q: q, h: h, ctx: hctx, maxAttempts: c.maxAttempts, dead: &b.dead,
+		q: q, h: h, ctx: hctx, maxAttempts: c.maxAttempts, dead: &b.dead, onDead: req.DeadLettered,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), exited: make(chan struct{}),
 	}
 	q.mu.Lock()
@@ -259,9 +259,10 @@ type consumer struct {
 	ctx         context.Context // cancelled by Close
 	maxAttempts int
 	dead        *deadLetters
-	wake        chan struct{} // a message may be waiting (capacity 1)
-	stop        chan struct{} // closed by Close
-	exited      chan struct{} // closed when run returns
+	onDead      func(driver.DeadLetter) // SubscribeRequest.DeadLettered; may be nil
+	wake        chan struct{}           // a message may be waiting (capacity 1)
+	stop        chan struct{}           // closed by Close
+	exited      chan struct{}           // closed when run returns
 }
 
 func (c *consumer) signal() {
@@ -314,6 +315,10 @@ func (c *consumer) run() {
 			requeue = true
 		case m.Attempt >= c.maxAttempts || errors.Is(err, driver.ErrReject):
 			c.dead.add(&m, q.group, err)
+			if c.onDead != nil {
+				dm := m                                                        // the hook gets its own copy
+				c.onDead(driver.DeadLetter{Message: &dm, Reason: err.Error()}) // queues are named by their group only
+			}
 		default:
 			requeue = true
 		}
