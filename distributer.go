@@ -90,8 +90,9 @@ type Distributer struct {
 	maxBytes int
 	closed   atomic.Bool
 
-	mu   sync.Mutex
-	subs map[*Subscription]struct{}
+	mu     sync.Mutex
+	subs   map[*Subscription]struct{}
+	groups groupUses // the groups subscribed to, and how
 }
 
 // Open connects to the broker named by rawURL, with the driver registered for
@@ -137,7 +138,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 		}
 		return nil, fmt.Errorf("distributer: open %s: %w", safeURL, err)
 	}
-	return &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, subs: map[*Subscription]struct{}{}}, nil
+	return &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, subs: map[*Subscription]struct{}{}, groups: groupUses{}}, nil
 }
 
 // openConn calls drv.Open until it succeeds or fails for a reason other
@@ -279,6 +280,12 @@ func (d *Distributer) send(ctx context.Context, msgs []*Message) error {
 // Subscribe delivers every message whose topic matches one of patterns to h,
 // until the Subscription or d is closed. A message that matches several
 // patterns of one subscription is delivered once. ctx bounds the set-up only.
+//
+// A subscription that accepts only its own patterns (OnlyOwnPatterns, set
+// by every typed subscription) in a Group already subscribed by d to
+// patterns it does not cover, or that would add such patterns to the group
+// of one, is refused with a *GroupSharedError (ErrGroupShared): the group's
+// one queue would hand it messages it dead-letters.
 func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handler, opts ...SubscribeOption) (*Subscription, error) {
 	var so subOptions
 	for _, o := range opts {
@@ -301,11 +308,26 @@ func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handle
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	unreserve := func() {}
+	if so.group != "" {
+		d.mu.Lock()
+		key, err := d.groups.reserve(so.group, patterns, so.ownOnly)
+		d.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		unreserve = func() {
+			d.mu.Lock()
+			d.groups.release(so.group, key)
+			d.mu.Unlock()
+		}
+	}
 	req := driver.SubscribeRequest{Patterns: append([]string(nil), patterns...), Group: so.group}
 	s := &Subscription{d: d, patterns: req.Patterns, group: so.group}
 	req.DeadLettered = s.deadLettered
 	ds, err := d.conn.Subscribe(ctx, req, s.handler(d.wrap(h)))
 	if err != nil {
+		unreserve()
 		return nil, fmt.Errorf("distributer: subscribe to %v (group %q): %w", patterns, so.group, err)
 	}
 	s.sub = ds

@@ -66,13 +66,33 @@ func OnInvalid(f InvalidFunc) Option { return func(o *options) { o.onInvalid = f
 type SubscribeOption func(*subOptions)
 
 type subOptions struct {
-	group string
+	group   string
+	ownOnly bool
 }
 
 // Group makes the subscriber a member of the named group: each matching
 // message goes to exactly one member. Without it (or with ""), the subscriber
 // receives every matching message.
+//
+// The members of a group share one queue, bound with the union of their
+// patterns (those of members that left included), so a member may be handed
+// messages that only another member's patterns match. When a member accepts
+// only its own patterns (OnlyOwnPatterns; every typed subscription), its
+// group can hold no other patterns: Subscribe refuses, with a
+// *GroupSharedError (ErrGroupShared), a subscription that would make it so
+// among the subscriptions of the same Distributer.
 func Group(name string) SubscribeOption { return func(o *subOptions) { o.group = name } }
+
+// OnlyOwnPatterns declares that the handler accepts only the messages
+// whose topics match the subscription's own patterns: a message of another
+// topic, which reaches it only through a group shared with subscriptions to
+// other patterns, would be rejected and dead-lettered. The typed package's
+// subscriptions set it. Within one Distributer, Subscribe then refuses
+// (ErrGroupShared) to put such a subscription in a group that already has,
+// or to add to its group, a pattern that its own patterns do not cover,
+// open or closed: subscribe once to every topic the group consumes instead.
+// It has no effect without a Group.
+func OnlyOwnPatterns() SubscribeOption { return func(o *subOptions) { o.ownOnly = true } }
 
 // A PublishOption configures one Publish.
 type PublishOption func(*Message)

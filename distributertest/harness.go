@@ -15,8 +15,11 @@
 // table, ordering, redelivery and dead-lettering, panics, validation of
 // published messages, closing, context cancellation, concurrency, large
 // messages, headers and ids, batches, group queues that outlive their
-// members, groups whose members subscribe with different patterns, and
-// goroutine leaks.
+// members, groups whose members subscribe with different patterns, typed
+// subscriptions refused in a group shared with other topics
+// (distributer.ErrGroupShared), dead letters logged exactly once by the
+// runtime, and goroutine leaks. A driver must report every dead letter
+// through driver.SubscribeRequest.DeadLettered.
 package distributertest
 
 import (

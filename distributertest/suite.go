@@ -46,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 		{"PublishBatch", testPublishBatch},
 		{"GroupOutlivesMember", testGroupOutlivesMember},
 		{"GroupPatternUnion", testGroupPatternUnion},
+		{"GroupShared", testGroupShared},
 		{"Hostile", testHostile},
 		{"NoGoroutinesLeft", testNoLeaks},
 	}

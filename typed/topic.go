@@ -125,7 +125,10 @@ func (t Topic[T]) validatedBy(d *distributer.Distributer) bool {
 // reaches h: the handler error wraps distributer.ErrInvalidMessage, so the
 // runtime reports it (distributer.OnInvalid and the log) and dead-letters
 // the message, and the subscription goes on. opts are those of
-// distributer.Subscribe (distributer.Group).
+// distributer.Subscribe (distributer.Group). In a group, the handler
+// accepts only this topic: subscribing to another topic in the same group
+// with the same Distributer is refused (distributer.ErrGroupShared); to
+// consume several topics in one group, use a Router.
 func (t Topic[T]) Subscribe(ctx context.Context, d *distributer.Distributer, h Handler[T], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	if h == nil {
 		return nil, fmt.Errorf("typed: subscribe to %q: nil handler", t.name)
@@ -150,7 +153,15 @@ func (t Topic[T]) Subscribe(ctx context.Context, d *distributer.Distributer, h H
 			return err
 		}
 		return h.Handle(ctx, v, m)
-	}), opts...)
+	}), ownOnly(opts)...)
+}
+
+// ownOnly returns opts with distributer.OnlyOwnPatterns added: a typed
+// handler accepts only its own topics, so the runtime refuses
+// (distributer.ErrGroupShared) to let it share a group with subscriptions
+// to other topics.
+func ownOnly(opts []distributer.SubscribeOption) []distributer.SubscribeOption {
+	return append(opts[:len(opts):len(opts)], distributer.OnlyOwnPatterns())
 }
 
 // Handler processes the decoded messages of a typed topic. Its error has
@@ -170,9 +181,11 @@ func (f HandlerFunc[T]) Handle(ctx context.Context, v T, m *distributer.Message)
 
 // MisroutedError reports a message delivered to the subscription of
 // another topic, which happens only when subscriptions to different topics
-// share a group: members of one group share one queue. Subscribe to all of
-// them with one subscription instead (Schemas.Subscribe). The message is
-// dead-lettered.
+// share a group: members of one group share one queue. Within one
+// Distributer, Subscribe refuses this (distributer.ErrGroupShared); a
+// MisroutedError means that another Distributer or process subscribed the
+// group to other topics. Subscribe to all of them with one subscription
+// instead (Router, Schemas.Subscribe). The message is dead-lettered.
 type MisroutedError struct {
 	Topic string // the message's topic
 	Want  string // the topic of the subscription that got it
@@ -180,7 +193,7 @@ type MisroutedError struct {
 
 // Error says which topics and what to do.
 func (e *MisroutedError) Error() string {
-	return fmt.Sprintf("typed: message on topic %q reached the subscription to %q: subscriptions to different topics share a group (one queue); subscribe to all of them in one subscription (Schemas.Subscribe)", e.Topic, e.Want)
+	return fmt.Sprintf("typed: message on topic %q reached the subscription to %q: subscriptions to different topics share a group (one queue), in another Distributer or process; subscribe to all of them in one subscription (typed.Router, Schemas.Subscribe)", e.Topic, e.Want)
 }
 
 // DecodeError reports a body that satisfies the schema (or was not checked)
@@ -205,7 +218,10 @@ func (e *DecodeError) Unwrap() []error { return []error{distributer.ErrInvalidMe
 // code that handles several topics with one handler ("raw.*"): h can switch
 // on m.Topic and decode with the matching Topic's Unmarshal. A message on a
 // topic that has no schema in s counts as invalid, like a body that fails
-// its schema: it never reaches h, is reported and dead-lettered.
+// its schema: it never reaches h, is reported and dead-lettered. In a
+// group, h accepts only patterns: the group can hold no other patterns in
+// the same Distributer (distributer.ErrGroupShared), so give every pattern
+// the group consumes in one call.
 func (s *Schemas) Subscribe(ctx context.Context, d *distributer.Distributer, patterns []string, h distributer.Handler, opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
 	if h == nil {
 		return nil, fmt.Errorf("typed: subscribe to %v: nil handler", patterns)
@@ -221,5 +237,5 @@ func (s *Schemas) Subscribe(ctx context.Context, d *distributer.Distributer, pat
 			}
 		}
 		return h.Handle(ctx, m)
-	}), opts...)
+	}), ownOnly(opts)...)
 }

@@ -446,8 +446,10 @@ func recvDeadLetters(t *testing.T, ch <-chan deadLetter, n int) []deadLetter {
 }
 
 // A group is one queue: when subscriptions to different topics share it, a
-// typed handler can be handed a message of another topic. It must never see
-// it as its own type: the message is dead-lettered with a MisroutedError.
+// typed handler can be handed a message of another topic. Within one
+// Distributer Subscribe refuses that (TestGroupSharedRefused); across
+// Distributers (processes) it cannot, and the typed handler must never see
+// the message as its own type: it is dead-lettered with a MisroutedError.
 func TestMisroutedInSharedGroup(t *testing.T) {
 	ctx := context.Background()
 	s := shopSchemas(t)
@@ -455,9 +457,9 @@ func TestMisroutedInSharedGroup(t *testing.T) {
 	url := newURL()
 	dead := watchDeadLetters(t, url)
 	d := open(t, url)
-	// Bind orders.shipped to the queue of group "g", then leave: the group's
-	// queue and its bindings stay.
-	other, err := d.Subscribe(ctx, []string{"orders.shipped"}, distributer.HandlerFunc(func(context.Context, *distributer.Message) error { return nil }), distributer.Group("g"))
+	// Another process binds orders.shipped to the queue of group "g", then
+	// leaves: the group's queue and its bindings stay.
+	other, err := open(t, url).Subscribe(ctx, []string{"orders.shipped"}, distributer.HandlerFunc(func(context.Context, *distributer.Message) error { return nil }), distributer.Group("g"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,4 +483,42 @@ func TestMisroutedInSharedGroup(t *testing.T) {
 	if calls.Load() != 0 {
 		t.Error("handler saw a message of another topic")
 	}
+}
+
+// Within one Distributer, a typed subscription cannot share its group with
+// a subscription to another topic (the group trap): Subscribe says so, and
+// points to the Router. The conformance suite (GroupShared) checks the same
+// on every driver.
+func TestGroupSharedRefused(t *testing.T) {
+	ctx := context.Background()
+	s := shopSchemas(t)
+	created := typed.NewTopic[Order](s, "orders.created")
+	shipped := typed.NewTopic[map[string]any](s, "orders.shipped")
+	d := open(t, newURL())
+	h := typed.HandlerFunc[Order](func(context.Context, Order, *distributer.Message) error { return nil })
+	sub, err := created.Subscribe(ctx, d, h, distributer.Group("billing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	_, err = shipped.Subscribe(ctx, d, typed.HandlerFunc[map[string]any](func(context.Context, map[string]any, *distributer.Message) error { return nil }), distributer.Group("billing"))
+	var ge *distributer.GroupSharedError
+	if !errors.Is(err, distributer.ErrGroupShared) || !errors.As(err, &ge) || ge.Group != "billing" ||
+		fmt.Sprint(ge.Patterns) != "[orders.shipped]" || fmt.Sprint(ge.Other) != "[orders.created]" {
+		t.Fatalf("second topic in the group: err = %v", err)
+	}
+	for _, want := range []string{`group "billing"`, "orders.created", "orders.shipped", "typed.Router"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+	// A Router subscribes both in one group.
+	r := typed.NewRouter()
+	typed.Route(r, created, h)
+	typed.Route(r, shipped, typed.HandlerFunc[map[string]any](func(context.Context, map[string]any, *distributer.Message) error { return nil }))
+	rs, err := r.Subscribe(ctx, d, distributer.Group("shipping"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.Close()
 }
