@@ -28,7 +28,9 @@ func testGroupShared(t *testing.T, h *Harness) {
 	invoices := typed.NewTopic[map[string]any](s, "inv.created")
 	orders := typed.NewTopic[map[string]any](s, "ord.placed")
 	got := newRecorder()
-	handle := func(_ context.Context, _ map[string]any, m *distributer.Message) error { return got.Handle(context.Background(), m) }
+	handle := func(_ context.Context, _ map[string]any, m *distributer.Message) error {
+		return got.Handle(context.Background(), m)
+	}
 	d := e.open()
 	ctx := e.ctx()
 
