@@ -22,6 +22,13 @@
 // (distributer.OnInvalid and a slog warning) and dead-letters it, and the
 // subscription goes on.
 //
+// A typed handler accepts only its own topics, and the members of a group
+// share one queue: every typed subscription passes
+// distributer.OnlyOwnPatterns, so Subscribe refuses
+// (distributer.ErrGroupShared) a typed subscription in a group that the same
+// Distributer binds to other topics. To consume several topics in one group,
+// subscribe once with a Router (or Schemas.Subscribe with every pattern).
+//
 // Validation modes are set per Distributer, with the options of
 // distributer.Open:
 //
