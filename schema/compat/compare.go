@@ -52,6 +52,7 @@ type raw struct {
 	hasR  bool
 	op    string // witness hint: "remove" (the property at ip) or "set"
 	wPath string // where the witness search places values, when not ip
+	hints []any  // values worth trying at ip
 }
 
 // checker compares one writer set against one reader set.
@@ -380,21 +381,22 @@ func (c *checker) conj(cs wcase, rj sch, rAll []sch, ip string) {
 		return
 	}
 	tr := typeMask(m)
+	tt := typeMask(map[string]any{"type": m["type"]})
 	typeFinding := false
-	if _, has := m["type"]; has && tw&^tr != 0 {
+	if tw&^tt != 0 {
 		typeFinding = true
-		msg := fmt.Sprintf("type %s -> %s", typeNames(tw), typeNames(tr))
+		msg := fmt.Sprintf("type %s -> %s", typeNames(tw), typeNames(tt))
 		if !rj.sd.isNew {
-			msg = fmt.Sprintf("type %s -> %s", typeNames(tr), typeNames(tw))
+			msg = fmt.Sprintf("type %s -> %s", typeNames(tt), typeNames(tw))
 		}
-		if tr&^tw == 0 {
+		if tt&^tw == 0 {
 			c.emit(rj, "TYPE_NARROWED", "TYPE_EXTENDED", ip, msg, ws)
 		} else {
 			c.emit(rj, "TYPE_CHANGED", "TYPE_CHANGED", ip, msg, ws)
 		}
 	}
 	live := tw & tr
-	if live == 0 {
+	if live == 0 && tw&tt == 0 {
 		return
 	}
 	if vals, ok := c.finite(ws, tw); ok {
@@ -499,6 +501,9 @@ func (c *checker) finiteCheck(ws []sch, rj sch, vals []any, ip string, typeFindi
 		}
 		bad = rest
 	}
+	if len(bad) > 0 && c.finiteCombinators(ws, rj, bad, ip) {
+		return
+	}
 	if len(bad) > 0 {
 		why := ""
 		if err := rj.sd.validErr(rj.loc, bad[0]); err != nil {
@@ -506,6 +511,67 @@ func (c *checker) finiteCheck(ws []sch, rj sch, vals []any, ip string, typeFindi
 		}
 		c.emit(rj, "VALUE_REJECTED", "VALUE_REJECTED", ip, fmt.Sprintf("value %s%s", compactJSON(bad[0]), why), ws)
 	}
+}
+
+// finiteCombinators names the reader's combinator that rejects values of
+// a finite writer: a value no anyOf/oneOf branch accepts, one that two
+// oneOf branches accept, one that not or if/then/else rejects.
+func (c *checker) finiteCombinators(ws []sch, rj sch, bad []any, ip string) bool {
+	m := rj.m()
+	named := false
+	for _, kw := range []string{"anyOf", "oneOf"} {
+		arr, ok := m[kw].([]any)
+		if !ok {
+			continue
+		}
+		for _, v := range bad {
+			n := 0
+			for i := range arr {
+				if rj.sd.valid(rj.child(arr[i], kw, strconv.Itoa(i)).loc, v) {
+					n++
+				}
+			}
+			var f *raw
+			switch {
+			case n == 0 && kw == "anyOf":
+				f = c.emit(rj, "ANY_OF_NARROWED", "ANY_OF_EXTENDED", ip, "anyOf: no branch accepts "+compactJSON(v), ws)
+			case n == 0:
+				f = c.emit(rj, "ONE_OF_NARROWED", "ONE_OF_EXTENDED", ip, "oneOf: no branch accepts "+compactJSON(v), ws)
+			case n > 1 && kw == "oneOf":
+				f = c.emit(rj, "ONE_OF_AMBIGUOUS", "ONE_OF_AMBIGUOUS", ip, fmt.Sprintf("oneOf: %d branches accept %s", n, compactJSON(v)), ws)
+			default:
+				continue
+			}
+			f.hints = []any{v}
+			named = true
+			break
+		}
+	}
+	if x, ok := m["not"]; ok {
+		for _, v := range bad {
+			if rj.sd.valid(rj.child(x, "not").loc, v) {
+				name := "NOT_ADDED"
+				if hasKW(ws, "not") {
+					name = "NOT_CHANGED"
+				}
+				mirror := Mirror(name)
+				f := c.emit(rj, name, mirror, ip, "not: forbids "+compactJSON(v), ws)
+				f.hints = []any{v}
+				named = true
+				break
+			}
+		}
+	}
+	if _, ok := m["if"]; ok && !named {
+		name := "CONDITIONAL_ADDED"
+		if hasKW(ws, "if") {
+			name = "CONDITIONAL_CHANGED"
+		}
+		f := c.emit(rj, name, Mirror(name), ip, "if/then/else rejects "+compactJSON(bad[0]), ws)
+		f.hints = []any{bad[0]}
+		named = true
+	}
+	return named
 }
 
 func oneLine(s string) string {
@@ -1355,11 +1421,13 @@ func (c *checker) combinators(cs wcase, rj sch, ip string) {
 			}
 		}
 		if !ok && !c.disjoint(ws, X) {
+			var f *raw
 			if wHas {
-				c.emit(rj, "NOT_CHANGED", "NOT_CHANGED", ip, "not", ws)
+				f = c.emit(rj, "NOT_CHANGED", "NOT_CHANGED", ip, "not "+compactJSON(x), ws)
 			} else {
-				c.emit(rj, "NOT_ADDED", "NOT_REMOVED", ip, "not "+compactJSON(x), ws)
+				f = c.emit(rj, "NOT_ADDED", "NOT_REMOVED", ip, "not "+compactJSON(x), ws)
 			}
+			f.hints = dataValues(x)
 		}
 	}
 	if _, ok := m["if"]; ok {
@@ -1427,6 +1495,20 @@ func (c *checker) combinators(cs wcase, rj sch, ip string) {
 			c.emit(rj, "PROPERTY_NAMES_NARROWED", "PROPERTY_NAMES_EXTENDED", ip, "propertyNames "+compactJSON(pn), ws)
 		}
 	}
+}
+
+// dataValues returns the const and enum values of a schema, as witness
+// hints.
+func dataValues(x any) []any {
+	m, _ := x.(map[string]any)
+	var out []any
+	if v, ok := m["const"]; ok {
+		out = append(out, v)
+	}
+	if e, ok := m["enum"].([]any); ok {
+		out = append(out, e...)
+	}
+	return out
 }
 
 // excluded reports whether the reader branch b equals another branch of a

@@ -108,7 +108,6 @@ var annotation = map[string]bool{
 	"$defs": true, "definitions": true, "$vocabulary": true, "title": true, "description": true, "default": true,
 	"examples": true, "deprecated": true, "readOnly": true, "writeOnly": true, "contentMediaType": true,
 	"contentEncoding": true, "contentSchema": true,
-	"then": true, "else": true, // only with "if", compared there
 }
 
 // assertedFormats are the formats the validator asserts in every draft.

@@ -28,7 +28,11 @@ const (
 )
 
 var probes = []any{nil, true, false, json.Number("0"), json.Number("-1"), json.Number("1.5"), json.Number("1000000000"),
-	"", "x", strings.Repeat("x", 300), "not a date", []any{}, []any{json.Number("1"), json.Number("1")}, map[string]any{}}
+	"", "x", strings.Repeat("x", 300), "not a date", []any{}, []any{json.Number("1"), json.Number("1")}, map[string]any{},
+	map[string]any{"p1": json.Number("1"), "p2": json.Number("2"), "p3": json.Number("3"), "p4": json.Number("4"), "p5": json.Number("5"), "p6": json.Number("6")},
+	map[string]any{"p1": json.Number("1"), "p2": json.Number("2"), "p3": json.Number("3"), "p4": json.Number("4")},
+	map[string]any{"p1": json.Number("1"), "p2": json.Number("2")},
+	map[string]any{"Not-A-Name 9": json.Number("1")}}
 
 type search struct {
 	w, r       sch // topic roots
@@ -100,6 +104,7 @@ func witness(wRoot, rRoot sch, f raw) (json.RawMessage, string) {
 			}
 		}
 	}
+	values = append(values, f.hints...)
 	values = append(values, probes...)
 	for _, v := range values {
 		// The value must be one the reader's schema at the finding rejects,
