@@ -240,10 +240,9 @@ type choice struct {
 // wcase is one case of the writer: a conjunction, and the branches picked
 // to make it.
 type wcase struct {
-	conj    []sch
-	chosen  []choice
-	unsure  bool // the case came from a disjunction: unevaluatedProperties of the writer is not trusted
-	invalid bool
+	conj   []sch
+	chosen []choice
+	unsure bool // the case came from a disjunction: unevaluatedProperties of the writer is not trusted
 }
 
 // split turns the writer's disjunctions into cases.

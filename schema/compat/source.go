@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -176,6 +175,3 @@ func pointerValue(root any, ptr string) (any, bool) {
 	}
 	return cur, true
 }
-
-// errNoValue is returned when a resolved location holds no schema.
-var errNoValue = errors.New("no schema at the resolved location")
