@@ -23,7 +23,7 @@ func init() {
 	verbs["breaking"] = verb{summary: "report schema changes that break old or new readers, against a directory or git revision", run: runBreaking}
 }
 
-const breakingUsage = `Usage: distgen breaking -schemas DIR -against BASE [-against-transitive REVS] [-mode M] [-policy P] [-format text|json] [-no-witness]
+const breakingUsage = `Usage: distgen breaking -schemas DIR -against BASE [-against-transitive REVS] [-mode M] [-policy P] [-format text|json] [-fail-on-api] [-no-witness]
 
 Compares the schema set in DIR with an earlier version and reports, per
 topic, the changes that make old or new readers reject messages. BASE is a
@@ -49,8 +49,12 @@ Output: one line per finding, "FILE:LINE: topic "T": at /pointer: RULE:
 what changed; breaks new readers|old readers: why", then a witness (a
 message the writer's schema accepts and the reader's rejects, checked
 against both) and a summary. -format json prints the same as one object.
+Changes of the generated Go API (a field type, a removed constant, type or
+method), wire-compatible or not, are API_CHANGED warnings; -fail-on-api
+makes them fail.
 
-Exit status: 0 compatible; 1 breaking changes; 2 usage error, unreadable
+Exit status: 0 compatible; 1 breaking changes (or API changes with
+-fail-on-api); 2 usage error, unreadable
 base, or invalid schemas.
 
 Flags:
@@ -66,6 +70,7 @@ func runBreaking(_ context.Context, args []string, _ io.Reader, stdout, stderr i
 	policyFlag := fl.String("policy", "strict", "strict or lenient")
 	format := fl.String("format", "text", "text or json")
 	noWitness := fl.Bool("no-witness", false, "do not search for witness messages")
+	failOnAPI := fl.Bool("fail-on-api", false, "exit 1 when the generated Go API changes (reported as warnings otherwise)")
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, breakingUsage)
 		fl.SetOutput(w)
@@ -147,9 +152,15 @@ func runBreaking(_ context.Context, args []string, _ io.Reader, stdout, stderr i
 	if err != nil {
 		return fail("%v", err)
 	}
+	api, err := compat.APIChanges(bases[len(bases)-1].Source, next)
+	if err != nil {
+		return fail("%v", err)
+	}
+	rep.Findings = append(rep.Findings, api...)
+	rep.Warnings += len(api)
 	// Files of the new set are shown relative to the working directory.
 	for i := range rep.Findings {
-		if f := &rep.Findings[i]; f.File != "" && !strings.HasPrefix(f.File, "_distgen/") {
+		if f := &rep.Findings[i]; f.File != "" && f.Rule != "API_CHANGED" && !strings.HasPrefix(f.File, "_distgen/") {
 			f.File = filepath.Join(*schemaDir, filepath.FromSlash(f.File))
 		}
 	}
@@ -158,7 +169,7 @@ func runBreaking(_ context.Context, args []string, _ io.Reader, stdout, stderr i
 	} else {
 		_ = rep.WriteText(stdout)
 	}
-	if !rep.Compatible() {
+	if !rep.Compatible() || (*failOnAPI && len(api) > 0) {
 		return exitFailure
 	}
 	return exitOK

@@ -97,7 +97,9 @@ func TestBreakingJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if rep.Compatible || rep.Breaking != 1 || len(rep.Findings) != 1 {
+	// The audit topic (compatibility NONE) changed type: no wire finding,
+	// but its generated Go type changed, a warning.
+	if rep.Compatible || rep.Breaking != 1 || len(rep.Findings) != 2 || rep.Findings[1].Rule != "API_CHANGED" || rep.Findings[1].Severity != "warning" {
 		t.Fatalf("report %+v", rep)
 	}
 	f := rep.Findings[0]
@@ -151,5 +153,24 @@ func TestBreakingCortexSelf(t *testing.T) {
 	dir := filepath.Join("..", "..", "examples", "cortex", "schema")
 	if code, out, errOut := runCLI(t, "breaking", "-schemas", dir, "-against", dir); code != exitOK || !strings.Contains(out, "compatible: 9 topic(s)") {
 		t.Errorf("code %d\n%s%s", code, out, errOut)
+	}
+}
+
+// Making a required field optional is wire-compatible for readers
+// (BACKWARD) but changes the generated Go type: a warning, exit 1 only
+// with -fail-on-api.
+func TestBreakingFailOnAPI(t *testing.T) {
+	old, nw := t.TempDir(), t.TempDir()
+	for _, d := range []string{old, nw} {
+		writeFile(t, filepath.Join(d, "distgen.json"), `{"topics": {"orders": {"schema": "order.json"}}}`)
+	}
+	writeFile(t, filepath.Join(old, "order.json"), `{"type": "object", "properties": {"paid": {"type": "boolean"}}, "required": ["paid"]}`)
+	writeFile(t, filepath.Join(nw, "order.json"), `{"type": "object", "properties": {"paid": {"type": "boolean"}}}`)
+	code, out, _ := runCLI(t, "breaking", "-schemas", nw, "-against", old, "-mode", "BACKWARD")
+	if code != exitOK || !strings.Contains(out, "API_CHANGED: field Order.Paid: bool -> *bool; warning") {
+		t.Errorf("code %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "breaking", "-schemas", nw, "-against", old, "-mode", "BACKWARD", "-fail-on-api"); code != exitFailure {
+		t.Errorf("-fail-on-api: code %d", code)
 	}
 }

@@ -221,3 +221,30 @@ func TestRulesCovered(t *testing.T) {
 }
 
 var _ = json.Marshal
+
+func TestAPIChanges(t *testing.T) {
+	obj := `{"type":"object","title":"Order","properties":{"paid":{"type":"boolean"},"state":{"enum":["new","done"]}},"required":["paid","state"]}`
+	old := source(t, obj)
+	same, err := APIChanges(old, source(t, obj))
+	if err != nil || len(same) != 0 {
+		t.Fatalf("same schemas: %v, %v", same, err)
+	}
+	// paid becomes optional (wire-compatible for readers) and an enum
+	// value goes: the generated field type and a constant change.
+	nw := source(t, `{"type":"object","title":"Order","properties":{"paid":{"type":"boolean"},"state":{"enum":["new"]}},"required":["state"]}`)
+	got, err := APIChanges(old, nw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []string
+	for _, f := range got {
+		if f.Rule != "API_CHANGED" || f.Severity != Warning {
+			t.Errorf("finding %+v", f)
+		}
+		text = append(text, f.Change)
+	}
+	all := strings.Join(text, "\n")
+	if !strings.Contains(all, "field S.Paid: bool -> *bool") || !strings.Contains(all, "const SStateDone removed") {
+		t.Errorf("API changes:\n%s", all)
+	}
+}
