@@ -8,7 +8,7 @@ export CGO_ENABLED ?= 1
 # version by `go run`, so it adds nothing to go.mod.
 STATICCHECK_VERSION = v0.8.2
 
-.PHONY: all test test-unit test-serial test-examples fuzz bench generate check-generated demo lint brokers
+.PHONY: all test test-unit test-serial test-examples fuzz bench generate check-generated demo lint brokers breaking
 
 all: lint test
 
@@ -68,6 +68,15 @@ fuzz:
 
 brokers:
 	./scripts/ensure-rabbitmq.sh
+
+# Schema evolution (issue 13, docs/breaking.md): the schemas of the examples
+# against the merge base of main (BREAKING_BASE=<rev or directory> to
+# choose another), in FULL mode unless distgen.json says otherwise per topic.
+# Exit 1 when a change breaks old or new readers.
+BREAKING_BASE ?= $(shell git merge-base HEAD main 2>/dev/null || echo HEAD)
+breaking:
+	$(GO) run ./cmd/distgen breaking -schemas examples/cortex/schema -against $(BREAKING_BASE)
+	$(GO) run ./cmd/distgen breaking -schemas examples/shipping/schemas -against $(BREAKING_BASE)
 
 bench: brokers
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -28,7 +28,8 @@ const manifestSchema = `{
     "topics": {"type": "object",
       "additionalProperties": {"type": "object", "additionalProperties": false, "required": ["schema"],
         "properties": {"schema": {"type": "string", "minLength": 1}, "envelope": {"type": "string"},
-          "set": {"$ref": "#/$defs/set"}, "description": {"type": "string"}}}},
+          "set": {"$ref": "#/$defs/set"}, "description": {"type": "string"},
+          "compatibility": {"$ref": "#/$defs/compatibility"}}}},
     "families": {"type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
       "additionalProperties": {"type": "object", "additionalProperties": false, "required": ["topic", "parts"],
         "properties": {
@@ -40,7 +41,8 @@ const manifestSchema = `{
           "set": {"$ref": "#/$defs/set"},
           "fanout": {"type": "object", "additionalProperties": false, "required": ["name"],
             "properties": {"name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$"}, "set": {"$ref": "#/$defs/set"}}},
-          "description": {"type": "string"}}}},
+          "description": {"type": "string"},
+          "compatibility": {"$ref": "#/$defs/compatibility"}}}},
     "entries": {"type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
       "additionalProperties": {"type": "object", "additionalProperties": false, "required": ["schema", "routes"],
         "properties": {"schema": {"type": "string", "minLength": 1}, "description": {"type": "string"},
@@ -51,6 +53,7 @@ const manifestSchema = `{
             "oneOf": [{"required": ["topic"]}, {"required": ["fanout"]}, {"required": ["entry"]}]}}}}}
   },
   "$defs": {
+    "compatibility": {"enum": ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]},
     "set": {"type": "object", "propertyNames": {"pattern": "^(/[^/]+)+$"},
       "additionalProperties": {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
         "properties": {"part": {"const": true}, "const": true, "from": {"type": "string", "pattern": "^(/.*)?$"}}}}
@@ -122,6 +125,7 @@ type topicDecl struct {
 	part     string
 	ptr      string
 	schema   string // reference of the whole-body schema
+	compat   string // "compatibility" of its declaration (or its family's), "" when none
 }
 
 type familyDecl struct {
@@ -287,6 +291,9 @@ func (s *Set) loadManifest(data []byte) error {
 			d := tn.vals[i]
 			ptr := "/topics/" + escapePointer(name)
 			t := &topicDecl{name: name, ref: d.get("schema").str, ptr: ptr}
+			if c := d.get("compatibility"); c != nil {
+				t.compat = c.str
+			}
 			l, e := resolve(ptr+"/schema", t.ref)
 			if e != nil {
 				return e
@@ -337,6 +344,9 @@ func (s *Set) loadManifest(data []byte) error {
 			}
 			for j, p := range f.parts {
 				t := &topicDecl{name: strings.Replace(f.pattern, "{part}", p, 1), family: f, part: p, envelope: f.envelope, ptr: fmt.Sprintf("%s/parts/%d", ptr, j)}
+				if c := d.get("compatibility"); c != nil {
+					t.compat = c.str
+				}
 				if f.composite != nil {
 					props := f.composite.node().get("properties")
 					if props == nil || props.get(p) == nil {

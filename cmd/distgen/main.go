@@ -6,11 +6,14 @@
 //	distgen generate -schemas DIR -out DIR [-package NAME] [-contract-test]
 //	distgen check    -schemas DIR -out DIR [-package NAME] [-contract-test]
 //	distgen validate -schemas DIR [-topic TOPIC] [-format text|json] [PATH ...]
+//	distgen breaking -schemas DIR -against BASE [-mode M] [-policy P] [-format text|json]
 //	distgen help [command]
 //
 // generate writes the package; check generates in memory and reports stale,
 // missing and extra generated files with a diff; validate checks recorded
-// messages against the schemas of their topics.
+// messages against the schemas of their topics; breaking compares the
+// schemas with an earlier version (a directory or git revision) and reports
+// the changes that break old or new readers (docs/breaking.md).
 //
 // Exit codes: 0 ok; 1 a failure was found (stale, missing or extra generated
 // code, invalid messages, a file that cannot be written); 2 usage error or

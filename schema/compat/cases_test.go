@@ -1,0 +1,202 @@
+package compat
+
+// The table of cases: an old and a new schema of topic "t" (s.json), and
+// the rules that break new readers (BACKWARD: old writers, new readers)
+// and old readers (FORWARD: new writers, old readers) under the strict
+// policy. compat_test.go asserts each both ways: as written, and with old
+// and new swapped (the verdicts swap and each rule becomes its mirror).
+
+type tcase struct {
+	name      string
+	old, new  string
+	back, fwd string            // space-separated rule names
+	files     map[string]string // further files, in both versions
+	oldFiles  map[string]string // further files of the old version only
+	newFiles  map[string]string
+	noWitness bool // a conservative finding: no witness is expected
+}
+
+const d7 = `"$schema": "http://json-schema.org/draft-07/schema#", `
+
+var cases = []tcase{
+	// Types.
+	{name: "identical", old: `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}`, new: `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}`},
+	{name: "annotations only", old: `{"type":"string","description":"x","title":"a"}`, new: `{"type":"string","description":"y","examples":["q"],"default":"z"}`},
+	{name: "string to integer", old: `{"type":"string"}`, new: `{"type":"integer"}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "integer to number", old: `{"type":"integer"}`, new: `{"type":"number"}`, fwd: "TYPE_EXTENDED"},
+	{name: "number to integer", old: `{"type":"number"}`, new: `{"type":"integer"}`, back: "TYPE_NARROWED"},
+	{name: "null added", old: `{"type":"string"}`, new: `{"type":["string","null"]}`, fwd: "TYPE_EXTENDED"},
+	{name: "null removed", old: `{"type":["string","null"]}`, new: `{"type":"string"}`, back: "TYPE_NARROWED"},
+	{name: "type added", old: `{}`, new: `{"type":"string"}`, back: "TYPE_NARROWED"},
+	{name: "type removed", old: `{"type":"string"}`, new: `{}`, fwd: "TYPE_EXTENDED"},
+	{name: "type array changed", old: `{"type":["string","integer"]}`, new: `{"type":["integer","boolean"]}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "boolean gets null", old: `{"type":"boolean"}`, new: `{"type":["boolean","null"]}`, fwd: "TYPE_EXTENDED"},
+	{name: "type array reordered", old: `{"type":["string","null"]}`, new: `{"type":["null","string"]}`},
+	{name: "integer with bound to number", old: `{"type":"integer","minimum":0}`, new: `{"type":"number","minimum":0}`, fwd: "TYPE_EXTENDED"},
+
+	// enum and const.
+	{name: "enum extended", old: `{"type":"string","enum":["a","b"]}`, new: `{"type":"string","enum":["a","b","c"]}`, fwd: "ENUM_EXTENDED"},
+	{name: "enum narrowed", old: `{"type":"string","enum":["a","b","c"]}`, new: `{"type":"string","enum":["a","b"]}`, back: "ENUM_NARROWED"},
+	{name: "enum changed", old: `{"enum":["a","b"]}`, new: `{"enum":["a","c"]}`, back: "ENUM_CHANGED", fwd: "ENUM_CHANGED"},
+	{name: "enum added", old: `{"type":"string"}`, new: `{"type":"string","enum":["a","b"]}`, back: "ENUM_ADDED"},
+	{name: "enum removed", old: `{"type":"string","enum":["a","b"]}`, new: `{"type":"string"}`, fwd: "ENUM_REMOVED"},
+	{name: "enum reordered", old: `{"enum":["a","b",1]}`, new: `{"enum":[1,"b","a"]}`},
+	{name: "const changed", old: `{"const":"a"}`, new: `{"const":"b"}`, back: "CONST_CHANGED", fwd: "CONST_CHANGED"},
+	{name: "const added", old: `{"type":"string"}`, new: `{"type":"string","const":"a"}`, back: "CONST_ADDED"},
+	{name: "const removed", old: `{"type":"string","const":"a"}`, new: `{"type":"string"}`, fwd: "CONST_REMOVED"},
+	{name: "enum of one to const", old: `{"enum":["a"]}`, new: `{"const":"a"}`},
+	{name: "enum numbers equal as numbers", old: `{"enum":[1,2]}`, new: `{"enum":[1.0,2]}`},
+	{name: "boolean to const true", old: `{"type":"boolean"}`, new: `{"type":"boolean","const":true}`, back: "CONST_ADDED"},
+	{name: "enum kept, type narrowed", old: `{"type":["string","integer"],"enum":["a",1]}`, new: `{"type":"string","enum":["a",1]}`, back: "TYPE_NARROWED"},
+	{name: "enum value fails new maxLength", old: `{"type":"string","enum":["a","bbbb"]}`, new: `{"type":"string","enum":["a","bbbb"],"maxLength":2}`, back: "VALUE_REJECTED"},
+	{name: "enum within new bounds", old: `{"type":"integer","enum":[1,2]}`, new: `{"type":"integer","enum":[1,2],"maximum":5}`},
+	{name: "enum in property narrowed", old: `{"type":"object","properties":{"k":{"enum":["a","b"]}}}`, new: `{"type":"object","properties":{"k":{"enum":["a"]}}}`, back: "ENUM_NARROWED"},
+
+	// Strings.
+	{name: "maxLength decreased", old: `{"type":"string","maxLength":10}`, new: `{"type":"string","maxLength":5}`, back: "MAX_LENGTH_DECREASED"},
+	{name: "maxLength increased", old: `{"type":"string","maxLength":5}`, new: `{"type":"string","maxLength":10}`, fwd: "MAX_LENGTH_INCREASED"},
+	{name: "maxLength added", old: `{"type":"string"}`, new: `{"type":"string","maxLength":5}`, back: "MAX_LENGTH_ADDED"},
+	{name: "maxLength removed", old: `{"type":"string","maxLength":5}`, new: `{"type":"string"}`, fwd: "MAX_LENGTH_REMOVED"},
+	{name: "minLength increased", old: `{"type":"string","minLength":1}`, new: `{"type":"string","minLength":3}`, back: "MIN_LENGTH_INCREASED"},
+	{name: "minLength decreased", old: `{"type":"string","minLength":3}`, new: `{"type":"string","minLength":1}`, fwd: "MIN_LENGTH_DECREASED"},
+	{name: "minLength added", old: `{"type":"string"}`, new: `{"type":"string","minLength":2}`, back: "MIN_LENGTH_ADDED"},
+	{name: "minLength removed", old: `{"type":"string","minLength":2}`, new: `{"type":"string"}`, fwd: "MIN_LENGTH_REMOVED"},
+	{name: "minLength 0 added", old: `{"type":"string"}`, new: `{"type":"string","minLength":0}`},
+	{name: "pattern added", old: `{"type":"string"}`, new: `{"type":"string","pattern":"^[a-z]+$"}`, back: "PATTERN_ADDED"},
+	{name: "pattern removed", old: `{"type":"string","pattern":"^[a-z]+$"}`, new: `{"type":"string"}`, fwd: "PATTERN_REMOVED"},
+	{name: "pattern changed", old: `{"type":"string","pattern":"^[a-z]+$"}`, new: `{"type":"string","pattern":"^[0-9]+$"}`, back: "PATTERN_CHANGED", fwd: "PATTERN_CHANGED"},
+	{name: "pattern same", old: `{"type":"string","pattern":"^[a-z]+$"}`, new: `{"type":"string","pattern":"^[a-z]+$","maxLength":100000}`, back: "MAX_LENGTH_ADDED"},
+	{name: "format added (draft-07)", old: `{` + d7 + `"type":"string"}`, new: `{` + d7 + `"type":"string","format":"date-time"}`, back: "FORMAT_ADDED"},
+	{name: "format removed (draft-07)", old: `{` + d7 + `"type":"string","format":"email"}`, new: `{` + d7 + `"type":"string"}`, fwd: "FORMAT_REMOVED"},
+	{name: "format changed (draft-07)", old: `{` + d7 + `"type":"string","format":"date"}`, new: `{` + d7 + `"type":"string","format":"ipv4"}`, back: "FORMAT_CHANGED", fwd: "FORMAT_CHANGED"},
+	{name: "format uuid added (draft-07)", old: `{` + d7 + `"type":"string"}`, new: `{` + d7 + `"type":"string","format":"uuid"}`, back: "FORMAT_ADDED"},
+	{name: "format not asserted", old: `{"type":"string"}`, new: `{"type":"string","format":"color"}`},
+	{name: "format on a number", old: `{"type":"integer"}`, new: `{"type":"integer","format":"int32"}`},
+	{name: "format added (2020, asserted)", old: `{"type":"string"}`, new: `{"type":"string","format":"uri"}`, back: "FORMAT_ADDED", noWitness: true},
+
+	// Numbers.
+	{name: "maximum decreased", old: `{"type":"number","maximum":10}`, new: `{"type":"number","maximum":5}`, back: "MAXIMUM_DECREASED"},
+	{name: "maximum increased", old: `{"type":"number","maximum":5}`, new: `{"type":"number","maximum":10}`, fwd: "MAXIMUM_INCREASED"},
+	{name: "maximum added", old: `{"type":"integer"}`, new: `{"type":"integer","maximum":10}`, back: "MAXIMUM_ADDED"},
+	{name: "maximum removed", old: `{"type":"integer","maximum":10}`, new: `{"type":"integer"}`, fwd: "MAXIMUM_REMOVED"},
+	{name: "minimum added", old: `{"type":"number"}`, new: `{"type":"number","minimum":0}`, back: "MINIMUM_ADDED"},
+	{name: "minimum removed", old: `{"type":"number","minimum":0}`, new: `{"type":"number"}`, fwd: "MINIMUM_REMOVED"},
+	{name: "minimum decreased", old: `{"type":"number","minimum":0}`, new: `{"type":"number","minimum":-5}`, fwd: "MINIMUM_DECREASED"},
+	{name: "minimum made exclusive", old: `{"type":"number","minimum":0}`, new: `{"type":"number","exclusiveMinimum":0}`, back: "MINIMUM_INCREASED"},
+	{name: "maximum made exclusive", old: `{"type":"number","maximum":10}`, new: `{"type":"number","exclusiveMaximum":10}`, back: "MAXIMUM_DECREASED"},
+	{name: "integer bounds equal after rounding", old: `{"type":"integer","minimum":1,"maximum":9}`, new: `{"type":"integer","exclusiveMinimum":0,"exclusiveMaximum":10}`},
+	{name: "integer fractional bound", old: `{"type":"integer","minimum":0.5}`, new: `{"type":"integer","minimum":1}`},
+	{name: "multipleOf added", old: `{"type":"integer"}`, new: `{"type":"integer","multipleOf":2}`, back: "MULTIPLE_OF_ADDED"},
+	{name: "multipleOf removed", old: `{"type":"integer","multipleOf":2}`, new: `{"type":"integer"}`, fwd: "MULTIPLE_OF_REMOVED"},
+	{name: "multipleOf 2 to 4", old: `{"type":"integer","multipleOf":2}`, new: `{"type":"integer","multipleOf":4}`, back: "MULTIPLE_OF_CHANGED"},
+	{name: "multipleOf 4 to 2", old: `{"type":"integer","multipleOf":4}`, new: `{"type":"integer","multipleOf":2}`, fwd: "MULTIPLE_OF_CHANGED"},
+	{name: "multipleOf 1 on integers", old: `{"type":"integer"}`, new: `{"type":"integer","multipleOf":1}`},
+	{name: "multipleOf 1 on numbers", old: `{"type":"number"}`, new: `{"type":"number","multipleOf":1}`, back: "MULTIPLE_OF_ADDED"},
+	{name: "multipleOf 0.5 to 0.25", old: `{"type":"number","multipleOf":0.5}`, new: `{"type":"number","multipleOf":0.25}`, fwd: "MULTIPLE_OF_CHANGED"},
+	{name: "string bounds on a number", old: `{"type":"integer"}`, new: `{"type":"integer","maxLength":3}`},
+
+	// Arrays.
+	{name: "maxItems decreased", old: `{"type":"array","maxItems":10}`, new: `{"type":"array","maxItems":5}`, back: "MAX_ITEMS_DECREASED"},
+	{name: "maxItems added", old: `{"type":"array"}`, new: `{"type":"array","maxItems":3}`, back: "MAX_ITEMS_ADDED"},
+	{name: "minItems increased", old: `{"type":"array","minItems":1}`, new: `{"type":"array","minItems":2}`, back: "MIN_ITEMS_INCREASED"},
+	{name: "minItems removed", old: `{"type":"array","minItems":2}`, new: `{"type":"array"}`, fwd: "MIN_ITEMS_REMOVED"},
+	{name: "uniqueItems added", old: `{"type":"array","items":{"type":"integer"}}`, new: `{"type":"array","items":{"type":"integer"},"uniqueItems":true}`, back: "UNIQUE_ITEMS_ADDED"},
+	{name: "uniqueItems removed", old: `{"type":"array","items":{"type":"integer"},"uniqueItems":true}`, new: `{"type":"array","items":{"type":"integer"}}`, fwd: "UNIQUE_ITEMS_REMOVED"},
+	{name: "uniqueItems with one item", old: `{"type":"array","maxItems":1}`, new: `{"type":"array","maxItems":1,"uniqueItems":true}`},
+	{name: "items type changed", old: `{"type":"array","items":{"type":"string"}}`, new: `{"type":"array","items":{"type":"integer"}}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "items bound added", old: `{"type":"array","items":{"type":"string"}}`, new: `{"type":"array","items":{"type":"string","maxLength":3}}`, back: "MAX_LENGTH_ADDED"},
+	{name: "items added", old: `{"type":"array"}`, new: `{"type":"array","items":{"type":"string"}}`, back: "ITEMS_NARROWED"},
+	{name: "items removed", old: `{"type":"array","items":{"type":"string"}}`, new: `{"type":"array"}`, fwd: "ITEMS_EXTENDED"},
+	{name: "items false", old: `{"type":"array","items":{"type":"string"}}`, new: `{"type":"array","items":false}`, back: "ITEMS_CLOSED"},
+	{name: "closed tuple item added", old: `{"type":"array","prefixItems":[{"type":"string"}],"items":false}`, new: `{"type":"array","prefixItems":[{"type":"string"},{"type":"integer"}],"items":false}`, fwd: "TUPLE_ITEM_ADDED_TO_CLOSED_TUPLE"},
+	{name: "closed tuple item removed", old: `{"type":"array","prefixItems":[{"type":"string"},{"type":"integer"}],"items":false}`, new: `{"type":"array","prefixItems":[{"type":"string"}],"items":false}`, back: "TUPLE_ITEM_REMOVED_FROM_CLOSED_TUPLE"},
+	{name: "open tuple item added", old: `{"type":"array","prefixItems":[{"type":"string"}]}`, new: `{"type":"array","prefixItems":[{"type":"string"},{"type":"integer"}]}`, back: "TUPLE_ITEM_ADDED_TO_OPEN_TUPLE"},
+	{name: "open tuple item removed", old: `{"type":"array","prefixItems":[{"type":"string"},{"type":"integer"}]}`, new: `{"type":"array","prefixItems":[{"type":"string"}]}`, fwd: "TUPLE_ITEM_REMOVED_FROM_OPEN_TUPLE"},
+	{name: "tuple item changed", old: `{"type":"array","prefixItems":[{"type":"string"},{"type":"integer"}]}`, new: `{"type":"array","prefixItems":[{"type":"string"},{"type":"boolean"}]}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "draft-07 closed tuple item added", old: `{` + d7 + `"type":"array","items":[{"type":"string"}],"additionalItems":false}`, new: `{` + d7 + `"type":"array","items":[{"type":"string"},{"type":"integer"}],"additionalItems":false}`, fwd: "TUPLE_ITEM_ADDED_TO_CLOSED_TUPLE"},
+	{name: "draft-07 additionalItems opened", old: `{` + d7 + `"type":"array","items":[{"type":"integer"}],"additionalItems":false}`, new: `{` + d7 + `"type":"array","items":[{"type":"integer"}],"additionalItems":{"type":"string"}}`, fwd: "ITEMS_OPENED"},
+	{name: "draft-07 additionalItems changed", old: `{` + d7 + `"type":"array","items":[{"type":"integer"}],"additionalItems":{"type":"integer"}}`, new: `{` + d7 + `"type":"array","items":[{"type":"integer"}],"additionalItems":{"type":"string"}}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "draft-07 additionalItems ignored without tuple", old: `{` + d7 + `"type":"array","items":{"type":"integer"}}`, new: `{` + d7 + `"type":"array","items":{"type":"integer"},"additionalItems":false}`},
+	{name: "contains added", old: `{"type":"array","items":{"type":"integer"}}`, new: `{"type":"array","items":{"type":"integer"},"contains":{"const":1}}`, back: "KEYWORD_ADDED"},
+	{name: "contains unchanged", old: `{"type":"array","contains":{"const":1}}`, new: `{"type":"array","contains":{"const":1}}`},
+
+	// Objects: required.
+	{name: "required added", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}`, back: "REQUIRED_ADDED"},
+	{name: "required removed", old: `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}`, new: `{"type":"object","properties":{"a":{"type":"string"}}}`, fwd: "REQUIRED_REMOVED"},
+	{name: "required added with default", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string","default":"x"}},"required":["a"]}`, back: "REQUIRED_ADDED"},
+	{name: "required property added to open model", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"required":["b"]}`, back: "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL REQUIRED_ADDED"},
+	{name: "required property added to closed model", old: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"required":["b"],"additionalProperties":false}`, back: "REQUIRED_ADDED", fwd: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL"},
+	{name: "required order", old: `{"type":"object","required":["a","b"]}`, new: `{"type":"object","required":["b","a"]}`},
+
+	// Objects: content models.
+	{name: "optional property added to open model", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}}}`, back: "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"},
+	{name: "empty-schema property added to open model", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{}}}`},
+	{name: "optional property removed from open model", old: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"}}}`, fwd: "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL"},
+	{name: "optional property added to closed model", old: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"additionalProperties":false}`, fwd: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL"},
+	{name: "optional property removed from closed model", old: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, back: "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"},
+	{name: "content model closed", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, back: "CONTENT_MODEL_CLOSED"},
+	{name: "content model opened", old: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"a":{"type":"string"}}}`, fwd: "CONTENT_MODEL_OPENED"},
+	{name: "additionalProperties changed", old: `{"type":"object","additionalProperties":{"type":"string"}}`, new: `{"type":"object","additionalProperties":{"type":"integer"}}`, back: "ADDITIONAL_PROPERTIES_NARROWED", fwd: "ADDITIONAL_PROPERTIES_EXTENDED"},
+	{name: "additionalProperties narrowed", old: `{"type":"object","additionalProperties":{"type":"string"}}`, new: `{"type":"object","additionalProperties":{"type":"string","maxLength":5}}`, back: "ADDITIONAL_PROPERTIES_NARROWED"},
+	{name: "partially open: property added, not covered", old: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string","maxLength":3}},"additionalProperties":{"type":"string"}}`, back: "PROPERTY_ADDED_TO_PARTIALLY_OPEN_CONTENT_MODEL"},
+	{name: "partially open: property added, covered", old: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":{"type":"string"}}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"additionalProperties":{"type":"string"}}`},
+	{name: "partially open: property removed, not covered", old: `{"type":"object","properties":{"b":{"type":"string"}},"additionalProperties":{"type":"integer"}}`, new: `{"type":"object","additionalProperties":{"type":"integer"}}`, back: "PROPERTY_REMOVED_FROM_PARTIALLY_OPEN_CONTENT_MODEL", fwd: "PROPERTY_REMOVED_FROM_PARTIALLY_OPEN_CONTENT_MODEL"},
+	{name: "partially open by pattern: property added, covered", old: `{"type":"object","patternProperties":{"^x_":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"x_a":{"type":"string"}},"patternProperties":{"^x_":{"type":"string"}},"additionalProperties":false}`},
+	{name: "partially open by pattern: property added, not covered", old: `{"type":"object","patternProperties":{"^x_":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"y":{"type":"string"}},"patternProperties":{"^x_":{"type":"string"}},"additionalProperties":false}`, fwd: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL"},
+	{name: "patternProperties changed", old: `{"type":"object","patternProperties":{"^x_":{"type":"string"}}}`, new: `{"type":"object","patternProperties":{"^x_":{"type":"integer"}}}`, back: "PATTERN_PROPERTY_NARROWED", fwd: "PATTERN_PROPERTY_EXTENDED"},
+	{name: "patternProperties added", old: `{"type":"object"}`, new: `{"type":"object","patternProperties":{"^x_":{"type":"integer"}}}`, back: "PATTERN_PROPERTY_ADDED"},
+	{name: "patternProperties removed", old: `{"type":"object","patternProperties":{"^x_":{"type":"integer"}}}`, new: `{"type":"object"}`, fwd: "PATTERN_PROPERTY_REMOVED"},
+	{name: "patternProperties removed from closed model", old: `{"type":"object","patternProperties":{"^x_":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","additionalProperties":false}`, back: "CONTENT_MODEL_CLOSED"},
+	{name: "unevaluatedProperties false added", old: `{"type":"object","allOf":[{"$ref":"#/$defs/base"}],"properties":{"b":{"type":"string"}},"$defs":{"base":{"properties":{"a":{"type":"string"}}}}}`, new: `{"type":"object","allOf":[{"$ref":"#/$defs/base"}],"properties":{"b":{"type":"string"}},"unevaluatedProperties":false,"$defs":{"base":{"properties":{"a":{"type":"string"}}}}}`, back: "CONTENT_MODEL_CLOSED"},
+	{name: "unevaluatedProperties: property added in allOf", old: `{"type":"object","allOf":[{"properties":{"a":{"type":"string"}}}],"unevaluatedProperties":false}`, new: `{"type":"object","allOf":[{"properties":{"a":{"type":"string"},"b":{"type":"integer"}}}],"unevaluatedProperties":false}`, fwd: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL"},
+	{name: "unevaluatedProperties: base property kept", old: `{"type":"object","allOf":[{"properties":{"a":{"type":"string"}}}],"unevaluatedProperties":false}`, new: `{"type":"object","allOf":[{"properties":{"a":{"type":"string"}}}],"properties":{"c":true},"unevaluatedProperties":false}`, fwd: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL"},
+	{name: "minProperties added", old: `{"type":"object"}`, new: `{"type":"object","minProperties":1}`, back: "MIN_PROPERTIES_ADDED"},
+	{name: "maxProperties decreased", old: `{"type":"object","maxProperties":5}`, new: `{"type":"object","maxProperties":3}`, back: "MAX_PROPERTIES_DECREASED"},
+	{name: "maxProperties removed", old: `{"type":"object","maxProperties":5}`, new: `{"type":"object"}`, fwd: "MAX_PROPERTIES_REMOVED"},
+	{name: "dependentRequired added", old: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"dependentRequired":{"a":["b"]}}`, back: "DEPENDENT_REQUIRED_ADDED"},
+	{name: "dependentRequired removed", old: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}},"dependentRequired":{"a":["b"]}}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}}}`, fwd: "DEPENDENT_REQUIRED_REMOVED"},
+	{name: "propertyNames added", old: `{"type":"object"}`, new: `{"type":"object","propertyNames":{"pattern":"^[a-z]+$"}}`, back: "PROPERTY_NAMES_NARROWED"},
+	{name: "propertyNames with closed writer", old: `{"type":"object","properties":{"ab":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"ab":{"type":"string"}},"additionalProperties":false,"propertyNames":{"maxLength":3}}`},
+	{name: "nested property type changed", old: `{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"string"}}}}}`, new: `{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"integer"}}}}}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "property made nullable", old: `{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]}`, new: `{"type":"object","properties":{"a":{"type":["string","null"]}},"required":["a"]}`, fwd: "TYPE_EXTENDED"},
+	{name: "property forbidden", old: `{"type":"object","properties":{"a":true}}`, new: `{"type":"object","properties":{"a":false}}`, back: "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"},
+	{name: "closed writer, reader adds constraint on unknown name", old: `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":false}`, new: `{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"integer"}},"additionalProperties":false}`, fwd: "PROPERTY_ADDED_TO_CLOSED_CONTENT_MODEL"},
+
+	// Combinators.
+	{name: "oneOf reordered", old: `{"oneOf":[{"type":"string"},{"type":"integer"}]}`, new: `{"oneOf":[{"type":"integer"},{"type":"string"}]}`},
+	{name: "oneOf branch added", old: `{"oneOf":[{"type":"string"},{"type":"integer"}]}`, new: `{"oneOf":[{"type":"string"},{"type":"integer"},{"type":"boolean"}]}`, fwd: "ONE_OF_EXTENDED"},
+	{name: "oneOf branch removed", old: `{"oneOf":[{"type":"string"},{"type":"integer"},{"type":"boolean"}]}`, new: `{"oneOf":[{"type":"string"},{"type":"integer"}]}`, back: "ONE_OF_NARROWED"},
+	{name: "anyOf branch removed", old: `{"anyOf":[{"type":"string"},{"type":"integer"}]}`, new: `{"anyOf":[{"type":"string"}]}`, back: "ANY_OF_NARROWED"},
+	{name: "anyOf branch added", old: `{"anyOf":[{"type":"string"}]}`, new: `{"anyOf":[{"type":"string"},{"type":"null"}]}`, fwd: "ANY_OF_EXTENDED"},
+	{name: "anyOf branch widened", old: `{"anyOf":[{"type":"string","maxLength":3},{"type":"integer"}]}`, new: `{"anyOf":[{"type":"integer"},{"type":"string"}]}`, fwd: "ANY_OF_EXTENDED"},
+	{name: "oneOf overlapping branch added", old: `{"oneOf":[{"type":"string"}]}`, new: `{"oneOf":[{"type":"string"},{"type":"string","maxLength":3}]}`, back: "ONE_OF_AMBIGUOUS"},
+	{name: "oneOf discriminated branch added", old: `{"oneOf":[{"$ref":"#/$defs/a"},{"$ref":"#/$defs/b"}],"$defs":{"a":{"type":"object","properties":{"kind":{"const":"a"},"x":{"type":"string"}},"required":["kind"]},"b":{"type":"object","properties":{"kind":{"const":"b"},"y":{"type":"integer"}},"required":["kind"]}}}`,
+		new: `{"oneOf":[{"$ref":"#/$defs/a"},{"$ref":"#/$defs/b"},{"$ref":"#/$defs/c"}],"$defs":{"a":{"type":"object","properties":{"kind":{"const":"a"},"x":{"type":"string"}},"required":["kind"]},"b":{"type":"object","properties":{"kind":{"const":"b"},"y":{"type":"integer"}},"required":["kind"]},"c":{"type":"object","properties":{"kind":{"const":"c"}},"required":["kind"]}}}`, fwd: "ONE_OF_EXTENDED"},
+	{name: "oneOf branch narrowed", old: `{"oneOf":[{"type":"string"},{"type":"integer"}]}`, new: `{"oneOf":[{"type":"string","maxLength":3},{"type":"integer"}]}`, back: "ONE_OF_NARROWED"},
+	{name: "oneOf to anyOf with disjoint branches", old: `{"oneOf":[{"type":"string"},{"type":"integer"}]}`, new: `{"anyOf":[{"type":"string"},{"type":"integer"}]}`},
+	{name: "allOf reordered", old: `{"allOf":[{"type":"object"},{"required":["a"]}]}`, new: `{"allOf":[{"required":["a"]},{"type":"object"}]}`},
+	{name: "allOf branch added", old: `{"allOf":[{"type":"object","properties":{"a":{"type":"string"}}}]}`, new: `{"allOf":[{"type":"object","properties":{"a":{"type":"string"}}},{"required":["a"]}]}`, back: "REQUIRED_ADDED"},
+	{name: "allOf branch removed", old: `{"allOf":[{"type":"object","properties":{"a":{"type":"string"}}},{"required":["a"]}]}`, new: `{"allOf":[{"type":"object","properties":{"a":{"type":"string"}}}]}`, fwd: "REQUIRED_REMOVED"},
+	{name: "allOf flattened", old: `{"allOf":[{"type":"string"},{"maxLength":5}]}`, new: `{"type":"string","maxLength":5}`},
+	{name: "not added", old: `{"type":"string"}`, new: `{"type":"string","not":{"const":"x"}}`, back: "NOT_ADDED"},
+	{name: "not removed", old: `{"type":"string","not":{"const":"x"}}`, new: `{"type":"string"}`, fwd: "NOT_REMOVED"},
+	{name: "not narrowed", old: `{"type":"string","not":{"enum":["x","y"]}}`, new: `{"type":"string","not":{"enum":["x"]}}`, fwd: "NOT_CHANGED"},
+	{name: "not of a disjoint type", old: `{"type":"integer"}`, new: `{"type":"integer","not":{"type":"string"}}`},
+	{name: "if/then/else added", old: `{"type":"object"}`, new: `{"type":"object","if":{"required":["a"]},"then":{"required":["b"]}}`, back: "CONDITIONAL_ADDED"},
+	{name: "if/then/else unchanged", old: `{"type":"object","if":{"required":["a"]},"then":{"required":["b"]}}`, new: `{"type":"object","if":{"required":["a"]},"then":{"required":["b"]}}`},
+	{name: "if/then/else changed", old: `{"type":"object","if":{"required":["a"]},"then":{"required":["b"]}}`, new: `{"type":"object","if":{"required":["a"]},"then":{"required":["c"]}}`, back: "CONDITIONAL_CHANGED", fwd: "CONDITIONAL_CHANGED"},
+
+	// $ref and recursion.
+	{name: "$ref moved into $defs", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"$ref":"#/$defs/T","$defs":{"T":{"type":"object","properties":{"a":{"type":"string"}}}}}`},
+	{name: "$ref moved out of $defs", old: `{"type":"object","properties":{"p":{"$ref":"#/$defs/P"}},"$defs":{"P":{"type":"integer","minimum":0}}}`, new: `{"type":"object","properties":{"p":{"type":"integer","minimum":0}}}`},
+	{name: "$ref to another file", old: `{"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"$ref":"defs.json#/$defs/T"}`, newFiles: map[string]string{"defs.json": `{"$defs":{"T":{"type":"object","properties":{"a":{"type":"string"}}}}}`}},
+	{name: "$ref target changed", old: `{"$ref":"#/$defs/T","$defs":{"T":{"type":"string"}}}`, new: `{"$ref":"#/$defs/T","$defs":{"T":{"type":"integer"}}}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "$ref with $anchor", old: `{"$ref":"#node","$defs":{"T":{"$anchor":"node","type":"string"}}}`, new: `{"type":"string"}`},
+	{name: "recursive unchanged", old: `{"type":"object","properties":{"v":{"type":"string"},"children":{"type":"array","items":{"$ref":"#"}}}}`, new: `{"type":"object","properties":{"v":{"type":"string"},"children":{"type":"array","items":{"$ref":"#"}}}}`},
+	{name: "recursive changed", old: `{"type":"object","properties":{"v":{"type":"string"},"children":{"type":"array","items":{"$ref":"#"}}}}`, new: `{"type":"object","properties":{"v":{"type":"integer"},"children":{"type":"array","items":{"$ref":"#"}}}}`, back: "TYPE_CHANGED", fwd: "TYPE_CHANGED"},
+	{name: "recursive list in $defs, renamed", old: `{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{"next":{"$ref":"#/$defs/node"},"v":{"type":"integer"}}}}}`, new: `{"$ref":"#/$defs/item","$defs":{"item":{"type":"object","properties":{"next":{"$ref":"#/$defs/item"},"v":{"type":"integer"}}}}}`},
+	{name: "recursive bound tightened", old: `{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{"next":{"$ref":"#/$defs/node"},"v":{"type":"integer"}}}}}`, new: `{"$ref":"#/$defs/node","$defs":{"node":{"type":"object","properties":{"next":{"$ref":"#/$defs/node"},"v":{"type":"integer","maximum":5}}}}}`, back: "MAXIMUM_ADDED"},
+	{name: "draft-07 $ref siblings ignored", old: `{` + d7 + `"$ref":"#/definitions/T","maxLength":3,"definitions":{"T":{"type":"string"}}}`, new: `{` + d7 + `"$ref":"#/definitions/T","definitions":{"T":{"type":"string"}}}`},
+	{name: "2020 $ref sibling added", old: `{"$ref":"#/$defs/T","$defs":{"T":{"type":"string"}}}`, new: `{"$ref":"#/$defs/T","maxLength":3,"$defs":{"T":{"type":"string"}}}`, back: "MAX_LENGTH_ADDED"},
+	{name: "draft-07 to 2020 same meaning", old: `{` + d7 + `"type":"object","properties":{"a":{"type":"string"}}}`, new: `{"type":"object","properties":{"a":{"type":"string"}}}`},
+}
