@@ -35,9 +35,10 @@ func TestCatchesMistakes(t *testing.T) {
 		"```\n" + // 24
 		"See [a](docs/nosuch.md), [b](docs/runtime.md#no-such-heading), [c](#title), [d](https://example.com/x), [e](#nope).\n" + // 25
 		"Run `distgen check -schemas s -stale`, `make nosuch` or `go run ./cmd/fulfilment`.\n" + // 26
-		"```json\n" + // 27
-		"{\"a\": 1,}\n" + // 28
-		"```\n" // 29
+		"Names: `typed.NoSuchThing`, `distributer.Message.Topik`, `distributer.Message.Topic`, `orders.TestContract`.\n" + // 27
+		"```json\n" + // 28
+		"{\"a\": 1,}\n" + // 29
+		"```\n" // 30
 	d, err := Parse("guide.md", []byte(guide))
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,9 @@ func TestCatchesMistakes(t *testing.T) {
 		"guide.md:25: link \"#nope\": guide.md has no heading with anchor #nope",
 		"guide.md:26: distgen check has no flag -stale",
 		"guide.md:26: make nosuch: no such target",
-		"guide.md:28: json block does not parse",
+		"guide.md:27: typed.NoSuchThing: package github.com/distributer/distributer/typed declares no NoSuchThing",
+		"guide.md:27: distributer.Message.Topik: distributer.Message has no field or method Topik",
+		"guide.md:29: json block does not parse",
 	}
 	var got []string
 	for _, p := range c.Check([]*Doc{d}) {

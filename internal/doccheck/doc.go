@@ -30,6 +30,10 @@
 //     by <!-- cwd: DIR --> on the line before the block; inline code may
 //     also be meant for the root of another module of the repository
 //     (examples/shipping).
+//   - Go names of the repository's packages in inline code (`typed.Router`,
+//     `distributer.Message.Topic`, `orders.TestContract`) exist: the package
+//     declares the name (or, for a test function, one of its test files
+//     does) and the type has the field or method.
 //   - Every relative link resolves to an existing file or directory, and an
 //     #anchor into a Markdown file names one of its headings.
 //   - ```json blocks parse, unless marked <!-- fragment -->.

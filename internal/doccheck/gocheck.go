@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,12 +54,23 @@ func (c *Checker) CheckGo(docs []*Doc) []Problem {
 			}
 		}
 	}
-	if len(snips) == 0 {
+	var refs []symbolRef
+	for _, d := range docs {
+		for _, sp := range d.Spans {
+			if m := symbolRE.FindStringSubmatch(sp.Text); m != nil {
+				if p, ok := c.byName[m[1]]; ok && c.dirOf[p] != "" { // a package of the repository
+					refs = append(refs, symbolRef{sp, p, m[2], m[3]})
+					need[p] = true
+				}
+			}
+		}
+	}
+	if len(need) == 0 {
 		return ps
 	}
 	exports, err := c.exports(need)
 	if err != nil {
-		return append(ps, Problem{snips[0].block.File, snips[0].block.Line, err.Error()})
+		return append(ps, Problem{docs[0].File, 1, err.Error()})
 	}
 	imp := importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
 		f, ok := exports[path]
@@ -66,6 +79,11 @@ func (c *Checker) CheckGo(docs []*Doc) []Problem {
 		}
 		return os.Open(f)
 	})
+	for _, r := range refs {
+		if msg := r.check(imp, c.dirOf[r.path]); msg != "" {
+			ps = append(ps, Problem{r.span.File, r.span.Line, msg})
+		}
+	}
 	for i, s := range snips {
 		var errs []types.Error
 		conf := types.Config{Importer: imp, Error: func(err error) {
@@ -88,6 +106,55 @@ func (c *Checker) CheckGo(docs []*Doc) []Problem {
 		}
 	}
 	return ps
+}
+
+// symbolRE matches a Go name in inline code: pkg.Name, pkg.Name.Member,
+// with () after a function or method.
+var symbolRE = regexp.MustCompile(`^([a-z][a-z0-9]*)\.([A-Z]\w*)(?:\.([A-Za-z_]\w*))?(?:\(\))?$`)
+
+// symbolRef is a Go name of a repository package in inline code.
+type symbolRef struct {
+	span               Code
+	path, name, member string
+}
+
+// check says what is wrong when the package does not declare the name or
+// the name has no such field or method.
+func (r symbolRef) check(imp types.Importer, dir string) string {
+	pkg, err := imp.Import(r.path)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", r.span.Text, err)
+	}
+	obj := pkg.Scope().Lookup(r.name)
+	if obj == nil && r.member == "" && testFuncRE.MatchString("func "+r.name+"(") && r.testDeclares(dir) {
+		return "" // a test of the package, as go test lists it
+	}
+	if obj == nil {
+		return fmt.Sprintf("%s: package %s declares no %s", r.span.Text, r.path, r.name)
+	}
+	if r.member == "" {
+		return ""
+	}
+	if _, ok := obj.(*types.TypeName); ok {
+		if o, _, _ := types.LookupFieldOrMethod(types.NewPointer(obj.Type()), true, pkg, r.member); o != nil {
+			return ""
+		}
+	} else if o, _, _ := types.LookupFieldOrMethod(obj.Type(), true, pkg, r.member); o != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s.%s has no field or method %s", r.span.Text, pkg.Name(), r.name, r.member)
+}
+
+// testDeclares reports whether a test file in dir declares the function.
+func (r symbolRef) testDeclares(dir string) bool {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err == nil && regexp.MustCompile(`(?m)^func `+r.name+`\(`).Match(src) {
+			return true
+		}
+	}
+	return false
 }
 
 // tolerated reports whether a type-checking error is one the guides make
