@@ -18,6 +18,7 @@
 // [Compare] reports stale, missing and extra files (distgen check).
 //
 // The vocabulary of distgen.json (envelopes, topics, families with their
-// fan-outs, entries and set rules), the type mapping and the generated API
-// are described in docs/distgen.md.
+// fan-outs, entries and set rules) is described in docs/distgen-json.md,
+// every key with an example; the type mapping and the command line in
+// docs/distgen.md.
 package gen
