@@ -1,6 +1,7 @@
 package gen_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -45,4 +46,18 @@ func ExampleLoadFiles_error() {
 	fmt.Println(err)
 	// Output:
 	// distgen: user.json:3:1: invalid JSON: unexpected '}' in object, expected a member name in double quotes (fix the JSON syntax at this position)
+}
+
+// A mistake in distgen.json is reported with its file, line, column and
+// JSON pointer; an unknown or misspelt key, with the keys allowed there.
+func ExampleLoadFiles_manifest() {
+	_, err := gen.LoadFiles(map[string][]byte{
+		"order.json":   []byte(`{"type": "object", "properties": {"id": {"type": "string"}}}`),
+		"distgen.json": []byte(`{"topics": {"order.placed": {"schema": "order.json", "envelop": "Event"}}}`),
+	})
+	fmt.Println(errors.Is(err, gen.ErrManifest))
+	fmt.Println(err)
+	// Output:
+	// true
+	// distgen: distgen.json:1:29: at /topics/order.placed: additionalProperties 'envelop' not allowed (allowed keys here: compatibility, description, envelope, schema, set; see the topic-declaration vocabulary in docs/distgen.md)
 }

@@ -77,3 +77,57 @@ func ExampleSchemas_Validate() {
 	// invalid message for topic "sensors.temperature": at /celsius: must be >= -273.15 but found -300 (minimum)
 	// true
 }
+
+// A group that consumes several topics subscribes once, through a Router:
+// each delivery is validated, decoded into its topic's type and handed to
+// that topic's handler.
+func ExampleRouter() {
+	schemas := typed.MustCompile(map[string]string{
+		"user.json": `{"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}`,
+		"pose.json": `{"type": "object", "required": ["x", "y"], "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}`,
+	}, map[string]string{"user": "user.json", "parsed.pose": "pose.json"})
+	type User struct {
+		ID int `json:"id"`
+	}
+	type Pose struct {
+		X float64 `json:"x"`
+		Y float64 `json:"y"`
+	}
+	users := typed.NewTopic[User](schemas, "user")
+	poses := typed.NewTopic[Pose](schemas, "parsed.pose")
+
+	ctx := context.Background()
+	d, err := distributer.Open(ctx, "memory://example-router")
+	if err != nil {
+		panic(err)
+	}
+	defer d.Close()
+
+	saved := make(chan string)
+	r := typed.NewRouter()
+	typed.Route(r, users, typed.HandlerFunc[User](func(_ context.Context, u User, m *distributer.Message) error {
+		saved <- fmt.Sprintf("%s: user %d", m.Topic, u.ID)
+		return nil
+	}))
+	typed.Route(r, poses, typed.HandlerFunc[Pose](func(_ context.Context, p Pose, m *distributer.Message) error {
+		saved <- fmt.Sprintf("%s: pose at (%g, %g)", m.Topic, p.X, p.Y)
+		return nil
+	}))
+	sub, err := r.Subscribe(ctx, d, distributer.Group("saver"))
+	if err != nil {
+		panic(err)
+	}
+	defer sub.Close()
+
+	if err := users.Publish(ctx, d, User{ID: 42}); err != nil {
+		panic(err)
+	}
+	if err := poses.Publish(ctx, d, Pose{X: 1.5, Y: -2}); err != nil {
+		panic(err)
+	}
+	fmt.Println(<-saved)
+	fmt.Println(<-saved)
+	// Unordered output:
+	// user: user 42
+	// parsed.pose: pose at (1.5, -2)
+}

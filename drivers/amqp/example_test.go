@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
@@ -38,4 +39,18 @@ func Example() {
 	if err := d.Publish(ctx, "parsed.pose", []byte(`{"metadata":{"user_id":42},"data":{}}`)); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// Open checks the URL before it connects: a misspelt option is refused with
+// distributer.ErrInvalidURL, the message names the parameter (and lists the
+// known ones), and the password is never shown.
+func Example_invalidURL() {
+	_, err := distributer.Open(context.Background(), "amqp://app:s3cret@127.0.0.1:5672/?queue_typ=quorum")
+	fmt.Println(errors.Is(err, distributer.ErrInvalidURL))
+	fmt.Println(strings.Contains(err.Error(), `unknown query parameter "queue_typ"`))
+	fmt.Println(strings.Contains(err.Error(), "s3cret"))
+	// Output:
+	// true
+	// true
+	// false
 }
