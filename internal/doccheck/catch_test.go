@@ -82,3 +82,47 @@ func TestCatchesMistakes(t *testing.T) {
 		t.Errorf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
 	}
 }
+
+// What guides do on purpose is not reported: names the reader supplies,
+// variables shown but not used, values shown as expressions, a local
+// variable named like a package, a declarations-only block, a block with its
+// own imports, a marked fragment, a console transcript, commands in
+// another module's directory.
+func TestAllowsWhatGuidesDoOnPurpose(t *testing.T) {
+	c := newChecker(t)
+	const guide = "# Guide\n" +
+		"```go\n" +
+		"import \"github.com/distributer/distributer\"\n" +
+		"\n" +
+		"d, err := distributer.Open(ctx, url) // ctx and url are the reader's\n" +
+		"sub, err := d.Subscribe(ctx, []string{\"a.*\"}, handler)\n" +
+		"err.Error() // shown\n" +
+		"topic := \"a.b\"                           // not the package topic\n" +
+		"_ = topic\n" +
+		"```\n" +
+		"```go\n" +
+		"type Order struct{ ID string }\n" +
+		"\n" +
+		"func (o Order) Valid() bool { return o.ID != \"\" }\n" +
+		"```\n" +
+		"<!-- fragment -->\n" +
+		"```go\n" +
+		"c.Publish(ctx, cortex.NoSuchThing{})\n" +
+		"```\n" +
+		"```console\n" +
+		"$ go run ./cmd/distgen help\n" +
+		"output lines are not commands -nosuchflag\n" +
+		"```\n" +
+		"<!-- cwd: examples/shipping -->\n" +
+		"```sh\n" +
+		"go vet ./... && (cd orders && go test -run TestContract .)\n" +
+		"```\n" +
+		"Inline: `go run ./cmd/fulfilment` runs in examples/shipping, [up](#guide).\n"
+	d, err := Parse("guide.md", []byte(guide))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Check([]*Doc{d}) {
+		t.Error(p)
+	}
+}

@@ -189,7 +189,7 @@ func (c *Checker) goFile(fset *token.FileSet, b Block) (*snippet, []Problem) {
 		return parser.ParseFile(fset, name, src, parser.ParseComments|parser.AllErrors)
 	}
 	head, body := "", ""
-	if first, _ := firstToken(b.Text); first == token.PACKAGE {
+	if firstToken(b.Text) == token.PACKAGE {
 		s.src = at(0) + b.Text
 	} else if _, err := parse("package p\n" + at(0) + b.Text); err == nil {
 		head = at(0) + b.Text
@@ -297,15 +297,13 @@ func (c *Checker) exports(paths map[string]bool) (map[string]string, error) {
 }
 
 // firstToken is the first token of src, comments skipped.
-func firstToken(src string) (token.Token, int) {
+func firstToken(src string) token.Token {
 	var s scanner.Scanner
 	fs := token.NewFileSet()
-	f := fs.AddFile("", -1, len(src))
-	s.Init(f, []byte(src), nil, 0)
+	s.Init(fs.AddFile("", -1, len(src)), []byte(src), nil, 0)
 	for {
-		pos, tok, _ := s.Scan()
-		if tok != token.SEMICOLON {
-			return tok, f.Line(pos)
+		if _, tok, _ := s.Scan(); tok != token.SEMICOLON {
+			return tok
 		}
 	}
 }

@@ -47,6 +47,8 @@ var (
 	refDefRE  = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:\s+<?([^\s>]+)`)
 	headingRE = regexp.MustCompile(`^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
 	spanRE    = regexp.MustCompile("(`+)(.+?)(`+)")
+	// headingLinkRE is a link in a heading, whose text counts for its anchor.
+	headingLinkRE = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`)
 )
 
 // Parse reads the blocks, links, inline code spans and heading anchors of
@@ -123,7 +125,7 @@ func Parse(file string, src []byte) (*Doc, error) {
 // slug is the anchor GitHub gives a heading: lower case, inline markup and
 // punctuation other than '-' and '_' removed, spaces made '-'.
 func slug(heading string) string {
-	heading = regexp.MustCompile(`\[([^\]]*)\]\([^)]*\)`).ReplaceAllString(heading, "$1")
+	heading = headingLinkRE.ReplaceAllString(heading, "$1")
 	var b strings.Builder
 	for _, r := range strings.ToLower(heading) {
 		switch {

@@ -154,6 +154,9 @@ func words(line string) []string {
 	return out
 }
 
+// assignRE matches an environment assignment before a command.
+var assignRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
 // checkLine checks the simple commands of a line, following cd (and
 // restoring the directory after a parenthesised subshell).
 func (c *Checker) checkLine(cmd Command) []string {
@@ -162,7 +165,7 @@ func (c *Checker) checkLine(cmd Command) []string {
 	var stack []string
 	var argv []string
 	run := func() {
-		for len(argv) > 0 && regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`).MatchString(argv[0]) {
+		for len(argv) > 0 && assignRE.MatchString(argv[0]) {
 			argv = argv[1:] // environment assignments
 		}
 		if len(argv) > 0 {
@@ -275,7 +278,7 @@ var goValueFlags = map[string]bool{
 	"blockprofile": true, "mutexprofile": true, "trace": true, "outputdir": true, "timeout": true,
 	"count": true, "cpu": true, "parallel": true, "run": true, "bench": true, "benchtime": true,
 	"fuzz": true, "fuzztime": true, "fuzzminimizetime": true, "list": true, "skip": true, "shuffle": true,
-	"vet": true, "benchmem": false, "race": false, "v": false, "json": false, "short": false,
+	"vet": true,
 }
 
 // checkGoCommand checks go run, tool, test, vet, build, list and generate.
