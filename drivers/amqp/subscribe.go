@@ -108,6 +108,18 @@ type decoder struct {
 	quorum        bool   // a quorum group queue: attempts are the broker's delivery count
 	retryExchange string // deliveries from it are the driver's retry copies
 	maxAttempts   int
+	marker        string // the frame filter's marker header (conn.marker)
+}
+
+// undecodable returns why the frame filter replaced d's header table (or
+// dropped properties amqp091-go could not decode), and whether it did.
+func (dec decoder) undecodable(d *amqp091.Delivery) (string, bool) {
+	v, ok := d.Headers[dec.marker]
+	if !ok {
+		return "", false
+	}
+	why, _ := v.(string)
+	return why, true
 }
 
 // Subscribe declares the subscription's queue and bindings, starts
@@ -187,6 +199,7 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 		quorum:        sub.req.Group != "" && cfg.queueType == QueueQuorum,
 		retryExchange: cfg.retryEx,
 		maxAttempts:   cfg.maxAttempts,
+		marker:        sub.c.marker,
 	}}
 	err := s.bounded(func() error {
 		ch, err := s.amqp.Channel()
@@ -306,7 +319,15 @@ func (sub *subscription) release(cons *consumer) {
 	if sub.req.Group == "" || cons.cancel() != nil {
 		return
 	}
-	back := func(d *amqp091.Delivery) { sub.giveBack(cons, d, cons.attempt(d), nil) }
+	back := func(d *amqp091.Delivery) {
+		if why, ok := cons.undecodable(d); ok {
+			// A copy would lose the marker with the header table:
+			// dead-letter it now, as its next member would.
+			sub.deadLetterUndecodable(cons, d, cons.message(d), why)
+			return
+		}
+		sub.giveBack(cons, d, cons.attempt(d), nil)
+	}
 	for i := range cons.left { // serve is done: no lock needed
 		back(&cons.left[i])
 	}
@@ -549,13 +570,18 @@ func (dec decoder) message(d *amqp091.Delivery) *driver.Message {
 // handle runs the handler on one delivery. It returns true when the handler
 // succeeded: the caller acks. Otherwise handle settles the delivery itself: a
 // redelivered copy with the next attempt number, or the dead-letter exchange
-// when the limit is reached, the error wraps ErrReject or the body is not
-// JSON. Copies are confirmed before the original is acked, so a failure in
-// between means a duplicate, never a loss.
+// when the limit is reached, the error wraps ErrReject, the body is not
+// JSON or its headers could not be decoded. Copies are confirmed before the
+// original is acked, so a failure in between means a duplicate, never a
+// loss.
 func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 	m := cons.message(d)
+	if why, ok := cons.undecodable(d); ok {
+		sub.deadLetterUndecodable(cons, d, m, why)
+		return false
+	}
 	if !gjson.ValidBytes(d.Body) {
-		sub.deadLetter(cons, d, m, "body is not valid JSON")
+		sub.deadLetter(cons, d, m, "body is not valid JSON", false)
 		return false
 	}
 	err := sub.h(sub.ctx, m)
@@ -575,9 +601,9 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 			sub.giveBack(cons, d, m.Attempt, err)
 		}
 	case errors.Is(err, driver.ErrReject):
-		sub.deadLetter(cons, d, m, "rejected: "+err.Error())
+		sub.deadLetter(cons, d, m, "rejected: "+err.Error(), false)
 	case m.Attempt >= sub.c.cfg.maxAttempts:
-		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err))
+		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err), false)
 	default:
 		sub.redeliver(cons, d, m, err)
 	}
@@ -650,10 +676,19 @@ func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt i
 	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
 }
 
+// deadLetterUndecodable dead-letters a delivery whose header table the
+// frame filter replaced: amqp091-go could not decode it (see frames.go).
+// The dead letter keeps the body and the other properties; the header table
+// is lost.
+func (sub *subscription) deadLetterUndecodable(cons *consumer, d *amqp091.Delivery, m *driver.Message, why string) {
+	sub.deadLetter(cons, d, m, "undecodable AMQP properties: "+why, true)
+}
+
 // deadLetter publishes a copy to the dead-letter exchange, routing key = the
 // queue's name, with the reason and the topic (the delivery's routing key),
-// then acks the original, and reports it to the runtime (which logs it).
-func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) {
+// then acks the original, and reports it to the runtime (which logs it; at
+// ERROR when undecodable: the driver could not read the delivery).
+func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string, undecodable bool) {
 	key := cons.queue
 	p := copyOf(d, amqp091.Table{
 		HeaderTopic:    m.Topic,
@@ -663,7 +698,7 @@ func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driv
 		HeaderGroup:    sub.req.Group,
 	})
 	if sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p) && sub.req.DeadLettered != nil {
-		sub.req.DeadLettered(driver.DeadLetter{Message: m, Queue: cons.queue, Reason: reason})
+		sub.req.DeadLettered(driver.DeadLetter{Message: m, Queue: cons.queue, Reason: reason, Undecodable: undecodable})
 	}
 }
 
