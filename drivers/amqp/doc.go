@@ -114,6 +114,12 @@
 // ERROR log naming the queue; everything around it flows on. The dead
 // letter has the body and the other properties, not the header table.
 //
+// The driver's own copies (retry copies and dead letters) add its headers
+// to the publisher's; a copy that would not fit in frame_max is never
+// published (the broker would close the connection): a retry becomes a dead
+// letter ("cannot retry: ..."), and a dead letter goes without the
+// publisher's headers (HeaderHeadersDropped counts them).
+//
 // Upgrading: retry copies that an older driver version left in a classic
 // queue came through the default exchange; they are now delivered with the
 // queue's name as topic (a typed router dead-letters them as misrouted).

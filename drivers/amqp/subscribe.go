@@ -44,6 +44,10 @@ const (
 	HeaderQueue = "x-distributer-queue"
 	// HeaderGroup: on a dead letter, the subscriber group, if any.
 	HeaderGroup = "x-distributer-group"
+	// HeaderHeadersDropped: on a dead letter whose publisher's headers
+	// could not be kept (with the driver's own, the copy's properties would
+	// not fit in frame_max), the number of headers dropped.
+	HeaderHeadersDropped = "x-distributer-headers-dropped"
 )
 
 // maxHeaderText bounds error texts put in headers.
@@ -326,7 +330,9 @@ func (sub *subscription) release(cons *consumer) {
 			sub.deadLetterUndecodable(cons, d, cons.message(d), why)
 			return
 		}
-		sub.giveBack(cons, d, cons.attempt(d), nil)
+		if !sub.giveBack(cons, d, cons.attempt(d), nil) {
+			_ = d.Nack(false, true) // too large to copy: back to the queue, uncounted on a classic queue
+		}
 	}
 	for i := range cons.left { // serve is done: no lock needed
 		back(&cons.left[i])
@@ -598,7 +604,9 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 		// with its channel, messages included.
 		if sub.req.Group != "" {
 			_ = cons.cancel() // else the broker may hand the copy back to this closing consumer
-			sub.giveBack(cons, d, m.Attempt, err)
+			if !sub.giveBack(cons, d, m.Attempt, err) {
+				_ = d.Nack(false, true) // too large to copy: back to the queue
+			}
 		}
 	case errors.Is(err, driver.ErrReject):
 		sub.deadLetter(cons, d, m, "rejected: "+err.Error(), false)
@@ -656,7 +664,10 @@ func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *drive
 		_ = d.Nack(false, true)
 		return
 	}
-	sub.giveBack(cons, d, m.Attempt+1, err)
+	if !sub.giveBack(cons, d, m.Attempt+1, err) {
+		n, _ := fits(copyOf(d, sub.retryHeaders(cons, m.Attempt+1, err)), cons.frameMax())
+		sub.deadLetter(cons, d, m, fmt.Sprintf("cannot retry: with the driver's headers the copy's properties (%d bytes) would not fit in frame_max (%d); last error: %v", n, cons.frameMax(), err), false)
+	}
 }
 
 // giveBack puts a copy of d with the given attempt number at the tail of
@@ -664,17 +675,31 @@ func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *drive
 // every consumer of the queue sees the real topic), and acks the original
 // once the copy is confirmed. err, when not nil, is recorded in the copy.
 // A closing member gives its deliveries back this way with their attempt
-// unchanged, on quorum queues too (a nack would count).
-func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt int, err error) {
+// unchanged, on quorum queues too (a nack would count). It returns false,
+// having done nothing, when the copy would not fit in frame_max (see
+// copysize.go): the caller settles d another way.
+func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt int, err error) bool {
+	p := copyOf(d, sub.retryHeaders(cons, attempt, err))
+	if _, ok := fits(p, cons.frameMax()); !ok {
+		return false
+	}
+	cons.retryMu.Lock()
+	defer cons.retryMu.Unlock()
+	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
+	return true
+}
+
+// retryHeaders are the driver's headers on a retry copy.
+func (sub *subscription) retryHeaders(cons *consumer, attempt int, err error) amqp091.Table {
 	extra := amqp091.Table{HeaderAttempt: int32(attempt), HeaderRetryQueue: cons.queue}
 	if err != nil {
 		extra[HeaderError] = clip(err.Error())
 	}
-	p := copyOf(d, extra)
-	cons.retryMu.Lock()
-	defer cons.retryMu.Unlock()
-	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
+	return extra
 }
+
+// frameMax is the connection's negotiated frame_max (0: no limit).
+func (cons *consumer) frameMax() int { return cons.s.amqp.Config.FrameSize }
 
 // deadLetterUndecodable dead-letters a delivery whose header table the
 // frame filter replaced: amqp091-go could not decode it (see frames.go).
@@ -690,13 +715,20 @@ func (sub *subscription) deadLetterUndecodable(cons *consumer, d *amqp091.Delive
 // ERROR when undecodable: the driver could not read the delivery).
 func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string, undecodable bool) {
 	key := cons.queue
-	p := copyOf(d, amqp091.Table{
+	extra := amqp091.Table{
 		HeaderTopic:    m.Topic,
 		HeaderReason:   clip(reason),
 		HeaderAttempts: int32(m.Attempt),
 		HeaderQueue:    cons.queue,
 		HeaderGroup:    sub.req.Group,
-	})
+	}
+	p := copyOf(d, extra)
+	if _, ok := fits(p, cons.frameMax()); !ok {
+		// The publisher's headers cannot travel with the driver's: the
+		// dead letter keeps the body, the other properties and the reason.
+		extra[HeaderHeadersDropped] = int32(len(p.Headers) - len(extra))
+		p.Headers = extra
+	}
 	if sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p) && sub.req.DeadLettered != nil {
 		sub.req.DeadLettered(driver.DeadLetter{Message: m, Queue: cons.queue, Reason: reason, Undecodable: undecodable})
 	}
