@@ -38,4 +38,3 @@ func TestTableSizeMatchesEncoder(t *testing.T) {
 		}
 	}
 }
-
