@@ -170,49 +170,60 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 			}
 			b.Add(lhs.Op("=").Add(val))
 		default:
-			ssteps, st, msg := g.goPath(srcT, srcArg, *r.from)
-			if msg != "" {
-				return errAt(ErrManifest, mf, r.ptr, "set source "+*r.from+": "+msg, "point at a member of the input")
-			}
-			if !sameType(deref(st), base) {
-				return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set source %s has Go type %s, target %s has %s", *r.from, typeString(deref(st)), r.target, typeString(base)), "point at members with the same schema type")
-			}
-			// Guard optional members on the way.
-			var conds []jen.Code
-			for i, s := range ssteps {
-				if s.t.kind == tPtr {
-					conds = append(conds, sel(src, ssteps[:i+1]).Op("!=").Nil())
-				}
-			}
-			rhs := sel(src, ssteps)
-			switch st.kind {
-			case tNullable:
-				conds = append(conds, sel(src, ssteps).Dot("Set").Op("&&").Op("!").Add(sel(src, ssteps)).Dot("Null"))
-				rhs = rhs.Dot("Value")
-			case tPtr:
-				if tt.kind != tPtr {
-					rhs = jen.Op("*").Add(rhs)
-				}
-			}
-			switch {
-			case tt.kind == tNullable:
-				rhs = g.wrapNullable(tt, rhs)
-			case tt.kind == tPtr && st.kind != tPtr:
-				g.needPtr = true
-				rhs = jen.Id("distgenPtr").Call(rhs)
-			}
-			assign := lhs.Op("=").Add(rhs)
-			if len(conds) > 0 {
-				c := conds[0]
-				for _, x := range conds[1:] {
-					c = jen.Add(c).Op("&&").Add(x)
-				}
-				b.If(c).Block(assign)
-			} else {
-				b.Add(assign)
+			if err := g.setFrom(b, r, lhs, tt, base, srcT, srcArg, src); err != nil {
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// setFrom emits a {"from": pointer} rule: lhs (of type tt, base without
+// pointer or Nullable) = the member of src at the pointer, when every
+// optional member on the way is present.
+func (g *generator) setFrom(b *jen.Group, r *setRule, lhs *jen.Statement, tt, base, srcT, srcArg *tref, src jen.Code) error {
+	mf := g.set.manifestFile
+	ssteps, st, msg := g.goPath(srcT, srcArg, *r.from)
+	if msg != "" {
+		return errAt(ErrManifest, mf, r.ptr, "set source "+*r.from+": "+msg, "point at a member of the input")
+	}
+	if !sameType(deref(st), base) {
+		return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set source %s has Go type %s, target %s has %s", *r.from, typeString(deref(st)), r.target, typeString(base)), "point at members with the same schema type")
+	}
+	// Guard optional members on the way.
+	var conds []jen.Code
+	for i, s := range ssteps {
+		if s.t.kind == tPtr {
+			conds = append(conds, sel(src, ssteps[:i+1]).Op("!=").Nil())
+		}
+	}
+	rhs := sel(src, ssteps)
+	switch st.kind {
+	case tNullable:
+		conds = append(conds, sel(src, ssteps).Dot("Set").Op("&&").Op("!").Add(sel(src, ssteps)).Dot("Null"))
+		rhs = rhs.Dot("Value")
+	case tPtr:
+		if tt.kind != tPtr {
+			rhs = jen.Op("*").Add(rhs)
+		}
+	}
+	switch {
+	case tt.kind == tNullable:
+		rhs = g.wrapNullable(tt, rhs)
+	case tt.kind == tPtr && st.kind != tPtr:
+		g.needPtr = true
+		rhs = jen.Id("distgenPtr").Call(rhs)
+	}
+	assign := lhs.Op("=").Add(rhs)
+	if len(conds) == 0 {
+		b.Add(assign)
+		return nil
+	}
+	c := conds[0]
+	for _, x := range conds[1:] {
+		c = jen.Add(c).Op("&&").Add(x)
+	}
+	b.If(c).Block(assign)
 	return nil
 }
 

@@ -708,6 +708,12 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 		)
 		b.Return(jen.Qual(pkgJSON, "Marshal").Call(jen.Id("merged")))
 	})
+	g.emitSumUnmarshal(f, nt, kw)
+}
+
+// emitSumUnmarshal writes the UnmarshalJSON of a oneOf/anyOf type: by its
+// discriminator, or with typed.Branches.
+func (g *generator) emitSumUnmarshal(f *jen.File, nt *named, kw string) {
 	decodeInto := func(br *branch) []jen.Code {
 		if br.t.isRaw() {
 			return []jen.Code{jen.Id("v").Dot(br.goName).Op("=").Append(jen.Qual(pkgJSON, "RawMessage").Call(jen.Nil()), jen.Id("b").Op("..."))}
