@@ -48,7 +48,8 @@ FUZZ_TARGETS = \
 	.:FuzzReceiveUntyped \
 	./typed:FuzzReceiveTyped \
 	./typed:FuzzLocate \
-	./driver:FuzzRedactURL
+	./driver:FuzzRedactURL \
+	./drivers/amqp:FuzzFrameFilter
 # Go 1.26's fuzz coordinator can fail a run that found nothing with a bare
 # "context deadline exceeded" when -fuzztime ends under CPU load
 # (golang/go#75804, fixed in Go 1.27): such a run, with no failing input

@@ -412,7 +412,7 @@ const maxLoggedReason = 1024
 
 // deadLettered is the subscription's driver.SubscribeRequest.DeadLettered:
 // the one place where dead letters are logged, whatever the driver, at
-// Warn. The record names the message (topic, id, attempt), where it was
+// Warn (at Error when the driver could not read the delivery). The record names the message (topic, id, attempt), where it was
 // (group, and the driver's queue when it names one) and why; never its
 // body or headers.
 func (s *Subscription) deadLettered(dl driver.DeadLetter) {
@@ -427,7 +427,11 @@ func (s *Subscription) deadLettered(dl driver.DeadLetter) {
 		attrs = append(attrs, slog.String("queue", dl.Queue))
 	}
 	attrs = append(attrs, slog.String("id", m.ID), slog.Int("attempt", m.Attempt), slog.String("reason", reason))
-	s.d.opts.logger.LogAttrs(context.Background(), slog.LevelWarn, "distributer: message dead-lettered", attrs...)
+	level := slog.LevelWarn
+	if dl.Undecodable {
+		level = slog.LevelError
+	}
+	s.d.opts.logger.LogAttrs(context.Background(), level, "distributer: message dead-lettered", attrs...)
 }
 
 // Subscription is a running subscription made by Subscribe.

@@ -72,6 +72,10 @@ type DeadLetter struct {
 	// Reason says why the message was dead-lettered: the handler's last
 	// error, or what the driver found wrong.
 	Reason string
+	// Undecodable is set when the driver dead-lettered the delivery because
+	// it could not read it (for example a header table its client library
+	// refuses); the runtime logs such a dead letter at ERROR, others at WARN.
+	Undecodable bool
 }
 
 // Driver opens connections for the URL scheme it was registered under.

@@ -2,13 +2,16 @@ package gen
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dave/jennifer/jen"
 )
 
-// distributerMethods are the methods Conn inherits; generated methods must
-// not shadow them.
+// distributerMethods are the exported members of *distributer.Distributer,
+// which every generated Conn embeds: generated handles and methods must not
+// hide them (TestDistributerMethodsInSync keeps the list true).
 var distributerMethods = []string{"Publish", "PublishBatch", "Subscribe", "Close", "URL", "ValidatesReceive", "Validator"}
 
 // step is one field selection of a Go path.
@@ -108,17 +111,24 @@ func (g *generator) envRef(env *envelopeDecl) *tref {
 	return &tref{kind: tNamed, named: g.envTypes[env]}
 }
 
+// partRef is what a {"part": true} set rule sets: a part name, or, in a
+// family's fill function, its parameter part.
+type partRef struct {
+	name     string
+	variable bool
+}
+
 // applySets emits the statements of set rules. dst is the envelope value,
 // src the input value (with its type and type argument).
-func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl, payload *tref, dst jen.Code, part string, srcT, srcArg *tref, src jen.Code) error {
+func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl, payload *tref, dst jen.Code, part partRef, srcT, srcArg *tref, src jen.Code) error {
 	mf := g.set.manifestFile
 	for _, r := range rules {
+		if strings.HasPrefix(r.target+"/", "/"+env.payload+"/") {
+			return errAt(ErrManifest, mf, r.ptr, "set target "+r.target+" is inside the payload", "set rules fill the envelope's other members")
+		}
 		steps, tt, msg := g.goPath(g.envRef(env), payload, r.target)
 		if msg != "" {
 			return errAt(ErrManifest, mf, r.ptr, "set target "+r.target+": "+msg, "name a member of the envelope (not the payload)")
-		}
-		if strings.HasPrefix(r.target+"/", "/"+env.payload+"/") {
-			return errAt(ErrManifest, mf, r.ptr, "set target "+r.target+" is inside the payload", "set rules fill the envelope's other members")
 		}
 		for _, st := range steps[:len(steps)-1] {
 			if st.t.kind == tPtr {
@@ -132,15 +142,25 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 		case r.part || r.cnst != nil:
 			var v any
 			if r.part {
-				v = part
+				v = part.name
 			} else {
 				v = r.cnst.value()
 			}
 			lit, ok := constLit(base, v)
 			if !ok {
-				return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set target %s (Go type %s) cannot hold %v", r.target, typeString(base), v), "use a value of the member's type")
+				what := fmt.Sprint(v)
+				if r.part && part.variable {
+					what = "a part name (a string)"
+				}
+				return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set target %s (Go type %s) cannot hold %s", r.target, typeString(base), what), "use a value of the member's type")
 			}
 			val = lit
+			if r.part && part.variable {
+				val = jen.Id("part")
+				if base.kind == tNamed {
+					val = jen.Id(base.named.name).Call(val)
+				}
+			}
 			switch tt.kind {
 			case tPtr:
 				g.needPtr = true
@@ -150,49 +170,60 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 			}
 			b.Add(lhs.Op("=").Add(val))
 		default:
-			ssteps, st, msg := g.goPath(srcT, srcArg, *r.from)
-			if msg != "" {
-				return errAt(ErrManifest, mf, r.ptr, "set source "+*r.from+": "+msg, "point at a member of the input")
-			}
-			if !sameType(deref(st), base) {
-				return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set source %s has Go type %s, target %s has %s", *r.from, typeString(deref(st)), r.target, typeString(base)), "point at members with the same schema type")
-			}
-			// Guard optional members on the way.
-			var conds []jen.Code
-			for i, s := range ssteps {
-				if s.t.kind == tPtr {
-					conds = append(conds, sel(src, ssteps[:i+1]).Op("!=").Nil())
-				}
-			}
-			rhs := sel(src, ssteps)
-			switch st.kind {
-			case tNullable:
-				conds = append(conds, sel(src, ssteps).Dot("Set").Op("&&").Op("!").Add(sel(src, ssteps)).Dot("Null"))
-				rhs = rhs.Dot("Value")
-			case tPtr:
-				if tt.kind != tPtr {
-					rhs = jen.Op("*").Add(rhs)
-				}
-			}
-			switch {
-			case tt.kind == tNullable:
-				rhs = g.wrapNullable(tt, rhs)
-			case tt.kind == tPtr && st.kind != tPtr:
-				g.needPtr = true
-				rhs = jen.Id("distgenPtr").Call(rhs)
-			}
-			assign := lhs.Op("=").Add(rhs)
-			if len(conds) > 0 {
-				c := conds[0]
-				for _, x := range conds[1:] {
-					c = jen.Add(c).Op("&&").Add(x)
-				}
-				b.If(c).Block(assign)
-			} else {
-				b.Add(assign)
+			if err := g.setFrom(b, r, lhs, tt, base, srcT, srcArg, src); err != nil {
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// setFrom emits a {"from": pointer} rule: lhs (of type tt, base without
+// pointer or Nullable) = the member of src at the pointer, when every
+// optional member on the way is present.
+func (g *generator) setFrom(b *jen.Group, r *setRule, lhs *jen.Statement, tt, base, srcT, srcArg *tref, src jen.Code) error {
+	mf := g.set.manifestFile
+	ssteps, st, msg := g.goPath(srcT, srcArg, *r.from)
+	if msg != "" {
+		return errAt(ErrManifest, mf, r.ptr, "set source "+*r.from+": "+msg, "point at a member of the input")
+	}
+	if !sameType(deref(st), base) {
+		return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set source %s has Go type %s, target %s has %s", *r.from, typeString(deref(st)), r.target, typeString(base)), "point at members with the same schema type")
+	}
+	// Guard optional members on the way.
+	var conds []jen.Code
+	for i, s := range ssteps {
+		if s.t.kind == tPtr {
+			conds = append(conds, sel(src, ssteps[:i+1]).Op("!=").Nil())
+		}
+	}
+	rhs := sel(src, ssteps)
+	switch st.kind {
+	case tNullable:
+		conds = append(conds, sel(src, ssteps).Dot("Set").Op("&&").Op("!").Add(sel(src, ssteps)).Dot("Null"))
+		rhs = rhs.Dot("Value")
+	case tPtr:
+		if tt.kind != tPtr {
+			rhs = jen.Op("*").Add(rhs)
+		}
+	}
+	switch {
+	case tt.kind == tNullable:
+		rhs = g.wrapNullable(tt, rhs)
+	case tt.kind == tPtr && st.kind != tPtr:
+		g.needPtr = true
+		rhs = jen.Id("distgenPtr").Call(rhs)
+	}
+	assign := lhs.Op("=").Add(rhs)
+	if len(conds) == 0 {
+		b.Add(assign)
+		return nil
+	}
+	c := conds[0]
+	for _, x := range conds[1:] {
+		c = jen.Add(c).Op("&&").Add(x)
+	}
+	b.If(c).Block(assign)
 	return nil
 }
 
@@ -239,278 +270,123 @@ func constLit(t *tref, v any) (*jen.Statement, bool) {
 	return nil, false
 }
 
+// topicsEmitter renders topics.go: the names it allocates and the member
+// names of Conn it has claimed.
+type topicsEmitter struct {
+	*generator
+	f       *jen.File
+	members *namespace // fields and methods of Conn
+	priv    *namespace // unexported package-level names
+	hname   map[*topicDecl]string
+	msgT    map[*topicDecl]jen.Code
+	payT    map[*topicDecl]*tref
+	// per topic: its fill, the expression of a func(T) T that applies the
+	// topic's (or its family's) set rules; nil when there are none
+	fillOf map[*topicDecl]jen.Code
+	// per family: its Conn field, its typed.Family variable, its fill
+	// factory ("" when the family sets nothing) and its part struct
+	famField, famVar, famFill, partType map[*familyDecl]string
+	topicFill                           map[*topicDecl]string // fill functions of topics outside families
+}
+
+// connReserved are the members of Conn that do not come from the manifest:
+// the embedded Distributer and the methods it brings. A topic or family
+// whose Go name is one of them gets a handle named with a suffix
+// ("CloseTopic"), so that it does not hide the method.
+var connReserved = append([]string{"Distributer"}, distributerMethods...)
+
+func (e *topicsEmitter) claim(name, ptr string) error {
+	if e.members.taken[name] {
+		return errAt(ErrCollision, e.set.manifestFile, ptr, fmt.Sprintf("the generated method %s is already taken (by a method of Distributer, a topic's or family's handle or another generated method)", name), "rename the family, fan-out or entry")
+	}
+	e.members.reserve(name)
+	return nil
+}
+
+// Signature parts of the generated methods.
+var (
+	ctxParam = jen.Id("ctx").Qual("context", "Context")
+	pubOpts  = jen.Id("opts").Op("...").Qual(pkgDist, "PublishOption")
+	connRecv = jen.Id("c").Op("*").Id("Conn")
+	passOpts = jen.Id("opts").Op("...")
+)
+
+// oneLine renders a block on one line ({ return x }), which gofmt keeps
+// when it is short: for the small function literals of the generated data.
+func oneLine(stmts ...jen.Code) *jen.Statement {
+	return jen.Custom(jen.Options{Open: "{", Close: "}", Separator: ";"}, stmts...)
+}
+
+// multiLine renders call arguments one per line.
+func multiLine(args ...jen.Code) *jen.Statement {
+	return jen.Custom(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, args...)
+}
+
+// lowerName turns a Go name into an unexported one: RawSnapshot ->
+// rawSnapshot, URLPart -> urlPart.
+func lowerName(s string) string {
+	r := []rune(s)
+	n := 0
+	for n < len(r) && unicode.IsUpper(r[n]) {
+		n++
+	}
+	if n > 1 && n < len(r) {
+		n-- // the last capital starts the next word
+	}
+	for i := 0; i < n; i++ {
+		r[i] = unicode.ToLower(r[i])
+	}
+	return string(r)
+}
+
+// handleName is the name of the handle of a topic or family, in Topics and
+// in Conn: its Go name, with suffix when that is a member Conn inherits.
+func handleName(ns *namespace, goName, suffix string) string {
+	for _, r := range connReserved {
+		if goName == r {
+			goName += suffix
+		}
+	}
+	return ns.unique(goName)
+}
+
 func (g *generator) emitTopics(f *jen.File) error {
 	d := g.set.decl
-	pkg := g.cfg.Package
-	mf := g.set.manifestFile
-	methods := newNamespace()
-	for _, n := range distributerMethods {
-		methods.reserve(n)
+	e := &topicsEmitter{generator: g, f: f, members: newNamespace(), priv: newNamespace(),
+		hname: map[*topicDecl]string{}, msgT: map[*topicDecl]jen.Code{}, payT: map[*topicDecl]*tref{},
+		fillOf: map[*topicDecl]jen.Code{}, topicFill: map[*topicDecl]string{},
+		famField: map[*familyDecl]string{}, famVar: map[*familyDecl]string{}, famFill: map[*familyDecl]string{}, partType: map[*familyDecl]string{}}
+	if err := e.allocate(); err != nil {
+		return err
 	}
-	claim := func(name, ptr string) error {
-		if methods.taken[name] {
-			return errAt(ErrCollision, mf, ptr, fmt.Sprintf("the generated method %s is already taken", name), "rename the topic, family, fan-out or entry")
-		}
-		methods.reserve(name)
-		return nil
-	}
-	// Constants.
+	f.Comment("A compile-time check that the typed runtime is new enough for this file.")
+	f.Const().Id("_").Op("=").Qual(pkgTyped, "SupportPackageIsVersion1")
 	f.Comment("Topic names.")
 	f.Const().DefsFunc(func(c *jen.Group) {
 		for _, t := range d.topics {
 			c.Id(g.topicConst(t)).Op("=").Lit(t.name)
 		}
 	})
-	f.Comment("topicSchemas maps each topic to the schema of a whole message body on it.")
-	f.Var().Id("topicSchemas").Op("=").Map(jen.String()).String().Values(jen.DictFunc(func(dd jen.Dict) {
-		for _, t := range d.topics {
-			dd[jen.Lit(t.name)] = jen.Lit(t.schema)
-		}
-	}))
-	f.Comment("Schemas validates message bodies on every topic of the set. It implements")
-	f.Comment("distributer.Validator: pass it to distributer.WithValidator so that untyped")
-	f.Comment("Publish and Subscribe are checked too (Open does this).")
-	f.Var().Id("Schemas").Op("=").Qual(pkgTyped, "MustCompile").Call(jen.Id("schemaFiles"), jen.Id("topicSchemas"))
-
-	handleNames := newNamespace()
-	hname := map[*topicDecl]string{}
+	e.emitHandles()
+	e.emitConn()
 	for _, t := range d.topics {
-		hname[t] = handleNames.unique(goNameOr(t.name, "Topic"))
-	}
-	g.handleName = hname
-	msgT := map[*topicDecl]jen.Code{}
-	payT := map[*topicDecl]*tref{}
-	for _, t := range d.topics {
-		payT[t] = g.payloadType(t)
-		msgT[t] = g.msgType(t.envelope, payT[t])
-	}
-	if len(g.m.errs) > 0 {
-		return g.m.errs
-	}
-	f.Comment("TopicHandles holds one typed handle per topic: the type parameter is the Go")
-	f.Comment("type of a whole message on that topic, so a wrong payload does not compile.")
-	f.Type().Id("TopicHandles").StructFunc(func(s *jen.Group) {
-		for _, t := range d.topics {
-			s.Comment(fmt.Sprintf("// %s is the topic %q.", hname[t], t.name))
-			s.Id(hname[t]).Qual(pkgTyped, "Topic").Index(msgT[t])
+		if err := e.emitTopicFill(t); err != nil {
+			return err
 		}
-	})
-	f.Comment("Topics are the typed handles of the topics of the set.")
-	f.Var().Id("Topics").Op("=").Id("TopicHandles").Values(jen.DictFunc(func(dd jen.Dict) {
-		for _, t := range d.topics {
-			dd[jen.Id(hname[t])] = jen.Qual(pkgTyped, "NewTopic").Index(msgT[t]).Call(jen.Id("Schemas"), jen.Id(g.topicConst(t)))
-		}
-	}))
-
-	f.Comment("Conn is a Distributer with typed methods for the topics of the set. The")
-	f.Comment("generic Publish, Subscribe and Close are those of the embedded Distributer.")
-	f.Type().Id("Conn").Struct(jen.Op("*").Qual(pkgDist, "Distributer"))
-	f.Comment("Open connects to the broker at url (\"\" means memory://) with validation by")
-	f.Comment("Schemas on publish and on receive; opts come after, so they can change that")
-	f.Comment("(distributer.WithoutReceiveValidation).")
-	f.Func().Id("Open").Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("url").String(), jen.Id("opts").Op("...").Qual(pkgDist, "Option")).Params(jen.Op("*").Id("Conn"), jen.Error()).Block(
-		jen.List(jen.Id("d"), jen.Err()).Op(":=").Qual(pkgDist, "Open").Call(jen.Id("ctx"), jen.Id("url"), jen.Append(jen.Index().Qual(pkgDist, "Option").Values(jen.Qual(pkgDist, "WithValidator").Call(jen.Id("Schemas"))), jen.Id("opts").Op("...")).Op("...")),
-		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Return(jen.Op("&").Id("Conn").Values(jen.Id("d")), jen.Nil()),
-	)
-	f.Comment("New wraps an open Distributer.")
-	f.Func().Id("New").Params(jen.Id("d").Op("*").Qual(pkgDist, "Distributer")).Op("*").Id("Conn").Block(jen.Return(jen.Op("&").Id("Conn").Values(jen.Id("d"))))
-
-	ctx := jen.Id("ctx").Qual("context", "Context")
-	popts := jen.Id("opts").Op("...").Qual(pkgDist, "PublishOption")
-	sopts := jen.Id("opts").Op("...").Qual(pkgDist, "SubscribeOption")
-	subRet := jen.Params(jen.Op("*").Qual(pkgDist, "Subscription"), jen.Error())
-
-	// Entry names win over single-topic publish methods of the same name.
-	entryNames := map[string]bool{}
-	for _, e := range d.entries {
-		entryNames["Publish"+goNameOr(e.name, "Entry")] = true
 	}
-	// Per-topic methods.
-	for _, t := range d.topics {
-		pub := "Publish" + hname[t]
-		sub := "Subscribe" + hname[t]
-		var rules []*setRule
-		rules = append(rules, t.sets...)
-		if t.family != nil {
-			rules = append(rules, t.family.sets...)
+	for _, fam := range d.families {
+		if err := e.emitFamily(fam); err != nil {
+			return err
 		}
-		if !(t.family == nil && entryNames[pub]) {
-			if err := claim(pub, t.ptr); err != nil {
+		if fam.fanout != "" {
+			if err := e.emitFanOut(fam); err != nil {
 				return err
 			}
-			doc := fmt.Sprintf("%s validates v and publishes it on %q.", pub, t.name)
-			if len(rules) > 0 {
-				doc += " It first sets " + describeSets(rules) + "."
-			}
-			docComment(f, doc)
-			var serr error
-			f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(pub).Params(ctx, jen.Id("v").Add(msgT[t]), popts).Error().BlockFunc(func(b *jen.Group) {
-				if len(rules) > 0 {
-					serr = g.applySets(b, rules, t.envelope, payT[t], jen.Id("v"), t.part, nil, nil, nil)
-				}
-				b.Return(jen.Id("Topics").Dot(hname[t]).Dot("Publish").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Id("v"), jen.Id("opts").Op("...")))
-			})
-			if serr != nil {
-				return serr
-			}
-		}
-		if err := claim(sub, t.ptr); err != nil {
-			return err
-		}
-		docComment(f, fmt.Sprintf("%s delivers the messages on %q to h, decoded and (unless the Distributer skips receive validation) validated.", sub, t.name))
-		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(sub).Params(ctx, jen.Id("h").Qual(pkgTyped, "Handler").Index(msgT[t]), sopts).Add(subRet).Block(
-			jen.Return(jen.Id("Topics").Dot(hname[t]).Dot("Subscribe").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Id("h"), jen.Id("opts").Op("..."))),
-		)
-	}
-	// Families: part sum types, by-part-name methods, fan-outs.
-	for _, fam := range d.families {
-		fg := goNameOr(fam.name, "Family")
-		partType := g.ns.unique(fg + "Part")
-		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", partType, fam.pattern))
-		f.Type().Id(partType).StructFunc(func(s *jen.Group) {
-			for _, t := range fam.topics {
-				s.Comment(fmt.Sprintf("// %s is the message on %q.", goNameOr(t.part, "Part"), t.name))
-				s.Id(goNameOr(t.part, "Part")).Op("*").Add(msgT[t])
-			}
-		})
-		f.Comment("Part returns the name of the part that is set, \"\" if none.")
-		f.Func().Params(jen.Id("p").Id(partType)).Id("Part").Params().String().BlockFunc(func(b *jen.Group) {
-			b.Switch().BlockFunc(func(sw *jen.Group) {
-				for _, t := range fam.topics {
-					sw.Case(jen.Id("p").Dot(goNameOr(t.part, "Part")).Op("!=").Nil()).Block(jen.Return(jen.Lit(t.part)))
-				}
-			})
-			b.Return(jen.Lit(""))
-		})
-		pubT := "Publish" + fg + "Topic"
-		subT := "Subscribe" + fg + "Topic"
-		if err := claim(pubT, fam.ptr); err != nil {
-			return err
-		}
-		if err := claim(subT, fam.ptr); err != nil {
-			return err
-		}
-		docComment(f, fmt.Sprintf("%s publishes the part that is set in p on its topic (%s).", pubT, fam.pattern))
-		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(pubT).Params(ctx, jen.Id("p").Id(partType), popts).Error().BlockFunc(func(b *jen.Group) {
-			b.Switch().BlockFunc(func(sw *jen.Group) {
-				for _, t := range fam.topics {
-					sw.Case(jen.Id("p").Dot(goNameOr(t.part, "Part")).Op("!=").Nil()).Block(
-						jen.Return(jen.Id("c").Dot("Publish"+hname[t]).Call(jen.Id("ctx"), jen.Op("*").Id("p").Dot(goNameOr(t.part, "Part")), jen.Id("opts").Op("..."))),
-					)
-				}
-			})
-			b.Return(jen.Qual(pkgErrors, "New").Call(jen.Lit(pkg + ": " + pubT + ": no part is set")))
-		})
-		prefix, suffix, _ := strings.Cut(fam.pattern, "{part}")
-		docComment(f, fmt.Sprintf("%s subscribes h to %s where part is a part name (%q) or a pattern over part names (\"*\"). Each delivery is validated against the schema of its topic (unless the Distributer skips receive validation) and decoded into the field of its part.", subT, fam.pattern, fam.parts[0]))
-		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(subT).Params(ctx, jen.Id("part").String(), jen.Id("h").Qual(pkgTyped, "Handler").Index(jen.Id(partType)), sopts).Add(subRet).Block(
-			jen.Return(jen.Id("Schemas").Dot("Subscribe").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Index().String().Values(patternExpr(prefix, suffix)),
-				jen.Qual(pkgDist, "HandlerFunc").Call(jen.Func().Params(jen.Id("ctx").Qual("context", "Context"), jen.Id("m").Op("*").Qual(pkgDist, "Message")).Error().BlockFunc(func(b *jen.Group) {
-					b.Var().Id("p").Id(partType)
-					b.Switch(jen.Id("m").Dot("Topic")).BlockFunc(func(sw *jen.Group) {
-						for _, t := range fam.topics {
-							sw.Case(jen.Id(g.topicConst(t))).Block(
-								jen.List(jen.Id("v"), jen.Err()).Op(":=").Id("Topics").Dot(hname[t]).Dot("Unmarshal").Call(jen.Id("m").Dot("Body")),
-								jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-								jen.Id("p").Dot(goNameOr(t.part, "Part")).Op("=").Op("&").Id("v"),
-							)
-						}
-						sw.Default().Block(jen.Return(jen.Qual(pkgDist, "Reject").Call(jen.Qual(pkgFmt, "Errorf").Call(jen.Lit(pkg+": topic %q is not one of "+fam.pattern), jen.Id("m").Dot("Topic")))))
-					})
-					b.Return(jen.Id("h").Dot("Handle").Call(jen.Id("ctx"), jen.Id("p"), jen.Id("m")))
-				})), jen.Id("opts").Op("...")),
-			),
-		)
-		if fam.fanout == "" {
-			continue
-		}
-		fo := "Publish" + fam.fanout
-		if err := claim(fo, fam.ptr+"/fanout/name"); err != nil {
-			return err
-		}
-		compT, _ := g.m.typeAt(*fam.composite, true)
-		inT := g.msgType(fam.envelope, compT)
-		var ferr error
-		docComment(f, fmt.Sprintf("%s fans out in.%s: it publishes each part that is present, in the order %s, on its topic (%s), each with its own copy of the envelope", fo, g.payloadGoName(fam.envelope), strings.Join(fam.parts, ", "), fam.pattern)+
-			setsDoc(append(append([]*setRule{}, fam.sets...), fam.fanSets...))+
-			". The messages are validated first and sent as one batch: if one is invalid, nothing is sent. An id given with distributer.WithID becomes <id>.<part> on each part.")
-		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(fo).Params(ctx, jen.Id("in").Add(inT), popts).Error().BlockFunc(func(b *jen.Group) {
-			b.Var().Id("msgs").Index().Op("*").Qual(pkgDist, "Message")
-			b.Var().Id("parts").Index().String()
-			for _, t := range fam.topics {
-				steps, pt, msg := g.goPath(compT, nil, "/"+escapePointer(t.part))
-				if msg != "" {
-					ferr = errAt(ErrManifest, mf, t.ptr, msg, "")
-					return
-				}
-				src := sel(jen.Id("in").Dot(g.payloadGoName(fam.envelope)), steps)
-				var data jen.Code = src
-				if pt.kind == tPtr && payT[t].kind != tPtr {
-					data = jen.Op("*").Add(src)
-				}
-				blk := jen.BlockFunc(func(bb *jen.Group) {
-					bb.Id("out").Op(":=").Add(g.rewrap(fam.envelope, payT[t], jen.Id("in"), data))
-					if err := g.applySets(bb, append(append([]*setRule{}, fam.sets...), fam.fanSets...), fam.envelope, payT[t], jen.Id("out"), t.part, g.envRef(fam.envelope), compT, jen.Id("in")); err != nil {
-						ferr = err
-						return
-					}
-					bb.List(jen.Id("m"), jen.Err()).Op(":=").Id("Topics").Dot(hname[t]).Dot("Message").Call(jen.Id("out"), jen.Id("opts").Op("..."))
-					bb.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
-					bb.Id("msgs").Op("=").Append(jen.Id("msgs"), jen.Id("m"))
-					bb.Id("parts").Op("=").Append(jen.Id("parts"), jen.Lit(t.part))
-				})
-				if pt.kind == tPtr || pt.isRaw() {
-					b.If(src.Clone().Op("!=").Nil()).Add(blk)
-				} else {
-					b.Add(blk)
-				}
-			}
-			b.If(jen.Len(jen.Id("msgs")).Op("==").Lit(0)).Block(jen.Return(jen.Nil()))
-			b.Comment("// A caller-chosen id (distributer.WithID) would be shared by every part:")
-			b.Comment("// make it <id>.<part>.")
-			b.For(jen.Id("i").Op(":=").Lit(1), jen.Id("i").Op("<").Len(jen.Id("msgs")), jen.Id("i").Op("++")).Block(
-				jen.If(jen.Id("msgs").Index(jen.Lit(0)).Dot("ID").Op("!=").Lit("").Op("&&").Id("msgs").Index(jen.Id("i")).Dot("ID").Op("==").Id("msgs").Index(jen.Lit(0)).Dot("ID")).Block(
-					jen.For(jen.List(jen.Id("j"), jen.Id("m")).Op(":=").Range().Id("msgs")).Block(
-						jen.Id("m").Dot("ID").Op("+=").Lit(".").Op("+").Id("parts").Index(jen.Id("j")),
-					),
-					jen.Break(),
-				),
-			)
-			b.Return(jen.Id("c").Dot("PublishBatch").Call(jen.Id("ctx"), jen.Id("msgs")))
-		})
-		if ferr != nil {
-			return ferr
 		}
 	}
-	// Entries.
-	for _, e := range d.entries {
-		name := "Publish" + goNameOr(e.name, "Entry")
-		if err := claim(name, e.ptr); err != nil {
+	for _, en := range d.entries {
+		if err := e.emitEntry(en); err != nil {
 			return err
-		}
-		inT, null := g.m.typeAt(e.loc, true)
-		if null && !inT.isRaw() {
-			inT = ptrTo(inT)
-		}
-		var ferr error
-		docComment(f, fmt.Sprintf("%s publishes v by the first route of entry %q that applies:", name, e.name))
-		for _, r := range e.routes {
-			docComment(f, "  - "+g.routeDoc(r))
-		}
-		f.Func().Params(jen.Id("c").Op("*").Id("Conn")).Id(name).Params(ctx, jen.Id("v").Add(g.code(inT)), popts).Error().BlockFunc(func(b *jen.Group) {
-			for _, r := range e.routes {
-				if err := g.emitRoute(b, e, r, inT, payT); err != nil {
-					ferr = err
-					return
-				}
-			}
-			if last := e.routes[len(e.routes)-1]; last.hasWhen {
-				b.Return(jen.Qual(pkgErrors, "New").Call(jen.Lit(pkg + ": " + name + ": no route applies to the value")))
-			}
-		})
-		if ferr != nil {
-			return ferr
 		}
 	}
 	if g.needPtr {
@@ -518,6 +394,243 @@ func (g *generator) emitTopics(f *jen.File) error {
 		f.Func().Id("distgenPtr").Types(jen.Id("T").Any()).Params(jen.Id("v").Id("T")).Op("*").Id("T").Block(jen.Return(jen.Op("&").Id("v")))
 	}
 	return nil
+}
+
+// allocate maps the topics' types and names the handles, fills and
+// families, and claims the Conn members they take.
+func (e *topicsEmitter) allocate() error {
+	d := e.set.decl
+	for _, n := range connReserved {
+		e.members.reserve(n)
+	}
+	for _, n := range []string{"schemaFiles", "topicSchemas", "distgenPtr", "distgenBranches"} {
+		e.priv.reserve(n)
+	}
+	handles := newNamespace()
+	for _, t := range d.topics {
+		e.hname[t] = handleName(handles, goNameOr(t.name, "Topic"), "Topic")
+		e.members.reserve(e.hname[t])
+		e.payT[t] = e.payloadType(t)
+		e.msgT[t] = e.msgType(t.envelope, e.payT[t])
+	}
+	e.handleName = e.hname
+	if len(e.m.errs) > 0 {
+		return e.m.errs
+	}
+	for _, fam := range d.families {
+		fg := goNameOr(fam.name, "Family")
+		e.famField[fam] = handleName(handles, fg, "Family")
+		e.members.reserve(e.famField[fam])
+		e.partType[fam] = e.ns.unique(fg + "Part")
+		e.famVar[fam] = e.priv.unique(lowerName(fg) + "Family")
+		if len(fam.sets) > 0 {
+			e.famFill[fam] = e.priv.unique(lowerName(fg) + "Fill")
+		}
+	}
+	for _, t := range d.topics {
+		switch {
+		case t.family != nil && e.famFill[t.family] != "":
+			e.fillOf[t] = jen.Id(e.famFill[t.family]).Index(e.code(e.payT[t])).Call(jen.Lit(t.part))
+		case len(t.sets) > 0:
+			e.topicFill[t] = e.priv.unique(lowerName(e.hname[t]) + "Fill")
+			e.fillOf[t] = jen.Id(e.topicFill[t])
+		}
+	}
+	return nil
+}
+
+// emitHandles writes TopicHandles and Topics.
+func (e *topicsEmitter) emitHandles() {
+	d, f := e.set.decl, e.f
+	f.Comment("TopicHandles holds one typed handle per topic: the type parameter is the Go")
+	f.Comment("type of a whole message on that topic, so a wrong payload does not compile.")
+	f.Type().Id("TopicHandles").StructFunc(func(s *jen.Group) {
+		for _, t := range d.topics {
+			s.Id(e.hname[t]).Qual(pkgTyped, "Topic").Index(e.msgT[t]).Comment(strconv.Quote(t.name))
+		}
+	})
+	f.Comment("Topics are the typed handles of the topics of the set. Their Publish sends a")
+	f.Comment("value as it is; the handles of Conn first fill in what the set rules name.")
+	f.Var().Id("Topics").Op("=").Id("TopicHandles").Values(jen.DictFunc(func(dd jen.Dict) {
+		for _, t := range d.topics {
+			dd[jen.Id(e.hname[t])] = jen.Qual(pkgTyped, "NewTopic").Index(e.msgT[t]).Call(jen.Id("Schemas"), jen.Id(e.topicConst(t)))
+		}
+	}))
+}
+
+// emitConn writes Conn, with a handle per topic and family, Open and New.
+func (e *topicsEmitter) emitConn() {
+	d, f := e.set.decl, e.f
+	docComment(f, "Conn is a Distributer with a typed handle for each topic and family of the set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in what the topic's set rules name, validates the value and publishes it; Subscribe delivers decoded, validated messages; a family's handle (typed.BoundFamily) publishes and subscribes by part. Make it with Open or New. The generic Publish, Subscribe and Close are those of the embedded Distributer.")
+	f.Type().Id("Conn").StructFunc(func(s *jen.Group) {
+		s.Op("*").Qual(pkgDist, "Distributer")
+		for _, t := range d.topics {
+			doc := fmt.Sprintf("%s is the topic %q", e.hname[t], t.name)
+			switch {
+			case t.family != nil:
+				doc += fmt.Sprintf(", a part of %s", e.famField[t.family])
+			case len(t.sets) > 0:
+				doc += "; Publish sets " + describeSets(t.sets)
+			}
+			addComments(s, doc+".")
+			s.Id(e.hname[t]).Qual(pkgTyped, "BoundTopic").Index(e.msgT[t])
+		}
+		for _, fam := range d.families {
+			doc := fmt.Sprintf("%s is the family %s, its parts in %s", e.famField[fam], fam.pattern, e.partType[fam])
+			if len(fam.sets) > 0 {
+				doc += "; Publish on it or on a part's handle sets " + describeSets(fam.sets)
+			}
+			addComments(s, doc+".")
+			s.Id(e.famField[fam]).Qual(pkgTyped, "BoundFamily").Index(jen.Id(e.partType[fam]))
+		}
+	})
+	f.Comment("Open connects to the broker at url (\"\" means memory://) with validation by")
+	f.Comment("Schemas on publish and on receive; opts come after, so they can change that")
+	f.Comment("(distributer.WithoutReceiveValidation).")
+	f.Func().Id("Open").Params(ctxParam, jen.Id("url").String(), jen.Id("opts").Op("...").Qual(pkgDist, "Option")).Params(jen.Op("*").Id("Conn"), jen.Error()).Block(
+		jen.Return(jen.Qual(pkgTyped, "Open").Call(jen.Id("ctx"), jen.Id("url"), jen.Id("Schemas"), jen.Id("New"), passOpts)),
+	)
+	fields := []jen.Code{jen.Id("Distributer").Op(":").Id("d")}
+	for _, t := range d.topics {
+		fill := e.fillOf[t]
+		if fill == nil {
+			fill = jen.Nil()
+		}
+		fields = append(fields, jen.Id(e.hname[t]).Op(":").Id("Topics").Dot(e.hname[t]).Dot("Bind").Call(jen.Id("d"), fill))
+	}
+	for _, fam := range d.families {
+		fields = append(fields, jen.Id(e.famField[fam]).Op(":").Id(e.famVar[fam]).Dot("Bind").Call(jen.Id("d")))
+	}
+	f.Comment("New wraps an open Distributer.")
+	f.Func().Id("New").Params(jen.Id("d").Op("*").Qual(pkgDist, "Distributer")).Op("*").Id("Conn").Block(
+		jen.Return(jen.Op("&").Id("Conn").Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, fields...)),
+	)
+}
+
+// emitTopicFill writes the fill function of a topic outside a family that
+// has set rules.
+func (e *topicsEmitter) emitTopicFill(t *topicDecl) error {
+	name := e.topicFill[t]
+	if name == "" {
+		return nil
+	}
+	docComment(e.f, fmt.Sprintf("%s sets what publishing on %q sets: %s.", name, t.name, describeSets(t.sets)))
+	var serr error
+	e.f.Func().Id(name).Params(jen.Id("v").Add(e.msgT[t])).Add(e.msgT[t]).BlockFunc(func(b *jen.Group) {
+		serr = e.applySets(b, t.sets, t.envelope, e.payT[t], jen.Id("v"), partRef{}, nil, nil, nil)
+		b.Return(jen.Id("v"))
+	})
+	return serr
+}
+
+// emitFamily writes a family's part struct and its Part method, its
+// typed.Family and its fill factory.
+func (e *topicsEmitter) emitFamily(fam *familyDecl) error {
+	f, pt, fv := e.f, e.partType[fam], e.famVar[fam]
+	docComment(f, fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", pt, fam.pattern))
+	f.Type().Id(pt).StructFunc(func(s *jen.Group) {
+		for _, t := range fam.topics {
+			s.Id(goNameOr(t.part, "Part")).Op("*").Add(e.msgT[t]).Comment(strconv.Quote(t.name))
+		}
+	})
+	f.Comment("Part returns the name of the part that is set, \"\" if none.")
+	f.Func().Params(jen.Id("p").Id(pt)).Id("Part").Params().String().Block(jen.Return(jen.Id(fv).Dot("Part").Call(jen.Id("p"))))
+	var parts []jen.Code
+	for _, t := range fam.topics {
+		field := jen.Func().Params(jen.Id("p").Op("*").Id(pt)).Op("**").Add(e.msgT[t]).Add(oneLine(jen.Return(jen.Op("&").Id("p").Dot(goNameOr(t.part, "Part")))))
+		fill := e.fillOf[t]
+		if fill == nil {
+			fill = jen.Nil()
+		}
+		parts = append(parts, jen.Qual(pkgTyped, "NewPart").Call(jen.Id("Topics").Dot(e.hname[t]), jen.Lit(t.part), field, fill))
+	}
+	docComment(f, fmt.Sprintf("%s is the family %s: per part, its topic, its field and its fill.", fv, fam.pattern))
+	f.Var().Id(fv).Op("=").Qual(pkgTyped, "NewFamily").Add(multiLine(append([]jen.Code{jen.Lit(fam.pattern)}, parts...)...))
+	fill := e.famFill[fam]
+	if fill == "" {
+		return nil
+	}
+	env := e.envTypes[fam.envelope]
+	msg := jen.Id(env.name).Index(jen.Id("T"))
+	docComment(f, fmt.Sprintf("%s returns the fill of a part of the family %s: it sets %s.", fill, fam.name, describeSets(fam.sets)))
+	var serr error
+	f.Func().Id(fill).Types(jen.Id("T").Any()).Params(jen.Id("part").String()).Func().Params(msg.Clone()).Add(msg.Clone()).Block(
+		jen.Return(jen.Func().Params(jen.Id("v").Add(msg.Clone())).Add(msg.Clone()).BlockFunc(func(b *jen.Group) {
+			serr = e.applySets(b, fam.sets, fam.envelope, nil, jen.Id("v"), partRef{name: "part", variable: true}, nil, nil, nil)
+			b.Return(jen.Id("v"))
+		})),
+	)
+	return serr
+}
+
+// emitFanOut writes a family's fan-out: its Publish method, its
+// typed.FanOut and the generic function that makes the message of a part.
+func (e *topicsEmitter) emitFanOut(fam *familyDecl) error {
+	f, mf := e.f, e.set.manifestFile
+	fo := "Publish" + fam.fanout
+	if err := e.claim(fo, fam.ptr+"/fanout/name"); err != nil {
+		return err
+	}
+	compT, _ := e.m.typeAt(*fam.composite, true)
+	inT := e.msgType(fam.envelope, compT)
+	in, inDoc := jen.Id("in"), "in"
+	if fam.envelope != nil {
+		in, inDoc = in.Dot(e.payloadGoName(fam.envelope)), "in."+e.payloadGoName(fam.envelope)
+	}
+	fv := e.priv.unique(lowerName(goNameOr(fam.name, "Family")) + "FanOut")
+	sets := append(append([]*setRule{}, fam.sets...), fam.fanSets...)
+	docComment(f, fmt.Sprintf("%s fans out %s: it publishes each part that is present, in the order %s, on its topic (%s)", fo, inDoc, strings.Join(fam.parts, ", "), fam.pattern)+
+		map[bool]string{true: ", each with its own copy of the envelope", false: ""}[fam.envelope != nil]+setsDoc(sets)+
+		". The messages are validated first and sent as one batch: if one is invalid, nothing is sent. An id given with distributer.WithID becomes <id>.<part> on each part.")
+	f.Func().Params(connRecv).Id(fo).Params(ctxParam, jen.Id("in").Add(inT), pubOpts).Error().Block(
+		jen.Return(jen.Id(fv).Dot("Publish").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Id("in"), passOpts)))
+	// The message of a part: the data itself, or the envelope around it.
+	buildName := ""
+	if fam.envelope != nil {
+		buildName = e.priv.unique(fv + "Message")
+	}
+	var parts []jen.Code
+	for _, t := range fam.topics {
+		steps, mt, msg := e.goPath(compT, nil, "/"+escapePointer(t.part))
+		if msg != "" {
+			return errAt(ErrManifest, mf, t.ptr, msg, "")
+		}
+		src := sel(in.Clone(), steps)
+		var get jen.Code
+		switch {
+		case mt.kind == tPtr && e.payT[t].kind != tPtr:
+			get = jen.Qual(pkgTyped, "Deref").Call(src)
+		case mt.kind == tPtr || mt.isRaw():
+			get = jen.List(src, src.Clone().Op("!=").Nil())
+		default:
+			get = jen.List(src, jen.True())
+		}
+		getFn := jen.Func().Params(jen.Id("in").Op("*").Add(inT)).Params(e.code(e.payT[t]), jen.Bool()).Add(oneLine(jen.Return(get)))
+		build := jen.Qual(pkgTyped, "AsIs").Index(jen.List(inT, e.code(e.payT[t])))
+		if buildName != "" {
+			build = jen.Id(buildName).Index(e.code(e.payT[t]))
+		}
+		parts = append(parts, jen.Qual(pkgTyped, "NewFanPart").Call(jen.Id("Topics").Dot(e.hname[t]), jen.Lit(t.part), getFn, build))
+	}
+	docComment(f, fmt.Sprintf("%s is the fan-out of %s: per part, its topic, its data and its message.", fv, fo))
+	f.Var().Id(fv).Op("=").Qual(pkgTyped, "NewFanOut").Add(multiLine(parts...))
+	if buildName == "" {
+		return nil
+	}
+	env := e.envTypes[fam.envelope]
+	docComment(f, fmt.Sprintf("%s makes the message of a part: the envelope of in around data%s.", buildName, setsDoc(sets)))
+	var serr error
+	f.Func().Id(buildName).Types(jen.Id("T").Any()).Params(jen.Id("in").Op("*").Add(inT), jen.Id("data").Id("T"), jen.Id("part").String()).Id(env.name).Index(jen.Id("T")).BlockFunc(func(b *jen.Group) {
+		b.Id("out").Op(":=").Add(e.rewrap(fam.envelope, jen.Id("in"), jen.Id("data")))
+		if fill := e.famFill[fam]; fill != "" {
+			b.Id("out").Op("=").Id(fill).Index(jen.Id("T")).Call(jen.Id("part")).Call(jen.Id("out"))
+		}
+		if len(fam.fanSets) > 0 {
+			serr = e.applySets(b, fam.fanSets, fam.envelope, nil, jen.Id("out"), partRef{name: "part", variable: true}, e.envRef(fam.envelope), compT, jen.Id("in"))
+		}
+		b.Return(jen.Id("out"))
+	})
+	return serr
 }
 
 func (g *generator) routeDoc(r *routeDecl) string {
@@ -575,48 +688,90 @@ func (g *generator) payloadGoName(env *envelopeDecl) string {
 	return "Data"
 }
 
-// rewrap builds E[P]{<other members of in>, Payload: data}.
-func (g *generator) rewrap(env *envelopeDecl, payload *tref, in jen.Code, data jen.Code) jen.Code {
+// rewrap builds E[T]{<the other members of in>, <payload>: data}, E the
+// generic envelope type (T the type parameter of the generated function).
+func (g *generator) rewrap(env *envelopeDecl, in jen.Code, data jen.Code) jen.Code {
 	nt := g.envTypes[env]
-	return jen.Id(nt.name).Index(g.code(payload)).Values(jen.DictFunc(func(d jen.Dict) {
-		for _, f := range nt.fields {
-			if f.jsonName == env.payload {
-				d[jen.Id(f.goName)] = data
-			} else {
-				d[jen.Id(f.goName)] = jen.Add(in).Dot(f.goName)
-			}
+	var members []jen.Code
+	for _, f := range nt.fields {
+		if f.jsonName == env.payload {
+			members = append(members, jen.Id(f.goName).Op(":").Add(data))
+		} else {
+			members = append(members, jen.Id(f.goName).Op(":").Add(in).Dot(f.goName))
 		}
-	}))
+	}
+	return jen.Id(nt.name).Index(jen.Id("T")).Values(members...)
 }
 
-func (g *generator) emitRoute(b *jen.Group, e *entryDecl, r *routeDecl, inT *tref, payT map[*topicDecl]*tref) error {
-	mf := g.set.manifestFile
-	var guard jen.Code
-	var guarded []step
-	if r.hasWhen {
-		steps, wt, msg := g.goPath(inT, nil, r.when)
-		if msg != "" {
-			return errAt(ErrManifest, mf, r.ptr+"/when", "when "+r.when+": "+msg, "point at an optional member of the entry's schema")
-		}
-		if wt.kind != tPtr && !wt.isRaw() {
-			return errAt(ErrManifest, mf, r.ptr+"/when", "when "+r.when+" is a required member, so it is always present", "point at an optional member")
-		}
-		// Every optional member on the way is checked, outermost first.
-		for i, st := range steps {
-			if st.t.kind == tPtr || st.t.isRaw() && i == len(steps)-1 {
-				c := sel(jen.Id("v"), steps[:i+1]).Op("!=").Nil()
-				if guard == nil {
-					guard = c
-				} else {
-					guard = jen.Add(guard).Op("&&").Add(c)
-				}
+// wrap builds E[P]{<payload>: data}.
+func (g *generator) wrap(env *envelopeDecl, payload *tref, data jen.Code) jen.Code {
+	return jen.Id(g.envTypes[env].name).Index(g.code(payload)).Values(jen.Id(g.payloadGoName(env)).Op(":").Add(data))
+}
+
+// emitEntry writes the Publish method of an entry: its routes, in order,
+// each guarded by its when.
+func (e *topicsEmitter) emitEntry(en *entryDecl) error {
+	name := "Publish" + goNameOr(en.name, "Entry")
+	if err := e.claim(name, en.ptr); err != nil {
+		return err
+	}
+	inT, null := e.m.typeAt(en.loc, true)
+	if null && !inT.isRaw() {
+		inT = ptrTo(inT)
+	}
+	docComment(e.f, fmt.Sprintf("%s publishes v by the first route of entry %q that applies:", name, en.name))
+	for _, r := range en.routes {
+		docComment(e.f, "  - "+e.routeDoc(r))
+	}
+	var ferr error
+	e.f.Func().Params(connRecv).Id(name).Params(ctxParam, jen.Id("v").Add(e.code(inT)), pubOpts).Error().BlockFunc(func(b *jen.Group) {
+		for _, r := range en.routes {
+			if ferr = e.emitRoute(b, r, inT); ferr != nil {
+				return
 			}
 		}
-		guarded = steps
+		if last := en.routes[len(en.routes)-1]; last.hasWhen {
+			b.Return(jen.Qual(pkgTyped, "NoRoute").Call(jen.Lit(en.name)))
+		}
+	})
+	return ferr
+}
+
+// routeGuard returns the condition of a route's when (nil without one)
+// and the steps it checks.
+func (e *topicsEmitter) routeGuard(r *routeDecl, inT *tref) (jen.Code, []step, error) {
+	if !r.hasWhen {
+		return nil, nil, nil
 	}
-	dsteps, dt, msg := g.goPath(inT, nil, r.data)
+	mf := e.set.manifestFile
+	steps, wt, msg := e.goPath(inT, nil, r.when)
 	if msg != "" {
-		return errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+": "+msg, "point at a member of the entry's schema")
+		return nil, nil, errAt(ErrManifest, mf, r.ptr+"/when", "when "+r.when+": "+msg, "point at an optional member of the entry's schema")
+	}
+	if wt.kind != tPtr && !wt.isRaw() {
+		return nil, nil, errAt(ErrManifest, mf, r.ptr+"/when", "when "+r.when+" is a required member, so it is always present", "point at an optional member")
+	}
+	// Every optional member on the way is checked, outermost first.
+	var guard jen.Code
+	for i, st := range steps {
+		if st.t.kind == tPtr || st.t.isRaw() && i == len(steps)-1 {
+			c := sel(jen.Id("v"), steps[:i+1]).Op("!=").Nil()
+			if guard == nil {
+				guard = c
+			} else {
+				guard = jen.Add(guard).Op("&&").Add(c)
+			}
+		}
+	}
+	return guard, steps, nil
+}
+
+// routeData returns the expression of a route's data and its Go type.
+func (e *topicsEmitter) routeData(r *routeDecl, inT *tref, guarded []step) (jen.Code, *tref, error) {
+	mf := e.set.manifestFile
+	dsteps, dt, msg := e.goPath(inT, nil, r.data)
+	if msg != "" {
+		return nil, nil, errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+": "+msg, "point at a member of the entry's schema")
 	}
 	for i, st := range dsteps {
 		if st.t.kind != tPtr {
@@ -627,65 +782,78 @@ func (g *generator) emitRoute(b *jen.Group, e *entryDecl, r *routeDecl, inT *tre
 			covered = guarded[j].goName == dsteps[j].goName
 		}
 		if !covered {
-			return errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+" passes through an optional member that when does not check", "add \"when\": the optional member")
+			return nil, nil, errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+" passes through an optional member that when does not check", "add \"when\": the optional member")
 		}
 	}
-	var data jen.Code = sel(jen.Id("v"), dsteps)
 	if dt.kind == tPtr {
-		data = jen.Op("*").Add(sel(jen.Id("v"), dsteps))
-		dt = dt.elem
+		return jen.Op("*").Add(sel(jen.Id("v"), dsteps)), dt.elem, nil
 	}
-	var err error
+	return sel(jen.Id("v"), dsteps), dt, nil
+}
+
+// emitRoute writes one route of an entry: to another entry, to a topic
+// (in its envelope, with the route's, the topic's and the family's set
+// rules) or to a fan-out.
+func (e *topicsEmitter) emitRoute(b *jen.Group, r *routeDecl, inT *tref) error {
+	mf := e.set.manifestFile
+	guard, guarded, err := e.routeGuard(r, inT)
+	if err != nil {
+		return err
+	}
+	data, dt, err := e.routeData(r, inT, guarded)
+	if err != nil {
+		return err
+	}
 	body := func(bb *jen.Group) {
 		switch {
 		case r.entry != "":
 			var target *entryDecl
-			for _, x := range g.set.decl.entries {
+			for _, x := range e.set.decl.entries {
 				if x.name == r.entry {
 					target = x
 				}
 			}
-			tt, _ := g.m.typeAt(target.loc, true)
+			tt, _ := e.m.typeAt(target.loc, true)
 			if !sameType(tt, dt) {
 				err = errAt(ErrManifest, mf, r.ptr+"/data", fmt.Sprintf("data has Go type %s, entry %s takes %s", typeString(dt), r.entry, typeString(tt)), "point data at a value of the entry's schema")
 				return
 			}
-			bb.Return(jen.Id("c").Dot("Publish"+goNameOr(r.entry, "Entry")).Call(jen.Id("ctx"), data, jen.Id("opts").Op("...")))
+			bb.Return(jen.Id("c").Dot("Publish"+goNameOr(r.entry, "Entry")).Call(jen.Id("ctx"), data, passOpts))
 		case r.topic != nil:
 			t := r.topic
-			pt := payT[t]
+			pt := e.payT[t]
 			if !sameType(pt, dt) {
 				err = errAt(ErrManifest, mf, r.ptr+"/data", fmt.Sprintf("data has Go type %s, topic %s carries %s", typeString(dt), t.name, typeString(pt)), "point data at a value of the topic's schema")
 				return
 			}
-			h := jen.Id("Topics").Dot(g.handleName[t])
+			// The topic's handle fills in the topic's (or family's) set
+			// rules after the route's.
+			h := jen.Id("c").Dot(e.hname[t]).Dot("Publish")
 			if t.envelope == nil {
-				bb.Return(h.Dot("Publish").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), data, jen.Id("opts").Op("...")))
+				bb.Return(h.Call(jen.Id("ctx"), data, passOpts))
 				return
 			}
-			bb.Var().Id("out").Id(g.envTypes[t.envelope].name).Index(g.code(pt))
-			bb.Id("out").Dot(g.payloadGoName(t.envelope)).Op("=").Add(data)
-			rules := append(append([]*setRule{}, r.sets...), t.sets...)
-			if t.family != nil {
-				rules = append(rules, t.family.sets...)
-			}
-			if err = g.applySets(bb, rules, t.envelope, pt, jen.Id("out"), t.part, inT, nil, jen.Id("v")); err != nil {
+			bb.Id("out").Op(":=").Add(e.wrap(t.envelope, pt, data))
+			if err = e.applySets(bb, r.sets, t.envelope, pt, jen.Id("out"), partRef{}, inT, nil, jen.Id("v")); err != nil {
 				return
 			}
-			bb.Return(h.Dot("Publish").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Id("out"), jen.Id("opts").Op("...")))
+			bb.Return(h.Call(jen.Id("ctx"), jen.Id("out"), passOpts))
 		default:
 			fam := r.fanout
-			compT, _ := g.m.typeAt(*fam.composite, true)
+			compT, _ := e.m.typeAt(*fam.composite, true)
 			if !sameType(compT, dt) {
 				err = errAt(ErrManifest, mf, r.ptr+"/data", fmt.Sprintf("data has Go type %s, fan-out %s takes %s", typeString(dt), fam.fanout, typeString(compT)), "point data at a value of the composite schema")
 				return
 			}
-			bb.Var().Id("out").Id(g.envTypes[fam.envelope].name).Index(g.code(compT))
-			bb.Id("out").Dot(g.payloadGoName(fam.envelope)).Op("=").Add(data)
-			if err = g.applySets(bb, r.sets, fam.envelope, compT, jen.Id("out"), "", inT, nil, jen.Id("v")); err != nil {
+			if fam.envelope == nil {
+				bb.Return(jen.Id("c").Dot("Publish"+fam.fanout).Call(jen.Id("ctx"), data, passOpts))
 				return
 			}
-			bb.Return(jen.Id("c").Dot("Publish"+fam.fanout).Call(jen.Id("ctx"), jen.Id("out"), jen.Id("opts").Op("...")))
+			bb.Id("out").Op(":=").Add(e.wrap(fam.envelope, compT, data))
+			if err = e.applySets(bb, r.sets, fam.envelope, compT, jen.Id("out"), partRef{}, inT, nil, jen.Id("v")); err != nil {
+				return
+			}
+			bb.Return(jen.Id("c").Dot("Publish"+fam.fanout).Call(jen.Id("ctx"), jen.Id("out"), passOpts))
 		}
 	}
 	if guard != nil {
@@ -698,17 +866,6 @@ func (g *generator) emitRoute(b *jen.Group, e *entryDecl, r *routeDecl, inT *tre
 
 func (g *generator) topicConst(t *topicDecl) string {
 	return "Topic" + goNameOr(t.name, "Unnamed")
-}
-
-func patternExpr(prefix, suffix string) jen.Code {
-	e := jen.Id("part")
-	if prefix != "" {
-		e = jen.Lit(prefix).Op("+").Id("part")
-	}
-	if suffix != "" {
-		e = e.Op("+").Lit(suffix)
-	}
-	return e
 }
 
 // wrapNullable returns Nullable[T]{Value: v, Set: true}.

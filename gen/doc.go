@@ -1,7 +1,8 @@
 // Package gen turns a set of JSON Schemas into a Go package: types for the
 // schemas, the schemas themselves (for validation at run time) and typed
-// Publish/Subscribe wrappers for the topics that the set's distgen.json
-// declares. The distgen command (cmd/distgen) is its command-line front end;
+// handles for the topics that the set's distgen.json declares: data and
+// one-line methods over the runtime of package typed, which holds the
+// logic. The distgen command (cmd/distgen) is its command-line front end;
 // most users run it through go generate rather than calling this package.
 //
 // Generation has two steps. [Load] (or [LoadFiles]) reads a directory of

@@ -35,9 +35,10 @@ type Config struct {
 }
 
 // Generate turns a schema set into Go files (file name -> content): types.go
-// (the types), schemas.go (the embedded schema files) and, when the set
-// declares topics, topics.go (topic constants, Schemas, typed handles, Conn
-// with the publish and subscribe methods). It is a pure function: the same
+// (the types), schemas.go (the embedded schema files and, when the set
+// declares topics, Schemas) and, when the set declares topics, topics.go
+// (topic constants, typed handles, families, fan-outs, Conn with a handle
+// per topic and family and the entries' methods). It is a pure function: the same
 // set and config always give the same bytes.
 func Generate(set *Set, cfg Config) (map[string][]byte, error) {
 	if !isIdent(cfg.Package) {
@@ -91,6 +92,7 @@ type generator struct {
 	nullable   string // name of the generated Nullable type, once allocated
 	handleName map[*topicDecl]string
 	needPtr    bool
+	branchRefs []string // schemas of oneOf/anyOf branches without a discriminator
 }
 
 func (g *generator) newFile() *jen.File {
@@ -420,9 +422,7 @@ func (g *generator) emitTypes(f *jen.File) {
 	if g.m.needNullable {
 		g.emitNullable(f)
 	}
-	if g.m.sums {
-		g.emitMatchHelper(f)
-	}
+	g.emitBranches(f)
 }
 
 func tag(f *field) map[string]string {
@@ -708,6 +708,12 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 		)
 		b.Return(jen.Qual(pkgJSON, "Marshal").Call(jen.Id("merged")))
 	})
+	g.emitSumUnmarshal(f, nt, kw)
+}
+
+// emitSumUnmarshal writes the UnmarshalJSON of a oneOf/anyOf type: by its
+// discriminator, or with typed.Branches.
+func (g *generator) emitSumUnmarshal(f *jen.File, nt *named, kw string) {
 	decodeInto := func(br *branch) []jen.Code {
 		if br.t.isRaw() {
 			return []jen.Code{jen.Id("v").Dot(br.goName).Op("=").Append(jen.Qual(pkgJSON, "RawMessage").Call(jen.Nil()), jen.Id("b").Op("..."))}
@@ -743,47 +749,40 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 			b.Return(jen.Qual(pkgFmt, "Errorf").Call(jen.Lit(fmt.Sprintf("%s: unknown %s %%q", nt.name, nt.disc)), jen.Op("*").Id("d").Dot("D")))
 			return
 		}
-		b.Id("n").Op(":=").Lit(0)
-		for _, br := range nt.branches {
-			b.If(jen.Id("distgenMatch").Call(jen.Lit(br.ref), jen.Id("b"))).Block(append([]jen.Code{jen.Id("n").Op("++")}, decodeInto(br)...)...)
-		}
-		b.If(jen.Id("n").Op("==").Lit(0)).Block(jen.Return(jen.Qual(pkgErrors, "New").Call(jen.Lit(nt.name + ": the value matches none of the " + kw + " schemas"))))
+		// Without a discriminator: typed.Branches decodes the value into
+		// every branch whose schema it matches.
+		call := "AnyOf"
 		if nt.oneOf {
-			b.If(jen.Id("n").Op(">").Lit(1)).Block(
-				jen.Op("*").Id("v").Op("=").Id(nt.name).Values(),
-				jen.Return(jen.Qual(pkgFmt, "Errorf").Call(jen.Lit(nt.name+": the value matches %d of the oneOf schemas, exactly one is allowed"), jen.Id("n"))),
-			)
+			call = "OneOf"
 		}
-		b.Return(jen.Nil())
+		args := []jen.Code{jen.Lit(nt.name), jen.Id("b")}
+		for _, br := range nt.branches {
+			into := jen.Qual(pkgTyped, "Into")
+			if br.t.isRaw() {
+				into = jen.Qual(pkgTyped, "IntoRaw")
+			}
+			args = append(args, into.Call(jen.Lit(br.ref), jen.Lit(br.goName), jen.Op("&").Id("v").Dot(br.goName)))
+			g.branchRefs = append(g.branchRefs, br.ref)
+		}
+		b.Return(jen.Id("distgenBranches").Dot(call).Add(multiLine(args...)))
 	})
 }
 
-func (g *generator) emitMatchHelper(f *jen.File) {
-	f.Var().Defs(
-		jen.Id("distgenMu").Qual("sync", "Mutex"),
-		jen.Id("distgenCompiled").Op("=").Map(jen.String()).Op("*").Qual(pkgJS, "Schema").Values(),
-	)
-	docComment(f, "distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).")
-	f.Func().Id("distgenMatch").Params(jen.Id("ref").String(), jen.Id("b").Index().Byte()).Bool().Block(
-		jen.Id("distgenMu").Dot("Lock").Call(),
-		jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("distgenCompiled").Index(jen.Id("ref")),
-		jen.If(jen.Op("!").Id("ok")).Block(
-			jen.Id("c").Op(":=").Qual(pkgJS, "NewCompiler").Call(),
-			jen.Id("c").Dot("LoadURL").Op("=").Func().Params(jen.Id("u").String()).Params(jen.Qual("io", "ReadCloser"), jen.Error()).Block(
-				jen.Return(jen.Nil(), jen.Qual(pkgFmt, "Errorf").Call(jen.Lit("schema %s is not embedded"), jen.Id("u"))),
-			),
-			jen.For(jen.List(jen.Id("name"), jen.Id("text")).Op(":=").Range().Id("schemaFiles")).Block(
-				jen.If(jen.Err().Op(":=").Id("c").Dot("AddResource").Call(jen.Lit(baseURL).Op("+").Id("name"), jen.Qual("strings", "NewReader").Call(jen.Id("text"))), jen.Err().Op("!=").Nil()).Block(jen.Panic(jen.Err())),
-			),
-			jen.For(jen.List(jen.Id("u"), jen.Id("name")).Op(":=").Range().Id("schemaAliases")).Block(
-				jen.If(jen.Err().Op(":=").Id("c").Dot("AddResource").Call(jen.Id("u"), jen.Qual("strings", "NewReader").Call(jen.Id("schemaFiles").Index(jen.Id("name")))), jen.Err().Op("!=").Nil()).Block(jen.Panic(jen.Err())),
-			),
-			jen.Id("s").Op("=").Id("c").Dot("MustCompile").Call(jen.Lit(baseURL).Op("+").Id("ref")),
-			jen.Id("distgenCompiled").Index(jen.Id("ref")).Op("=").Id("s"),
-		),
-		jen.Id("distgenMu").Dot("Unlock").Call(),
-		jen.Return(jen.Qual(pkgTyped, "Matches").Call(jen.Id("s"), jen.Id("b"))),
-	)
+// emitBranches writes the compiled schemas of the branches of the oneOf
+// and anyOf types without a discriminator, and the runtime version check
+// (types.go then uses typed).
+func (g *generator) emitBranches(f *jen.File) {
+	if len(g.branchRefs) == 0 {
+		return
+	}
+	f.Comment("A compile-time check that the typed runtime is new enough for this file.")
+	f.Const().Id("_").Op("=").Qual(pkgTyped, "SupportPackageIsVersion1")
+	docComment(f, "distgenBranches holds the compiled schemas of the branches of the oneOf and anyOf types above: a value is decoded into the branches it matches.")
+	refs := []jen.Code{jen.Id("schemaFiles")}
+	for _, r := range g.branchRefs {
+		refs = append(refs, jen.Lit(r))
+	}
+	f.Var().Id("distgenBranches").Op("=").Qual(pkgTyped, "MustCompileBranches").Add(multiLine(refs...))
 }
 
 // strLit renders s as a raw string literal when that is exact and
@@ -808,24 +807,20 @@ func (g *generator) emitSchemas(f *jen.File) {
 			d[jen.Lit(n)] = strLit(files[n])
 		}
 	}))
-	if g.m.sums {
-		aliases := map[string]string{}
-		for _, fl := range g.set.files {
-			if id := fl.root.get("$id"); id != nil && id.kind == kString {
-				if u, err := resolveURL(fl.url, id.str); err == nil {
-					if doc, _ := splitFragment(u); doc != fl.url && doc != "" {
-						aliases[doc] = fl.path
-					}
-				}
-			}
-		}
-		f.Comment("schemaAliases maps the $id of a schema file to its path.")
-		f.Var().Id("schemaAliases").Op("=").Map(jen.String()).String().Values(jen.DictFunc(func(d jen.Dict) {
-			for k, v := range aliases {
-				d[jen.Lit(k)] = jen.Lit(v)
-			}
-		}))
+	d := g.set.decl
+	if d == nil {
+		return
 	}
+	f.Comment("topicSchemas maps each topic to the schema of a whole message body on it.")
+	f.Var().Id("topicSchemas").Op("=").Map(jen.String()).String().Values(jen.DictFunc(func(dd jen.Dict) {
+		for _, t := range d.topics {
+			dd[jen.Lit(t.name)] = jen.Lit(t.schema)
+		}
+	}))
+	f.Comment("Schemas validates message bodies on every topic of the set. It implements")
+	f.Comment("distributer.Validator: pass it to distributer.WithValidator so that untyped")
+	f.Comment("Publish and Subscribe are checked too (Open does this).")
+	f.Var().Id("Schemas").Op("=").Qual(pkgTyped, "MustCompile").Call(jen.Id("schemaFiles"), jen.Id("topicSchemas"))
 }
 
 // nullableName is the name of the package's Nullable[T] type, allocated

@@ -236,9 +236,16 @@ func TestErrors(t *testing.T) {
 			kind: ErrCollision, file: "distgen.json", pointer: "/families/f/parts/0", msg: []string{`topic "f.a" is declared twice`},
 		},
 		{
-			name:  "collision: generated method shadows a Distributer method",
-			files: map[string]string{"a.json": item, "distgen.json": `{"topics": {"batch": {"schema": "a.json"}}}`},
-			kind:  ErrCollision, file: "distgen.json", pointer: "/topics/batch", msg: []string{"PublishBatch is already taken"},
+			name: "collision: generated method shadows a Distributer method",
+			files: map[string]string{"a.json": item,
+				"distgen.json": `{"topics": {"t": {"schema": "a.json"}}, "entries": {"batch": {"schema": "a.json", "routes": [{"topic": "t"}]}}}`},
+			kind: ErrCollision, file: "distgen.json", pointer: "/entries/batch", msg: []string{"PublishBatch is already taken"},
+		},
+		{
+			name: "collision: generated method is a topic's handle",
+			files: map[string]string{"a.json": item,
+				"distgen.json": `{"topics": {"publish.in": {"schema": "a.json"}}, "entries": {"in": {"schema": "a.json", "routes": [{"topic": "publish.in"}]}}}`},
+			kind: ErrCollision, file: "distgen.json", pointer: "/entries/in", msg: []string{"PublishIn is already taken"},
 		},
 		{
 			name: "manifest: set target outside the envelope",

@@ -14,9 +14,9 @@ import (
 // parsed.pose out, metadata kept.
 func startPoseParser(t *testing.T, c *cortex.Conn) {
 	t.Helper()
-	_, err := c.SubscribeRawPose(context.Background(), typed.HandlerFunc[cortex.Envelope[cortex.Pose]](
+	_, err := c.RawPose.Subscribe(context.Background(), typed.HandlerFunc[cortex.Envelope[cortex.Pose]](
 		func(ctx context.Context, m cortex.Envelope[cortex.Pose], _ *distributer.Message) error {
-			return c.PublishParsedPose(ctx, m)
+			return c.ParsedPose.Publish(ctx, m)
 		}), distributer.Group("pose-parser"))
 	if err != nil {
 		t.Fatal(err)

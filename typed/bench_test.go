@@ -95,4 +95,42 @@ func BenchmarkTypedPublishMemory(b *testing.B) {
 			}
 		}
 	})
+	// The handle of a generated Conn: a fill (here of one member, to the
+	// value it has, so that the body is the same), then the typed publish.
+	bound := t.Bind(d, func(o Order) Order { o.Note = ""; return o })
+	b.Run("bound", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := bound.Publish(ctx, o); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkFamilyDecode: the receive side of a family subscription (decode
+// into the part struct by topic) beside the topic's own Unmarshal.
+func BenchmarkFamilyDecode(b *testing.B) {
+	s := newSensors(b)
+	body, err := s.door.Marshal(Env[Door]{Meta: Meta{Part: "door", At: 7}, Body: Door{Open: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("topic", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := s.door.Unmarshal(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("family", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var p SensorPart
+			if err := typed.FamilyDecode(s.family, "sensor.door", body, &p); err != nil || p.Door == nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -24,12 +24,12 @@ import (
 // handler's type is its topic's. Route every topic before Subscribe.
 type Router struct {
 	schemas *Schemas
-	routes  map[string]func(ctx context.Context, m *distributer.Message) error
+	routes  dispatch
 }
 
 // NewRouter returns an empty Router.
 func NewRouter() *Router {
-	return &Router{routes: map[string]func(context.Context, *distributer.Message) error{}}
+	return &Router{routes: dispatch{}}
 }
 
 // Route sends the messages of topic t to h. It panics if t is routed twice
@@ -72,10 +72,23 @@ func (r *Router) Subscribe(ctx context.Context, d *distributer.Distributer, opts
 		return nil, fmt.Errorf("typed: Router.Subscribe: no topics routed: %w", distributer.ErrInvalidTopic)
 	}
 	topics := r.Topics()
-	return r.schemas.Subscribe(ctx, d, topics, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
-		f, ok := r.routes[m.Topic]
+	return r.routes.subscribe(ctx, d, r.schemas, topics, fmt.Sprint(topics), opts)
+}
+
+// dispatch maps each topic of a subscription to the function that decodes
+// and handles its messages: the receive side of Router and Family.
+type dispatch map[string]func(ctx context.Context, m *distributer.Message) error
+
+// subscribe subscribes patterns with s.Subscribe (which validates each
+// delivery against the schema of its topic) and hands each delivery to the
+// function of its topic. A delivery on a topic without one (possible only
+// when other subscriptions share the group) is dead-lettered with a
+// *MisroutedError naming want, what the subscription is for.
+func (ds dispatch) subscribe(ctx context.Context, d *distributer.Distributer, s *Schemas, patterns []string, want string, opts []distributer.SubscribeOption) (*distributer.Subscription, error) {
+	return s.Subscribe(ctx, d, patterns, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
+		f, ok := ds[m.Topic]
 		if !ok {
-			return distributer.Reject(&MisroutedError{Topic: m.Topic, Want: fmt.Sprint(topics)})
+			return distributer.Reject(&MisroutedError{Topic: m.Topic, Want: want})
 		}
 		return f(ctx, m)
 	}), opts...)

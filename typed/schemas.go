@@ -61,22 +61,10 @@ func Compile(files map[string]string, topics map[string]string) (*Schemas, error
 	if len(topics) == 0 {
 		return nil, fmt.Errorf("typed: compile: no topics given: %w", ErrSchema)
 	}
-	served, err := serve(files)
+	c, err := newCompiler(files)
 	if err != nil {
 		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	c.LoadURL = func(u string) (io.ReadCloser, error) {
-		if text, ok := served[u]; ok {
-			return io.NopCloser(strings.NewReader(text)), nil
-		}
-		if strings.HasPrefix(u, baseURL) {
-			return nil, fmt.Errorf("no schema file %q in the set (files: %s)", strings.TrimPrefix(u, baseURL), strings.Join(sortedKeys(files), ", "))
-		}
-		return nil, fmt.Errorf("%w: %q is not one of the schema files nor the $id of one", ErrRemoteRef, u)
-	}
-
 	s := &Schemas{
 		topics: make(map[string]*schema, len(topics)),
 		refs:   make(map[string]string, len(topics)),
@@ -137,6 +125,27 @@ func MustCompile(files map[string]string, topics map[string]string) *Schemas {
 		panic(err)
 	}
 	return s
+}
+
+// newCompiler returns a compiler that loads the schema files and nothing
+// else (see serve): Compile's, and CompileBranches'.
+func newCompiler(files map[string]string) (*jsonschema.Compiler, error) {
+	served, err := serve(files)
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	c.LoadURL = func(u string) (io.ReadCloser, error) {
+		if text, ok := served[u]; ok {
+			return io.NopCloser(strings.NewReader(text)), nil
+		}
+		if strings.HasPrefix(u, baseURL) {
+			return nil, fmt.Errorf("no schema file %q in the set (files: %s)", strings.TrimPrefix(u, baseURL), strings.Join(sortedKeys(files), ", "))
+		}
+		return nil, fmt.Errorf("%w: %q is not one of the schema files nor the $id of one", ErrRemoteRef, u)
+	}
+	return c, nil
 }
 
 // serve returns the URLs the compiler may load: each file under baseURL, and
@@ -346,8 +355,8 @@ func numbers(topic string, body []byte) error {
 
 // Matches reports whether b, one JSON value, is valid against s, with the
 // guards of Schemas.Validate: it never panics, and a number outside the
-// supported range (ErrNumberRange) does not match. It is the check of the
-// distgenMatch helper that distgen generates for oneOf and anyOf types.
+// supported range (ErrNumberRange) does not match. It is the check of
+// Branches, the decoder of generated oneOf and anyOf types.
 func Matches(s *jsonschema.Schema, b []byte) bool {
 	return jsonguard.ValidateJSON(s, b) == nil
 }

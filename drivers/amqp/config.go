@@ -338,10 +338,12 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// dialURL is the amqp091-go URL of one node: scheme, credentials, node,
-// vhost. Never put it in an error: it holds the password.
+// dialURL is the amqp091-go URL of one node: credentials, node, vhost.
+// Never put it in an error: it holds the password. Its scheme is always
+// amqp: for amqps the driver's Dial does the TLS handshake (see
+// session.dial).
 func (c *config) dialURL(ep endpoint) string {
-	u := url.URL{Scheme: c.scheme, User: c.user, Host: ep.addr()}
+	u := url.URL{Scheme: "amqp", User: c.user, Host: ep.addr()}
 	path := c.vhostPath
 	if path == "" {
 		path = "/"

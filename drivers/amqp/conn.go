@@ -2,6 +2,8 @@ package amqp
 
 import (
 	"context"
+	crand "crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +50,11 @@ type conn struct {
 	closeOnce sync.Once
 	wg        sync.WaitGroup // supervisor and subscriptions
 
+	// marker names the header that the frame filter puts in place of a
+	// header table amqp091-go cannot decode: x-distributer-undecodable-
+	// and a random token, so that no publisher can send it.
+	marker string
+
 	mu    sync.Mutex
 	sess  *session      // nil while reconnecting
 	ready chan struct{} // closed when sess is set; replaced when it is lost
@@ -87,6 +94,7 @@ func open(ctx context.Context, cfg *config) (*conn, error) {
 		closing: make(chan struct{}),
 		ready:   make(chan struct{}),
 		subs:    map[*subscription]struct{}{},
+		marker:  newMarker(),
 	}
 	s, err := c.connect(ctx)
 	if err != nil {
@@ -97,6 +105,11 @@ func open(ctx context.Context, cfg *config) (*conn, error) {
 	go c.supervise(s)
 	return c, nil
 }
+
+// markerPrefix starts the name of the frame filter's marker header.
+const markerPrefix = "x-distributer-undecodable-"
+
+func newMarker() string { return markerPrefix + crand.Text() }
 
 // connect dials a node (failing over along the host list) and declares the
 // exchanges. It makes one pass over the nodes, starting at c.next.
@@ -160,6 +173,10 @@ func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
 			tlsCfg.ServerName = ep.host
 		}
 	}
+	// The driver dials, and does the TLS handshake itself (amqp091-go gets
+	// an amqp:// URL), so that amqp091-go reads the broker's frames through
+	// the frame filter (frames.go): a message whose headers amqp091-go
+	// cannot decode must not kill the connection.
 	// amqp091-go's handshake takes no context: closing the socket when ctx
 	// ends (Close, Open's deadline) aborts it.
 	var (
@@ -176,10 +193,11 @@ func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
 		}
 	})
 	acfg := amqp091.Config{
-		Heartbeat:       c.cfg.heartbeat,
-		TLSClientConfig: tlsCfg,
-		Locale:          "en_US",
-		Properties:      amqp091.Table{"connection_name": "distributer"},
+		// The frame filter computes the limit amqp091-go applies from it.
+		FrameSize:  clientFrameMax,
+		Heartbeat:  c.cfg.heartbeat,
+		Locale:     "en_US",
+		Properties: amqp091.Table{"connection_name": "distributer"},
 		Dial: func(network, addr string) (net.Conn, error) {
 			d := net.Dialer{Timeout: timeout}
 			nc, err := d.DialContext(ctx, network, addr)
@@ -190,12 +208,21 @@ func (c *conn) dial(ctx context.Context, ep endpoint) (*session, error) {
 			// once the connection is open.
 			_ = nc.SetDeadline(time.Now().Add(timeout))
 			mu.Lock()
-			defer mu.Unlock()
 			netConn = nc
 			if aborted {
 				_ = nc.Close()
 			}
-			return nc, nil
+			mu.Unlock()
+			conn := nc
+			if tlsCfg != nil {
+				tc := tls.Client(nc, tlsCfg)
+				if err := tc.HandshakeContext(ctx); err != nil {
+					_ = nc.Close()
+					return nil, err
+				}
+				conn = tc
+			}
+			return newFrameFilter(conn, c.marker), nil
 		},
 	}
 	ac, err := amqp091.DialConfig(c.cfg.dialURL(ep), acfg)

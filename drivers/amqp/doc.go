@@ -99,6 +99,27 @@
 // hidden from handlers and never copied from a delivery onto a retry copy or
 // dead letter, so a publisher cannot make them say anything either.
 //
+// # Messages the client cannot decode
+//
+// amqp091-go closes the whole connection on a delivery whose header table
+// it cannot decode (more than 8192 names in a table or elements in an array,
+// nesting deeper than 32, an unknown field type, an impossible length) or
+// whose content header is larger than frame_max, which would stall the
+// queue. The driver reads every connection through a
+// frame filter (it dials, and does the TLS handshake of amqps, itself) that
+// replaces such a table with one marker header, named with a random token a
+// publisher cannot guess. The delivery is dead-lettered at once, without
+// reaching the handler, with the reason ("undecodable AMQP properties:
+// header table: 10000 entries, the client decodes at most 8192") and one
+// ERROR log naming the queue; everything around it flows on. The dead
+// letter has the body and the other properties, not the header table.
+//
+// The driver's own copies (retry copies and dead letters) add its headers
+// to the publisher's; a copy that would not fit in frame_max is never
+// published (the broker would close the connection): a retry becomes a dead
+// letter ("cannot retry: ..."), and a dead letter goes without the
+// publisher's headers (HeaderHeadersDropped counts them).
+//
 // Upgrading: retry copies that an older driver version left in a classic
 // queue came through the default exchange; they are now delivered with the
 // queue's name as topic (a typed router dead-letters them as misrouted).

@@ -39,6 +39,7 @@ func TestPrivateNode(t *testing.T) {
 	t.Run("TLS", func(t *testing.T) {
 		testTLS(t, pki, "amqps://guest:guest@127.0.0.1:"+tlsPort+"/")
 	})
+	t.Run("TLSUndecodableHeaders", func(t *testing.T) { testTLSUndecodable(t, pki, tlsPort, base) })
 	t.Run("CloseAllConnections", func(t *testing.T) {
 		streamWithFaults(t, node, base, []fault{
 			{at: 2000, name: "close_all_connections", do: node.CloseAllConnections},

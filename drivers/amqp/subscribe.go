@@ -44,6 +44,10 @@ const (
 	HeaderQueue = "x-distributer-queue"
 	// HeaderGroup: on a dead letter, the subscriber group, if any.
 	HeaderGroup = "x-distributer-group"
+	// HeaderHeadersDropped: on a dead letter whose publisher's headers
+	// could not be kept (with the driver's own, the copy's properties would
+	// not fit in frame_max), the number of headers dropped.
+	HeaderHeadersDropped = "x-distributer-headers-dropped"
 )
 
 // maxHeaderText bounds error texts put in headers.
@@ -108,6 +112,18 @@ type decoder struct {
 	quorum        bool   // a quorum group queue: attempts are the broker's delivery count
 	retryExchange string // deliveries from it are the driver's retry copies
 	maxAttempts   int
+	marker        string // the frame filter's marker header (conn.marker)
+}
+
+// undecodable returns why the frame filter replaced d's header table (or
+// dropped properties amqp091-go could not decode), and whether it did.
+func (dec decoder) undecodable(d *amqp091.Delivery) (string, bool) {
+	v, ok := d.Headers[dec.marker]
+	if !ok {
+		return "", false
+	}
+	why, _ := v.(string)
+	return why, true
 }
 
 // Subscribe declares the subscription's queue and bindings, starts
@@ -187,6 +203,7 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 		quorum:        sub.req.Group != "" && cfg.queueType == QueueQuorum,
 		retryExchange: cfg.retryEx,
 		maxAttempts:   cfg.maxAttempts,
+		marker:        sub.c.marker,
 	}}
 	err := s.bounded(func() error {
 		ch, err := s.amqp.Channel()
@@ -306,7 +323,17 @@ func (sub *subscription) release(cons *consumer) {
 	if sub.req.Group == "" || cons.cancel() != nil {
 		return
 	}
-	back := func(d *amqp091.Delivery) { sub.giveBack(cons, d, cons.attempt(d), nil) }
+	back := func(d *amqp091.Delivery) {
+		if why, ok := cons.undecodable(d); ok {
+			// A copy would lose the marker with the header table:
+			// dead-letter it now, as its next member would.
+			sub.deadLetterUndecodable(cons, d, cons.message(d), why)
+			return
+		}
+		if !sub.giveBack(cons, d, cons.attempt(d), nil) {
+			_ = d.Nack(false, true) // too large to copy: back to the queue, uncounted on a classic queue
+		}
+	}
 	for i := range cons.left { // serve is done: no lock needed
 		back(&cons.left[i])
 	}
@@ -549,13 +576,18 @@ func (dec decoder) message(d *amqp091.Delivery) *driver.Message {
 // handle runs the handler on one delivery. It returns true when the handler
 // succeeded: the caller acks. Otherwise handle settles the delivery itself: a
 // redelivered copy with the next attempt number, or the dead-letter exchange
-// when the limit is reached, the error wraps ErrReject or the body is not
-// JSON. Copies are confirmed before the original is acked, so a failure in
-// between means a duplicate, never a loss.
+// when the limit is reached, the error wraps ErrReject, the body is not
+// JSON or its headers could not be decoded. Copies are confirmed before the
+// original is acked, so a failure in between means a duplicate, never a
+// loss.
 func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 	m := cons.message(d)
+	if why, ok := cons.undecodable(d); ok {
+		sub.deadLetterUndecodable(cons, d, m, why)
+		return false
+	}
 	if !gjson.ValidBytes(d.Body) {
-		sub.deadLetter(cons, d, m, "body is not valid JSON")
+		sub.deadLetter(cons, d, m, "body is not valid JSON", false)
 		return false
 	}
 	err := sub.h(sub.ctx, m)
@@ -572,12 +604,14 @@ func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
 		// with its channel, messages included.
 		if sub.req.Group != "" {
 			_ = cons.cancel() // else the broker may hand the copy back to this closing consumer
-			sub.giveBack(cons, d, m.Attempt, err)
+			if !sub.giveBack(cons, d, m.Attempt, err) {
+				_ = d.Nack(false, true) // too large to copy: back to the queue
+			}
 		}
 	case errors.Is(err, driver.ErrReject):
-		sub.deadLetter(cons, d, m, "rejected: "+err.Error())
+		sub.deadLetter(cons, d, m, "rejected: "+err.Error(), false)
 	case m.Attempt >= sub.c.cfg.maxAttempts:
-		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err))
+		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err), false)
 	default:
 		sub.redeliver(cons, d, m, err)
 	}
@@ -630,7 +664,10 @@ func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *drive
 		_ = d.Nack(false, true)
 		return
 	}
-	sub.giveBack(cons, d, m.Attempt+1, err)
+	if !sub.giveBack(cons, d, m.Attempt+1, err) {
+		n, _ := fits(copyOf(d, sub.retryHeaders(cons, m.Attempt+1, err)), cons.frameMax())
+		sub.deadLetter(cons, d, m, fmt.Sprintf("cannot retry: with the driver's headers the copy's properties (%d bytes) would not fit in frame_max (%d); last error: %v", n, cons.frameMax(), err), false)
+	}
 }
 
 // giveBack puts a copy of d with the given attempt number at the tail of
@@ -638,32 +675,62 @@ func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *drive
 // every consumer of the queue sees the real topic), and acks the original
 // once the copy is confirmed. err, when not nil, is recorded in the copy.
 // A closing member gives its deliveries back this way with their attempt
-// unchanged, on quorum queues too (a nack would count).
-func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt int, err error) {
+// unchanged, on quorum queues too (a nack would count). It returns false,
+// having done nothing, when the copy would not fit in frame_max (see
+// copysize.go): the caller settles d another way.
+func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt int, err error) bool {
+	p := copyOf(d, sub.retryHeaders(cons, attempt, err))
+	if _, ok := fits(p, cons.frameMax()); !ok {
+		return false
+	}
+	cons.retryMu.Lock()
+	defer cons.retryMu.Unlock()
+	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
+	return true
+}
+
+// retryHeaders are the driver's headers on a retry copy.
+func (sub *subscription) retryHeaders(cons *consumer, attempt int, err error) amqp091.Table {
 	extra := amqp091.Table{HeaderAttempt: int32(attempt), HeaderRetryQueue: cons.queue}
 	if err != nil {
 		extra[HeaderError] = clip(err.Error())
 	}
-	p := copyOf(d, extra)
-	cons.retryMu.Lock()
-	defer cons.retryMu.Unlock()
-	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
+	return extra
+}
+
+// frameMax is the connection's negotiated frame_max (0: no limit).
+func (cons *consumer) frameMax() int { return cons.s.amqp.Config.FrameSize }
+
+// deadLetterUndecodable dead-letters a delivery whose header table the
+// frame filter replaced: amqp091-go could not decode it (see frames.go).
+// The dead letter keeps the body and the other properties; the header table
+// is lost.
+func (sub *subscription) deadLetterUndecodable(cons *consumer, d *amqp091.Delivery, m *driver.Message, why string) {
+	sub.deadLetter(cons, d, m, "undecodable AMQP properties: "+why, true)
 }
 
 // deadLetter publishes a copy to the dead-letter exchange, routing key = the
 // queue's name, with the reason and the topic (the delivery's routing key),
-// then acks the original, and reports it to the runtime (which logs it).
-func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) {
+// then acks the original, and reports it to the runtime (which logs it; at
+// ERROR when undecodable: the driver could not read the delivery).
+func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string, undecodable bool) {
 	key := cons.queue
-	p := copyOf(d, amqp091.Table{
+	extra := amqp091.Table{
 		HeaderTopic:    m.Topic,
 		HeaderReason:   clip(reason),
 		HeaderAttempts: int32(m.Attempt),
 		HeaderQueue:    cons.queue,
 		HeaderGroup:    sub.req.Group,
-	})
+	}
+	p := copyOf(d, extra)
+	if _, ok := fits(p, cons.frameMax()); !ok {
+		// The publisher's headers cannot travel with the driver's: the
+		// dead letter keeps the body, the other properties and the reason.
+		extra[HeaderHeadersDropped] = int32(len(p.Headers) - len(extra))
+		p.Headers = extra
+	}
 	if sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p) && sub.req.DeadLettered != nil {
-		sub.req.DeadLettered(driver.DeadLetter{Message: m, Queue: cons.queue, Reason: reason})
+		sub.req.DeadLettered(driver.DeadLetter{Message: m, Queue: cons.queue, Reason: reason, Undecodable: undecodable})
 	}
 }
 

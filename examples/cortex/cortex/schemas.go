@@ -3,6 +3,8 @@
 
 package cortex
 
+import "github.com/distributer/distributer/typed"
+
 // schemaFiles holds the schema set this package was generated from (path ->
 // JSON text), so that validation needs no files at run time.
 var schemaFiles = map[string]string{
@@ -467,3 +469,21 @@ var schemaFiles = map[string]string{
 }
 `,
 }
+
+// topicSchemas maps each topic to the schema of a whole message body on it.
+var topicSchemas = map[string]string{
+	"parsed.color_image": "_distgen/topics/parsed.color_image.json",
+	"parsed.depth_image": "_distgen/topics/parsed.depth_image.json",
+	"parsed.feelings":    "_distgen/topics/parsed.feelings.json",
+	"parsed.pose":        "_distgen/topics/parsed.pose.json",
+	"raw.color_image":    "_distgen/topics/raw.color_image.json",
+	"raw.depth_image":    "_distgen/topics/raw.depth_image.json",
+	"raw.feelings":       "_distgen/topics/raw.feelings.json",
+	"raw.pose":           "_distgen/topics/raw.pose.json",
+	"user":               "_distgen/topics/user.json",
+}
+
+// Schemas validates message bodies on every topic of the set. It implements
+// distributer.Validator: pass it to distributer.WithValidator so that untyped
+// Publish and Subscribe are checked too (Open does this).
+var Schemas = typed.MustCompile(schemaFiles, topicSchemas)

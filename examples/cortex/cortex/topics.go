@@ -5,11 +5,12 @@ package cortex
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/typed"
 )
+
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion1
 
 // Topic names.
 const (
@@ -24,48 +25,22 @@ const (
 	TopicParsedFeelings   = "parsed.feelings"
 )
 
-// topicSchemas maps each topic to the schema of a whole message body on it.
-var topicSchemas = map[string]string{
-	"parsed.color_image": "_distgen/topics/parsed.color_image.json",
-	"parsed.depth_image": "_distgen/topics/parsed.depth_image.json",
-	"parsed.feelings":    "_distgen/topics/parsed.feelings.json",
-	"parsed.pose":        "_distgen/topics/parsed.pose.json",
-	"raw.color_image":    "_distgen/topics/raw.color_image.json",
-	"raw.depth_image":    "_distgen/topics/raw.depth_image.json",
-	"raw.feelings":       "_distgen/topics/raw.feelings.json",
-	"raw.pose":           "_distgen/topics/raw.pose.json",
-	"user":               "_distgen/topics/user.json",
-}
-
-// Schemas validates message bodies on every topic of the set. It implements
-// distributer.Validator: pass it to distributer.WithValidator so that untyped
-// Publish and Subscribe are checked too (Open does this).
-var Schemas = typed.MustCompile(schemaFiles, topicSchemas)
-
 // TopicHandles holds one typed handle per topic: the type parameter is the Go
 // type of a whole message on that topic, so a wrong payload does not compile.
 type TopicHandles struct {
-	// User is the topic "user".
-	User typed.Topic[UserEnvelope[User]]
-	// RawPose is the topic "raw.pose".
-	RawPose typed.Topic[Envelope[Pose]]
-	// RawColorImage is the topic "raw.color_image".
-	RawColorImage typed.Topic[Envelope[Image]]
-	// RawDepthImage is the topic "raw.depth_image".
-	RawDepthImage typed.Topic[Envelope[Image]]
-	// RawFeelings is the topic "raw.feelings".
-	RawFeelings typed.Topic[Envelope[Feelings]]
-	// ParsedPose is the topic "parsed.pose".
-	ParsedPose typed.Topic[Envelope[Pose]]
-	// ParsedColorImage is the topic "parsed.color_image".
-	ParsedColorImage typed.Topic[Envelope[ParsedImage]]
-	// ParsedDepthImage is the topic "parsed.depth_image".
-	ParsedDepthImage typed.Topic[Envelope[ParsedImage]]
-	// ParsedFeelings is the topic "parsed.feelings".
-	ParsedFeelings typed.Topic[Envelope[Feelings]]
+	User             typed.Topic[UserEnvelope[User]]    // "user"
+	RawPose          typed.Topic[Envelope[Pose]]        // "raw.pose"
+	RawColorImage    typed.Topic[Envelope[Image]]       // "raw.color_image"
+	RawDepthImage    typed.Topic[Envelope[Image]]       // "raw.depth_image"
+	RawFeelings      typed.Topic[Envelope[Feelings]]    // "raw.feelings"
+	ParsedPose       typed.Topic[Envelope[Pose]]        // "parsed.pose"
+	ParsedColorImage typed.Topic[Envelope[ParsedImage]] // "parsed.color_image"
+	ParsedDepthImage typed.Topic[Envelope[ParsedImage]] // "parsed.depth_image"
+	ParsedFeelings   typed.Topic[Envelope[Feelings]]    // "parsed.feelings"
 }
 
-// Topics are the typed handles of the topics of the set.
+// Topics are the typed handles of the topics of the set. Their Publish sends a
+// value as it is; the handles of Conn first fill in what the set rules name.
 var Topics = TopicHandles{
 	ParsedColorImage: typed.NewTopic[Envelope[ParsedImage]](Schemas, TopicParsedColorImage),
 	ParsedDepthImage: typed.NewTopic[Envelope[ParsedImage]](Schemas, TopicParsedDepthImage),
@@ -78,219 +53,103 @@ var Topics = TopicHandles{
 	User:             typed.NewTopic[UserEnvelope[User]](Schemas, TopicUser),
 }
 
-// Conn is a Distributer with typed methods for the topics of the set. The
-// generic Publish, Subscribe and Close are those of the embedded Distributer.
+// Conn is a Distributer with a typed handle for each topic and family of the
+// set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
+// what the topic's set rules name, validates the value and publishes it;
+// Subscribe delivers decoded, validated messages; a family's handle
+// (typed.BoundFamily) publishes and subscribes by part. Make it with Open or
+// New. The generic Publish, Subscribe and Close are those of the embedded
+// Distributer.
 type Conn struct {
 	*distributer.Distributer
+	// User is the topic "user"; Publish sets /metadata/topic to "user".
+	User typed.BoundTopic[UserEnvelope[User]]
+	// RawPose is the topic "raw.pose", a part of Raw.
+	RawPose typed.BoundTopic[Envelope[Pose]]
+	// RawColorImage is the topic "raw.color_image", a part of Raw.
+	RawColorImage typed.BoundTopic[Envelope[Image]]
+	// RawDepthImage is the topic "raw.depth_image", a part of Raw.
+	RawDepthImage typed.BoundTopic[Envelope[Image]]
+	// RawFeelings is the topic "raw.feelings", a part of Raw.
+	RawFeelings typed.BoundTopic[Envelope[Feelings]]
+	// ParsedPose is the topic "parsed.pose", a part of Parsed.
+	ParsedPose typed.BoundTopic[Envelope[Pose]]
+	// ParsedColorImage is the topic "parsed.color_image", a part of Parsed.
+	ParsedColorImage typed.BoundTopic[Envelope[ParsedImage]]
+	// ParsedDepthImage is the topic "parsed.depth_image", a part of Parsed.
+	ParsedDepthImage typed.BoundTopic[Envelope[ParsedImage]]
+	// ParsedFeelings is the topic "parsed.feelings", a part of Parsed.
+	ParsedFeelings typed.BoundTopic[Envelope[Feelings]]
+	// Raw is the family raw.{part}, its parts in RawPart; Publish on it or on a
+	// part's handle sets /metadata/topic to the part name.
+	Raw typed.BoundFamily[RawPart]
+	// Parsed is the family parsed.{part}, its parts in ParsedPart; Publish on it
+	// or on a part's handle sets /metadata/topic to the part name.
+	Parsed typed.BoundFamily[ParsedPart]
 }
 
 // Open connects to the broker at url ("" means memory://) with validation by
 // Schemas on publish and on receive; opts come after, so they can change that
 // (distributer.WithoutReceiveValidation).
 func Open(ctx context.Context, url string, opts ...distributer.Option) (*Conn, error) {
-	d, err := distributer.Open(ctx, url, append([]distributer.Option{distributer.WithValidator(Schemas)}, opts...)...)
-	if err != nil {
-		return nil, err
-	}
-	return &Conn{d}, nil
+	return typed.Open(ctx, url, Schemas, New, opts...)
 }
 
 // New wraps an open Distributer.
 func New(d *distributer.Distributer) *Conn {
-	return &Conn{d}
+	return &Conn{
+		Distributer:      d,
+		User:             Topics.User.Bind(d, userFill),
+		RawPose:          Topics.RawPose.Bind(d, rawFill[Pose]("pose")),
+		RawColorImage:    Topics.RawColorImage.Bind(d, rawFill[Image]("color_image")),
+		RawDepthImage:    Topics.RawDepthImage.Bind(d, rawFill[Image]("depth_image")),
+		RawFeelings:      Topics.RawFeelings.Bind(d, rawFill[Feelings]("feelings")),
+		ParsedPose:       Topics.ParsedPose.Bind(d, parsedFill[Pose]("pose")),
+		ParsedColorImage: Topics.ParsedColorImage.Bind(d, parsedFill[ParsedImage]("color_image")),
+		ParsedDepthImage: Topics.ParsedDepthImage.Bind(d, parsedFill[ParsedImage]("depth_image")),
+		ParsedFeelings:   Topics.ParsedFeelings.Bind(d, parsedFill[Feelings]("feelings")),
+		Raw:              rawFamily.Bind(d),
+		Parsed:           parsedFamily.Bind(d),
+	}
 }
 
-// SubscribeUser delivers the messages on "user" to h, decoded and (unless the
-// Distributer skips receive validation) validated.
-func (c *Conn) SubscribeUser(ctx context.Context, h typed.Handler[UserEnvelope[User]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.User.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishRawPose validates v and publishes it on "raw.pose". It first sets
-// /metadata/topic to the part name.
-func (c *Conn) PublishRawPose(ctx context.Context, v Envelope[Pose], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "pose"
-	return Topics.RawPose.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeRawPose delivers the messages on "raw.pose" to h, decoded and
-// (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeRawPose(ctx context.Context, h typed.Handler[Envelope[Pose]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.RawPose.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishRawColorImage validates v and publishes it on "raw.color_image". It
-// first sets /metadata/topic to the part name.
-func (c *Conn) PublishRawColorImage(ctx context.Context, v Envelope[Image], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "color_image"
-	return Topics.RawColorImage.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeRawColorImage delivers the messages on "raw.color_image" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeRawColorImage(ctx context.Context, h typed.Handler[Envelope[Image]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.RawColorImage.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishRawDepthImage validates v and publishes it on "raw.depth_image". It
-// first sets /metadata/topic to the part name.
-func (c *Conn) PublishRawDepthImage(ctx context.Context, v Envelope[Image], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "depth_image"
-	return Topics.RawDepthImage.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeRawDepthImage delivers the messages on "raw.depth_image" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeRawDepthImage(ctx context.Context, h typed.Handler[Envelope[Image]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.RawDepthImage.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishRawFeelings validates v and publishes it on "raw.feelings". It first
-// sets /metadata/topic to the part name.
-func (c *Conn) PublishRawFeelings(ctx context.Context, v Envelope[Feelings], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "feelings"
-	return Topics.RawFeelings.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeRawFeelings delivers the messages on "raw.feelings" to h, decoded
-// and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeRawFeelings(ctx context.Context, h typed.Handler[Envelope[Feelings]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.RawFeelings.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishParsedPose validates v and publishes it on "parsed.pose". It first
-// sets /metadata/topic to the part name.
-func (c *Conn) PublishParsedPose(ctx context.Context, v Envelope[Pose], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "pose"
-	return Topics.ParsedPose.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeParsedPose delivers the messages on "parsed.pose" to h, decoded and
-// (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeParsedPose(ctx context.Context, h typed.Handler[Envelope[Pose]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.ParsedPose.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishParsedColorImage validates v and publishes it on
-// "parsed.color_image". It first sets /metadata/topic to the part name.
-func (c *Conn) PublishParsedColorImage(ctx context.Context, v Envelope[ParsedImage], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "color_image"
-	return Topics.ParsedColorImage.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeParsedColorImage delivers the messages on "parsed.color_image" to
-// h, decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeParsedColorImage(ctx context.Context, h typed.Handler[Envelope[ParsedImage]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.ParsedColorImage.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishParsedDepthImage validates v and publishes it on
-// "parsed.depth_image". It first sets /metadata/topic to the part name.
-func (c *Conn) PublishParsedDepthImage(ctx context.Context, v Envelope[ParsedImage], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "depth_image"
-	return Topics.ParsedDepthImage.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeParsedDepthImage delivers the messages on "parsed.depth_image" to
-// h, decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeParsedDepthImage(ctx context.Context, h typed.Handler[Envelope[ParsedImage]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.ParsedDepthImage.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishParsedFeelings validates v and publishes it on "parsed.feelings". It
-// first sets /metadata/topic to the part name.
-func (c *Conn) PublishParsedFeelings(ctx context.Context, v Envelope[Feelings], opts ...distributer.PublishOption) error {
-	v.Metadata.Topic = "feelings"
-	return Topics.ParsedFeelings.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeParsedFeelings delivers the messages on "parsed.feelings" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeParsedFeelings(ctx context.Context, h typed.Handler[Envelope[Feelings]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.ParsedFeelings.Subscribe(ctx, c.Distributer, h, opts...)
+// userFill sets what publishing on "user" sets: /metadata/topic to "user".
+func userFill(v UserEnvelope[User]) UserEnvelope[User] {
+	v.Metadata.Topic = "user"
+	return v
 }
 
 // RawPart is a message on one of the topics raw.{part}: exactly one field is
 // set.
 type RawPart struct {
-	// Pose is the message on "raw.pose".
-	Pose *Envelope[Pose]
-	// ColorImage is the message on "raw.color_image".
-	ColorImage *Envelope[Image]
-	// DepthImage is the message on "raw.depth_image".
-	DepthImage *Envelope[Image]
-	// Feelings is the message on "raw.feelings".
-	Feelings *Envelope[Feelings]
+	Pose       *Envelope[Pose]     // "raw.pose"
+	ColorImage *Envelope[Image]    // "raw.color_image"
+	DepthImage *Envelope[Image]    // "raw.depth_image"
+	Feelings   *Envelope[Feelings] // "raw.feelings"
 }
 
 // Part returns the name of the part that is set, "" if none.
 func (p RawPart) Part() string {
-	switch {
-	case p.Pose != nil:
-		return "pose"
-	case p.ColorImage != nil:
-		return "color_image"
-	case p.DepthImage != nil:
-		return "depth_image"
-	case p.Feelings != nil:
-		return "feelings"
-	}
-	return ""
+	return rawFamily.Part(p)
 }
 
-// PublishRawTopic publishes the part that is set in p on its topic
-// (raw.{part}).
-func (c *Conn) PublishRawTopic(ctx context.Context, p RawPart, opts ...distributer.PublishOption) error {
-	switch {
-	case p.Pose != nil:
-		return c.PublishRawPose(ctx, *p.Pose, opts...)
-	case p.ColorImage != nil:
-		return c.PublishRawColorImage(ctx, *p.ColorImage, opts...)
-	case p.DepthImage != nil:
-		return c.PublishRawDepthImage(ctx, *p.DepthImage, opts...)
-	case p.Feelings != nil:
-		return c.PublishRawFeelings(ctx, *p.Feelings, opts...)
-	}
-	return errors.New("cortex: PublishRawTopic: no part is set")
-}
+// rawFamily is the family raw.{part}: per part, its topic, its field and its
+// fill.
+var rawFamily = typed.NewFamily(
+	"raw.{part}",
+	typed.NewPart(Topics.RawPose, "pose", func(p *RawPart) **Envelope[Pose] { return &p.Pose }, rawFill[Pose]("pose")),
+	typed.NewPart(Topics.RawColorImage, "color_image", func(p *RawPart) **Envelope[Image] { return &p.ColorImage }, rawFill[Image]("color_image")),
+	typed.NewPart(Topics.RawDepthImage, "depth_image", func(p *RawPart) **Envelope[Image] { return &p.DepthImage }, rawFill[Image]("depth_image")),
+	typed.NewPart(Topics.RawFeelings, "feelings", func(p *RawPart) **Envelope[Feelings] { return &p.Feelings }, rawFill[Feelings]("feelings")),
+)
 
-// SubscribeRawTopic subscribes h to raw.{part} where part is a part name
-// ("pose") or a pattern over part names ("*"). Each delivery is validated
-// against the schema of its topic (unless the Distributer skips receive
-// validation) and decoded into the field of its part.
-func (c *Conn) SubscribeRawTopic(ctx context.Context, part string, h typed.Handler[RawPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Schemas.Subscribe(ctx, c.Distributer, []string{"raw." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
-		var p RawPart
-		switch m.Topic {
-		case TopicRawPose:
-			v, err := Topics.RawPose.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Pose = &v
-		case TopicRawColorImage:
-			v, err := Topics.RawColorImage.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.ColorImage = &v
-		case TopicRawDepthImage:
-			v, err := Topics.RawDepthImage.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.DepthImage = &v
-		case TopicRawFeelings:
-			v, err := Topics.RawFeelings.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Feelings = &v
-		default:
-			return distributer.Reject(fmt.Errorf("cortex: topic %q is not one of raw.{part}", m.Topic))
-		}
-		return h.Handle(ctx, p, m)
-	}), opts...)
+// rawFill returns the fill of a part of the family raw: it sets
+// /metadata/topic to the part name.
+func rawFill[T any](part string) func(Envelope[T]) Envelope[T] {
+	return func(v Envelope[T]) Envelope[T] {
+		v.Metadata.Topic = part
+		return v
+	}
 }
 
 // PublishRawSnapshot fans out in.Data: it publishes each part that is present,
@@ -301,171 +160,67 @@ func (c *Conn) SubscribeRawTopic(ctx context.Context, part string, h typed.Handl
 // nothing is sent. An id given with distributer.WithID becomes <id>.<part> on
 // each part.
 func (c *Conn) PublishRawSnapshot(ctx context.Context, in Envelope[Snapshot], opts ...distributer.PublishOption) error {
-	var msgs []*distributer.Message
-	var parts []string
-	if in.Data.Pose != nil {
-		out := Envelope[Pose]{
-			Data:     *in.Data.Pose,
-			Metadata: in.Metadata,
-		}
-		out.Metadata.Topic = "pose"
-		out.Metadata.Datetime = in.Data.Datetime
-		m, err := Topics.RawPose.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "pose")
-	}
-	if in.Data.ColorImage != nil {
-		out := Envelope[Image]{
-			Data:     *in.Data.ColorImage,
-			Metadata: in.Metadata,
-		}
-		out.Metadata.Topic = "color_image"
-		out.Metadata.Datetime = in.Data.Datetime
-		m, err := Topics.RawColorImage.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "color_image")
-	}
-	if in.Data.DepthImage != nil {
-		out := Envelope[Image]{
-			Data:     *in.Data.DepthImage,
-			Metadata: in.Metadata,
-		}
-		out.Metadata.Topic = "depth_image"
-		out.Metadata.Datetime = in.Data.Datetime
-		m, err := Topics.RawDepthImage.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "depth_image")
-	}
-	if in.Data.Feelings != nil {
-		out := Envelope[Feelings]{
-			Data:     *in.Data.Feelings,
-			Metadata: in.Metadata,
-		}
-		out.Metadata.Topic = "feelings"
-		out.Metadata.Datetime = in.Data.Datetime
-		m, err := Topics.RawFeelings.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "feelings")
-	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	// A caller-chosen id (distributer.WithID) would be shared by every part:
-	// make it <id>.<part>.
-	for i := 1; i < len(msgs); i++ {
-		if msgs[0].ID != "" && msgs[i].ID == msgs[0].ID {
-			for j, m := range msgs {
-				m.ID += "." + parts[j]
-			}
-			break
-		}
-	}
-	return c.PublishBatch(ctx, msgs)
+	return rawFanOut.Publish(ctx, c.Distributer, in, opts...)
+}
+
+// rawFanOut is the fan-out of PublishRawSnapshot: per part, its topic, its
+// data and its message.
+var rawFanOut = typed.NewFanOut(
+	typed.NewFanPart(Topics.RawPose, "pose", func(in *Envelope[Snapshot]) (Pose, bool) { return typed.Deref(in.Data.Pose) }, rawFanOutMessage[Pose]),
+	typed.NewFanPart(Topics.RawColorImage, "color_image", func(in *Envelope[Snapshot]) (Image, bool) { return typed.Deref(in.Data.ColorImage) }, rawFanOutMessage[Image]),
+	typed.NewFanPart(Topics.RawDepthImage, "depth_image", func(in *Envelope[Snapshot]) (Image, bool) { return typed.Deref(in.Data.DepthImage) }, rawFanOutMessage[Image]),
+	typed.NewFanPart(Topics.RawFeelings, "feelings", func(in *Envelope[Snapshot]) (Feelings, bool) { return typed.Deref(in.Data.Feelings) }, rawFanOutMessage[Feelings]),
+)
+
+// rawFanOutMessage makes the message of a part: the envelope of in around
+// data, setting /metadata/topic to the part name, /metadata/datetime from
+// /data/datetime.
+func rawFanOutMessage[T any](in *Envelope[Snapshot], data T, part string) Envelope[T] {
+	out := Envelope[T]{Metadata: in.Metadata, Data: data}
+	out = rawFill[T](part)(out)
+	out.Metadata.Datetime = in.Data.Datetime
+	return out
 }
 
 // ParsedPart is a message on one of the topics parsed.{part}: exactly one
 // field is set.
 type ParsedPart struct {
-	// Pose is the message on "parsed.pose".
-	Pose *Envelope[Pose]
-	// ColorImage is the message on "parsed.color_image".
-	ColorImage *Envelope[ParsedImage]
-	// DepthImage is the message on "parsed.depth_image".
-	DepthImage *Envelope[ParsedImage]
-	// Feelings is the message on "parsed.feelings".
-	Feelings *Envelope[Feelings]
+	Pose       *Envelope[Pose]        // "parsed.pose"
+	ColorImage *Envelope[ParsedImage] // "parsed.color_image"
+	DepthImage *Envelope[ParsedImage] // "parsed.depth_image"
+	Feelings   *Envelope[Feelings]    // "parsed.feelings"
 }
 
 // Part returns the name of the part that is set, "" if none.
 func (p ParsedPart) Part() string {
-	switch {
-	case p.Pose != nil:
-		return "pose"
-	case p.ColorImage != nil:
-		return "color_image"
-	case p.DepthImage != nil:
-		return "depth_image"
-	case p.Feelings != nil:
-		return "feelings"
-	}
-	return ""
+	return parsedFamily.Part(p)
 }
 
-// PublishParsedTopic publishes the part that is set in p on its topic
-// (parsed.{part}).
-func (c *Conn) PublishParsedTopic(ctx context.Context, p ParsedPart, opts ...distributer.PublishOption) error {
-	switch {
-	case p.Pose != nil:
-		return c.PublishParsedPose(ctx, *p.Pose, opts...)
-	case p.ColorImage != nil:
-		return c.PublishParsedColorImage(ctx, *p.ColorImage, opts...)
-	case p.DepthImage != nil:
-		return c.PublishParsedDepthImage(ctx, *p.DepthImage, opts...)
-	case p.Feelings != nil:
-		return c.PublishParsedFeelings(ctx, *p.Feelings, opts...)
-	}
-	return errors.New("cortex: PublishParsedTopic: no part is set")
-}
+// parsedFamily is the family parsed.{part}: per part, its topic, its field and
+// its fill.
+var parsedFamily = typed.NewFamily(
+	"parsed.{part}",
+	typed.NewPart(Topics.ParsedPose, "pose", func(p *ParsedPart) **Envelope[Pose] { return &p.Pose }, parsedFill[Pose]("pose")),
+	typed.NewPart(Topics.ParsedColorImage, "color_image", func(p *ParsedPart) **Envelope[ParsedImage] { return &p.ColorImage }, parsedFill[ParsedImage]("color_image")),
+	typed.NewPart(Topics.ParsedDepthImage, "depth_image", func(p *ParsedPart) **Envelope[ParsedImage] { return &p.DepthImage }, parsedFill[ParsedImage]("depth_image")),
+	typed.NewPart(Topics.ParsedFeelings, "feelings", func(p *ParsedPart) **Envelope[Feelings] { return &p.Feelings }, parsedFill[Feelings]("feelings")),
+)
 
-// SubscribeParsedTopic subscribes h to parsed.{part} where part is a part name
-// ("pose") or a pattern over part names ("*"). Each delivery is validated
-// against the schema of its topic (unless the Distributer skips receive
-// validation) and decoded into the field of its part.
-func (c *Conn) SubscribeParsedTopic(ctx context.Context, part string, h typed.Handler[ParsedPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Schemas.Subscribe(ctx, c.Distributer, []string{"parsed." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
-		var p ParsedPart
-		switch m.Topic {
-		case TopicParsedPose:
-			v, err := Topics.ParsedPose.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Pose = &v
-		case TopicParsedColorImage:
-			v, err := Topics.ParsedColorImage.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.ColorImage = &v
-		case TopicParsedDepthImage:
-			v, err := Topics.ParsedDepthImage.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.DepthImage = &v
-		case TopicParsedFeelings:
-			v, err := Topics.ParsedFeelings.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Feelings = &v
-		default:
-			return distributer.Reject(fmt.Errorf("cortex: topic %q is not one of parsed.{part}", m.Topic))
-		}
-		return h.Handle(ctx, p, m)
-	}), opts...)
+// parsedFill returns the fill of a part of the family parsed: it sets
+// /metadata/topic to the part name.
+func parsedFill[T any](part string) func(Envelope[T]) Envelope[T] {
+	return func(v Envelope[T]) Envelope[T] {
+		v.Metadata.Topic = part
+		return v
+	}
 }
 
 // PublishUser publishes v by the first route of entry "user" that applies:
 //   - topic user with the whole value, setting /metadata/user_id from /id
 func (c *Conn) PublishUser(ctx context.Context, v User, opts ...distributer.PublishOption) error {
-	var out UserEnvelope[User]
-	out.Data = v
+	out := UserEnvelope[User]{Data: v}
 	out.Metadata.UserID = v.ID
-	out.Metadata.Topic = "user"
-	return Topics.User.Publish(ctx, c.Distributer, out, opts...)
+	return c.User.Publish(ctx, out, opts...)
 }
 
 // PublishServer publishes v by the first route of entry "server" that applies:
@@ -474,8 +229,7 @@ func (c *Conn) PublishUser(ctx context.Context, v User, opts ...distributer.Publ
 //   - entry user with /user
 func (c *Conn) PublishServer(ctx context.Context, v Server, opts ...distributer.PublishOption) error {
 	if v.Snapshot != nil {
-		var out Envelope[Snapshot]
-		out.Data = *v.Snapshot
+		out := Envelope[Snapshot]{Data: *v.Snapshot}
 		out.Metadata.UserID = v.User.ID
 		return c.PublishRawSnapshot(ctx, out, opts...)
 	}

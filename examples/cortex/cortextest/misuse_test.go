@@ -23,7 +23,7 @@ var misuse = []struct {
 		body: `
 	_ = c.PublishUser(ctx, cortex.User{ID: 1})
 	_ = cortex.Topics.User.Publish(ctx, c.Distributer, cortex.UserEnvelope[cortex.User]{})
-	_, _ = c.SubscribeParsedPose(ctx, typed.HandlerFunc[cortex.Envelope[cortex.Pose]](func(context.Context, cortex.Envelope[cortex.Pose], *distributer.Message) error { return nil }))`,
+	_, _ = c.ParsedPose.Subscribe(ctx, typed.HandlerFunc[cortex.Envelope[cortex.Pose]](func(context.Context, cortex.Envelope[cortex.Pose], *distributer.Message) error { return nil }))`,
 	},
 	{
 		name: "pose on the user topic (handle)",
@@ -38,10 +38,16 @@ var misuse = []struct {
 		want: []string{`cannot use cortex\.Pose\{\} .* as cortex\.User value`},
 	},
 	{
+		name: "pose on the user topic (Conn's handle)",
+		body: `
+	_ = c.User.Publish(ctx, cortex.Envelope[cortex.Pose]{})`,
+		want: []string{`cannot use cortex\.Envelope\[cortex\.Pose\]\{\} .* as cortex\.UserEnvelope\[cortex\.User\] value`},
+	},
+	{
 		name: "user handler on parsed.pose",
 		body: `
 	h := typed.HandlerFunc[cortex.UserEnvelope[cortex.User]](func(context.Context, cortex.UserEnvelope[cortex.User], *distributer.Message) error { return nil })
-	_, _ = c.SubscribeParsedPose(ctx, h)
+	_, _ = c.ParsedPose.Subscribe(ctx, h)
 	_, _ = cortex.Topics.ParsedPose.Subscribe(ctx, c.Distributer, h)`,
 		want: []string{
 			`cannot use h .* as typed\.Handler\[cortex\.Envelope\[cortex\.Pose\]\] value`,
@@ -52,11 +58,11 @@ var misuse = []struct {
 		body: `
 	_ = cortex.Topics.RawMood
 	_ = cortex.TopicParsedMood
-	_ = c.PublishRawMood(ctx, nil)`,
+	_ = c.RawMood.Publish(ctx, nil)`,
 		want: []string{
 			`cortex\.Topics\.RawMood undefined \(type cortex\.TopicHandles has no field or method RawMood\)`,
 			`undefined: cortex\.TopicParsedMood`,
-			`c\.PublishRawMood undefined`,
+			`c\.RawMood undefined \(type \*cortex\.Conn has no field or method RawMood\)`,
 		},
 	},
 }

@@ -51,7 +51,7 @@ func TestDispatchFansOutEveryPart(t *testing.T) {
 	bus := servicetest.New(t, servicetest.Schemas(orders.Schemas))
 	conn := start(t, bus)
 	o := order(ptr("ada@example.com"), ptr(orders.OrderPriority2))
-	if err := conn.PublishOrderPlaced(context.Background(), placed(o)); err != nil {
+	if err := conn.OrderPlaced.Publish(context.Background(), placed(o)); err != nil {
 		t.Fatal(err)
 	}
 	meta := func(kind orders.MetaKind) orders.Meta {
@@ -84,7 +84,7 @@ func TestDispatchFansOutEveryPart(t *testing.T) {
 func TestNoNoticeWithoutEmail(t *testing.T) {
 	bus := servicetest.New(t, servicetest.Schemas(orders.Schemas))
 	conn := start(t, bus)
-	if err := conn.PublishOrderPlaced(context.Background(), placed(order(nil, nil))); err != nil {
+	if err := conn.OrderPlaced.Publish(context.Background(), placed(order(nil, nil))); err != nil {
 		t.Fatal(err)
 	}
 	labels := servicetest.ExpectCount(bus, orders.Topics.DispatchLabel, 1)

@@ -3,6 +3,8 @@
 
 package orders
 
+import "github.com/distributer/distributer/typed"
+
 // schemaFiles holds the schema set this package was generated from (path ->
 // JSON text), so that validation needs no files at run time.
 var schemaFiles = map[string]string{
@@ -264,3 +266,16 @@ var schemaFiles = map[string]string{
 }
 `,
 }
+
+// topicSchemas maps each topic to the schema of a whole message body on it.
+var topicSchemas = map[string]string{
+	"dispatch.invoice": "_distgen/topics/dispatch.invoice.json",
+	"dispatch.label":   "_distgen/topics/dispatch.label.json",
+	"dispatch.notice":  "_distgen/topics/dispatch.notice.json",
+	"order.placed":     "_distgen/topics/order.placed.json",
+}
+
+// Schemas validates message bodies on every topic of the set. It implements
+// distributer.Validator: pass it to distributer.WithValidator so that untyped
+// Publish and Subscribe are checked too (Open does this).
+var Schemas = typed.MustCompile(schemaFiles, topicSchemas)

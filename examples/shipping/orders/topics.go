@@ -5,11 +5,12 @@ package orders
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/typed"
 )
+
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion1
 
 // Topic names.
 const (
@@ -19,33 +20,17 @@ const (
 	TopicDispatchNotice  = "dispatch.notice"
 )
 
-// topicSchemas maps each topic to the schema of a whole message body on it.
-var topicSchemas = map[string]string{
-	"dispatch.invoice": "_distgen/topics/dispatch.invoice.json",
-	"dispatch.label":   "_distgen/topics/dispatch.label.json",
-	"dispatch.notice":  "_distgen/topics/dispatch.notice.json",
-	"order.placed":     "_distgen/topics/order.placed.json",
-}
-
-// Schemas validates message bodies on every topic of the set. It implements
-// distributer.Validator: pass it to distributer.WithValidator so that untyped
-// Publish and Subscribe are checked too (Open does this).
-var Schemas = typed.MustCompile(schemaFiles, topicSchemas)
-
 // TopicHandles holds one typed handle per topic: the type parameter is the Go
 // type of a whole message on that topic, so a wrong payload does not compile.
 type TopicHandles struct {
-	// OrderPlaced is the topic "order.placed".
-	OrderPlaced typed.Topic[Event[Order]]
-	// DispatchLabel is the topic "dispatch.label".
-	DispatchLabel typed.Topic[Event[DispatchLabel]]
-	// DispatchInvoice is the topic "dispatch.invoice".
-	DispatchInvoice typed.Topic[Event[DispatchInvoice]]
-	// DispatchNotice is the topic "dispatch.notice".
-	DispatchNotice typed.Topic[Event[DispatchNotice]]
+	OrderPlaced     typed.Topic[Event[Order]]           // "order.placed"
+	DispatchLabel   typed.Topic[Event[DispatchLabel]]   // "dispatch.label"
+	DispatchInvoice typed.Topic[Event[DispatchInvoice]] // "dispatch.invoice"
+	DispatchNotice  typed.Topic[Event[DispatchNotice]]  // "dispatch.notice"
 }
 
-// Topics are the typed handles of the topics of the set.
+// Topics are the typed handles of the topics of the set. Their Publish sends a
+// value as it is; the handles of Conn first fill in what the set rules name.
 var Topics = TopicHandles{
 	DispatchInvoice: typed.NewTopic[Event[DispatchInvoice]](Schemas, TopicDispatchInvoice),
 	DispatchLabel:   typed.NewTopic[Event[DispatchLabel]](Schemas, TopicDispatchLabel),
@@ -53,149 +38,83 @@ var Topics = TopicHandles{
 	OrderPlaced:     typed.NewTopic[Event[Order]](Schemas, TopicOrderPlaced),
 }
 
-// Conn is a Distributer with typed methods for the topics of the set. The
-// generic Publish, Subscribe and Close are those of the embedded Distributer.
+// Conn is a Distributer with a typed handle for each topic and family of the
+// set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
+// what the topic's set rules name, validates the value and publishes it;
+// Subscribe delivers decoded, validated messages; a family's handle
+// (typed.BoundFamily) publishes and subscribes by part. Make it with Open or
+// New. The generic Publish, Subscribe and Close are those of the embedded
+// Distributer.
 type Conn struct {
 	*distributer.Distributer
+	// OrderPlaced is the topic "order.placed"; Publish sets /meta/kind to "order".
+	OrderPlaced typed.BoundTopic[Event[Order]]
+	// DispatchLabel is the topic "dispatch.label", a part of Dispatch.
+	DispatchLabel typed.BoundTopic[Event[DispatchLabel]]
+	// DispatchInvoice is the topic "dispatch.invoice", a part of Dispatch.
+	DispatchInvoice typed.BoundTopic[Event[DispatchInvoice]]
+	// DispatchNotice is the topic "dispatch.notice", a part of Dispatch.
+	DispatchNotice typed.BoundTopic[Event[DispatchNotice]]
+	// Dispatch is the family dispatch.{part}, its parts in DispatchPart; Publish
+	// on it or on a part's handle sets /meta/kind to the part name.
+	Dispatch typed.BoundFamily[DispatchPart]
 }
 
 // Open connects to the broker at url ("" means memory://) with validation by
 // Schemas on publish and on receive; opts come after, so they can change that
 // (distributer.WithoutReceiveValidation).
 func Open(ctx context.Context, url string, opts ...distributer.Option) (*Conn, error) {
-	d, err := distributer.Open(ctx, url, append([]distributer.Option{distributer.WithValidator(Schemas)}, opts...)...)
-	if err != nil {
-		return nil, err
-	}
-	return &Conn{d}, nil
+	return typed.Open(ctx, url, Schemas, New, opts...)
 }
 
 // New wraps an open Distributer.
 func New(d *distributer.Distributer) *Conn {
-	return &Conn{d}
+	return &Conn{
+		Distributer:     d,
+		OrderPlaced:     Topics.OrderPlaced.Bind(d, orderPlacedFill),
+		DispatchLabel:   Topics.DispatchLabel.Bind(d, dispatchFill[DispatchLabel]("label")),
+		DispatchInvoice: Topics.DispatchInvoice.Bind(d, dispatchFill[DispatchInvoice]("invoice")),
+		DispatchNotice:  Topics.DispatchNotice.Bind(d, dispatchFill[DispatchNotice]("notice")),
+		Dispatch:        dispatchFamily.Bind(d),
+	}
 }
 
-// PublishOrderPlaced validates v and publishes it on "order.placed". It first
-// sets /meta/kind to "order".
-func (c *Conn) PublishOrderPlaced(ctx context.Context, v Event[Order], opts ...distributer.PublishOption) error {
+// orderPlacedFill sets what publishing on "order.placed" sets: /meta/kind to
+// "order".
+func orderPlacedFill(v Event[Order]) Event[Order] {
 	v.Meta.Kind = MetaKind("order")
-	return Topics.OrderPlaced.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeOrderPlaced delivers the messages on "order.placed" to h, decoded
-// and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeOrderPlaced(ctx context.Context, h typed.Handler[Event[Order]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.OrderPlaced.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishDispatchLabel validates v and publishes it on "dispatch.label". It
-// first sets /meta/kind to the part name.
-func (c *Conn) PublishDispatchLabel(ctx context.Context, v Event[DispatchLabel], opts ...distributer.PublishOption) error {
-	v.Meta.Kind = MetaKind("label")
-	return Topics.DispatchLabel.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeDispatchLabel delivers the messages on "dispatch.label" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeDispatchLabel(ctx context.Context, h typed.Handler[Event[DispatchLabel]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.DispatchLabel.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishDispatchInvoice validates v and publishes it on "dispatch.invoice".
-// It first sets /meta/kind to the part name.
-func (c *Conn) PublishDispatchInvoice(ctx context.Context, v Event[DispatchInvoice], opts ...distributer.PublishOption) error {
-	v.Meta.Kind = MetaKind("invoice")
-	return Topics.DispatchInvoice.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeDispatchInvoice delivers the messages on "dispatch.invoice" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeDispatchInvoice(ctx context.Context, h typed.Handler[Event[DispatchInvoice]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.DispatchInvoice.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishDispatchNotice validates v and publishes it on "dispatch.notice". It
-// first sets /meta/kind to the part name.
-func (c *Conn) PublishDispatchNotice(ctx context.Context, v Event[DispatchNotice], opts ...distributer.PublishOption) error {
-	v.Meta.Kind = MetaKind("notice")
-	return Topics.DispatchNotice.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeDispatchNotice delivers the messages on "dispatch.notice" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeDispatchNotice(ctx context.Context, h typed.Handler[Event[DispatchNotice]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.DispatchNotice.Subscribe(ctx, c.Distributer, h, opts...)
+	return v
 }
 
 // DispatchPart is a message on one of the topics dispatch.{part}: exactly one
 // field is set.
 type DispatchPart struct {
-	// Label is the message on "dispatch.label".
-	Label *Event[DispatchLabel]
-	// Invoice is the message on "dispatch.invoice".
-	Invoice *Event[DispatchInvoice]
-	// Notice is the message on "dispatch.notice".
-	Notice *Event[DispatchNotice]
+	Label   *Event[DispatchLabel]   // "dispatch.label"
+	Invoice *Event[DispatchInvoice] // "dispatch.invoice"
+	Notice  *Event[DispatchNotice]  // "dispatch.notice"
 }
 
 // Part returns the name of the part that is set, "" if none.
 func (p DispatchPart) Part() string {
-	switch {
-	case p.Label != nil:
-		return "label"
-	case p.Invoice != nil:
-		return "invoice"
-	case p.Notice != nil:
-		return "notice"
-	}
-	return ""
+	return dispatchFamily.Part(p)
 }
 
-// PublishDispatchTopic publishes the part that is set in p on its topic
-// (dispatch.{part}).
-func (c *Conn) PublishDispatchTopic(ctx context.Context, p DispatchPart, opts ...distributer.PublishOption) error {
-	switch {
-	case p.Label != nil:
-		return c.PublishDispatchLabel(ctx, *p.Label, opts...)
-	case p.Invoice != nil:
-		return c.PublishDispatchInvoice(ctx, *p.Invoice, opts...)
-	case p.Notice != nil:
-		return c.PublishDispatchNotice(ctx, *p.Notice, opts...)
-	}
-	return errors.New("orders: PublishDispatchTopic: no part is set")
-}
+// dispatchFamily is the family dispatch.{part}: per part, its topic, its field
+// and its fill.
+var dispatchFamily = typed.NewFamily(
+	"dispatch.{part}",
+	typed.NewPart(Topics.DispatchLabel, "label", func(p *DispatchPart) **Event[DispatchLabel] { return &p.Label }, dispatchFill[DispatchLabel]("label")),
+	typed.NewPart(Topics.DispatchInvoice, "invoice", func(p *DispatchPart) **Event[DispatchInvoice] { return &p.Invoice }, dispatchFill[DispatchInvoice]("invoice")),
+	typed.NewPart(Topics.DispatchNotice, "notice", func(p *DispatchPart) **Event[DispatchNotice] { return &p.Notice }, dispatchFill[DispatchNotice]("notice")),
+)
 
-// SubscribeDispatchTopic subscribes h to dispatch.{part} where part is a part
-// name ("label") or a pattern over part names ("*"). Each delivery is
-// validated against the schema of its topic (unless the Distributer skips
-// receive validation) and decoded into the field of its part.
-func (c *Conn) SubscribeDispatchTopic(ctx context.Context, part string, h typed.Handler[DispatchPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Schemas.Subscribe(ctx, c.Distributer, []string{"dispatch." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
-		var p DispatchPart
-		switch m.Topic {
-		case TopicDispatchLabel:
-			v, err := Topics.DispatchLabel.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Label = &v
-		case TopicDispatchInvoice:
-			v, err := Topics.DispatchInvoice.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Invoice = &v
-		case TopicDispatchNotice:
-			v, err := Topics.DispatchNotice.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Notice = &v
-		default:
-			return distributer.Reject(fmt.Errorf("orders: topic %q is not one of dispatch.{part}", m.Topic))
-		}
-		return h.Handle(ctx, p, m)
-	}), opts...)
+// dispatchFill returns the fill of a part of the family dispatch: it sets
+// /meta/kind to the part name.
+func dispatchFill[T any](part string) func(Event[T]) Event[T] {
+	return func(v Event[T]) Event[T] {
+		v.Meta.Kind = MetaKind(part)
+		return v
+	}
 }
 
 // PublishDispatch fans out in.Data: it publishes each part that is present, in
@@ -205,59 +124,21 @@ func (c *Conn) SubscribeDispatchTopic(ctx context.Context, part string, h typed.
 // nothing is sent. An id given with distributer.WithID becomes <id>.<part> on
 // each part.
 func (c *Conn) PublishDispatch(ctx context.Context, in Event[Dispatch], opts ...distributer.PublishOption) error {
-	var msgs []*distributer.Message
-	var parts []string
-	if in.Data.Label != nil {
-		out := Event[DispatchLabel]{
-			Data: *in.Data.Label,
-			Meta: in.Meta,
-		}
-		out.Meta.Kind = MetaKind("label")
-		m, err := Topics.DispatchLabel.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "label")
-	}
-	if in.Data.Invoice != nil {
-		out := Event[DispatchInvoice]{
-			Data: *in.Data.Invoice,
-			Meta: in.Meta,
-		}
-		out.Meta.Kind = MetaKind("invoice")
-		m, err := Topics.DispatchInvoice.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "invoice")
-	}
-	if in.Data.Notice != nil {
-		out := Event[DispatchNotice]{
-			Data: *in.Data.Notice,
-			Meta: in.Meta,
-		}
-		out.Meta.Kind = MetaKind("notice")
-		m, err := Topics.DispatchNotice.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "notice")
-	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	// A caller-chosen id (distributer.WithID) would be shared by every part:
-	// make it <id>.<part>.
-	for i := 1; i < len(msgs); i++ {
-		if msgs[0].ID != "" && msgs[i].ID == msgs[0].ID {
-			for j, m := range msgs {
-				m.ID += "." + parts[j]
-			}
-			break
-		}
-	}
-	return c.PublishBatch(ctx, msgs)
+	return dispatchFanOut.Publish(ctx, c.Distributer, in, opts...)
+}
+
+// dispatchFanOut is the fan-out of PublishDispatch: per part, its topic, its
+// data and its message.
+var dispatchFanOut = typed.NewFanOut(
+	typed.NewFanPart(Topics.DispatchLabel, "label", func(in *Event[Dispatch]) (DispatchLabel, bool) { return typed.Deref(in.Data.Label) }, dispatchFanOutMessage[DispatchLabel]),
+	typed.NewFanPart(Topics.DispatchInvoice, "invoice", func(in *Event[Dispatch]) (DispatchInvoice, bool) { return typed.Deref(in.Data.Invoice) }, dispatchFanOutMessage[DispatchInvoice]),
+	typed.NewFanPart(Topics.DispatchNotice, "notice", func(in *Event[Dispatch]) (DispatchNotice, bool) { return typed.Deref(in.Data.Notice) }, dispatchFanOutMessage[DispatchNotice]),
+)
+
+// dispatchFanOutMessage makes the message of a part: the envelope of in around
+// data, setting /meta/kind to the part name.
+func dispatchFanOutMessage[T any](in *Event[Dispatch], data T, part string) Event[T] {
+	out := Event[T]{Meta: in.Meta, Data: data}
+	out = dispatchFill[T](part)(out)
+	return out
 }

@@ -320,34 +320,34 @@ func (rs *runState) inject(ctx context.Context, u cortex.User) error {
 // group "parser.<part>", so the workers of a part share its messages.
 func (rs *runState) startParsers(ctx context.Context, c *cortex.Conn) error {
 	group := func(p string) distributer.SubscribeOption { return distributer.Group("parser." + p) }
-	if _, err := c.SubscribeRawPose(ctx, parser(rs, cortex.TopicRawPose, func(ctx context.Context, v cortex.Envelope[cortex.Pose]) error {
-		return c.PublishParsedPose(ctx, v) // the pose, unchanged
+	if _, err := c.RawPose.Subscribe(ctx, parser(rs, cortex.TopicRawPose, func(ctx context.Context, v cortex.Envelope[cortex.Pose]) error {
+		return c.ParsedPose.Publish(ctx, v) // the pose, unchanged
 	}), group("pose")); err != nil {
 		return err
 	}
-	if _, err := c.SubscribeRawFeelings(ctx, parser(rs, cortex.TopicRawFeelings, func(ctx context.Context, v cortex.Envelope[cortex.Feelings]) error {
-		return c.PublishParsedFeelings(ctx, v)
+	if _, err := c.RawFeelings.Subscribe(ctx, parser(rs, cortex.TopicRawFeelings, func(ctx context.Context, v cortex.Envelope[cortex.Feelings]) error {
+		return c.ParsedFeelings.Publish(ctx, v)
 	}), group("feelings")); err != nil {
 		return err
 	}
-	if _, err := c.SubscribeRawColorImage(ctx, parser(rs, cortex.TopicRawColorImage, func(ctx context.Context, v cortex.Envelope[cortex.Image]) error {
+	if _, err := c.RawColorImage.Subscribe(ctx, parser(rs, cortex.TopicRawColorImage, func(ctx context.Context, v cortex.Envelope[cortex.Image]) error {
 		out := replaceExt(v.Data.Data, ".jpeg")
 		if err := colorToJPEG(v.Data.Data, out, int(v.Data.Width), int(v.Data.Height)); err != nil {
 			return err
 		}
-		return c.PublishParsedColorImage(ctx, cortex.Envelope[cortex.ParsedImage]{
+		return c.ParsedColorImage.Publish(ctx, cortex.Envelope[cortex.ParsedImage]{
 			Metadata: v.Metadata, // a parser keeps the raw message's metadata
 			Data:     cortex.ParsedImage{Data: out, Width: v.Data.Width, Height: v.Data.Height},
 		})
 	}), group("color_image")); err != nil {
 		return err
 	}
-	if _, err := c.SubscribeRawDepthImage(ctx, parser(rs, cortex.TopicRawDepthImage, func(ctx context.Context, v cortex.Envelope[cortex.Image]) error {
+	if _, err := c.RawDepthImage.Subscribe(ctx, parser(rs, cortex.TopicRawDepthImage, func(ctx context.Context, v cortex.Envelope[cortex.Image]) error {
 		out := replaceExt(v.Data.Data, ".png")
 		if err := depthToPNG(v.Data.Data, out, int(v.Data.Width), int(v.Data.Height)); err != nil {
 			return err
 		}
-		return c.PublishParsedDepthImage(ctx, cortex.Envelope[cortex.ParsedImage]{
+		return c.ParsedDepthImage.Publish(ctx, cortex.Envelope[cortex.ParsedImage]{
 			Metadata: v.Metadata,
 			Data:     cortex.ParsedImage{Data: out, Width: v.Data.Width, Height: v.Data.Height},
 		})

@@ -46,7 +46,7 @@ func run() error {
 
 	// Print every dispatch part, whatever its topic (dispatch.*).
 	got := make(chan string, 3)
-	_, err = conn.SubscribeDispatchTopic(ctx, "*", typed.HandlerFunc[orders.DispatchPart](func(_ context.Context, p orders.DispatchPart, m *distributer.Message) error {
+	_, err = conn.Dispatch.Subscribe(ctx, "*", typed.HandlerFunc[orders.DispatchPart](func(_ context.Context, p orders.DispatchPart, m *distributer.Message) error {
 		got <- fmt.Sprintf("%-17s %s", m.Topic, m.Body)
 		return nil
 	}))
@@ -73,7 +73,7 @@ func run() error {
 	}
 	body, _ := json.Marshal(order)
 	fmt.Printf("%-17s %s\n", orders.TopicOrderPlaced, body)
-	if err := conn.PublishOrderPlaced(ctx, order); err != nil {
+	if err := conn.OrderPlaced.Publish(ctx, order); err != nil {
 		return err
 	}
 	for range 3 {

@@ -6,12 +6,7 @@ package g35oneofvalidation
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"github.com/distributer/distributer/typed"
-	"github.com/santhosh-tekuri/jsonschema/v5"
-	"io"
-	"strings"
-	"sync"
 )
 
 // Value is one of several schemas (oneOf): set exactly one field.
@@ -44,36 +39,13 @@ func (v Value) MarshalJSON() ([]byte, error) {
 // every field whose schema it matches (oneOf: exactly one must match).
 func (v *Value) UnmarshalJSON(b []byte) error {
 	*v = Value{}
-	n := 0
-	if distgenMatch("value.json#/oneOf/0", b) {
-		n++
-		v.String = new(string)
-		if err := json.Unmarshal(b, v.String); err != nil {
-			return fmt.Errorf("Value: String: %w", err)
-		}
-	}
-	if distgenMatch("value.json#/oneOf/1", b) {
-		n++
-		v.Int64 = new(int64)
-		if err := json.Unmarshal(b, v.Int64); err != nil {
-			return fmt.Errorf("Value: Int64: %w", err)
-		}
-	}
-	if distgenMatch("value.json#/oneOf/2", b) {
-		n++
-		v.ValuePair = new(ValuePair)
-		if err := json.Unmarshal(b, v.ValuePair); err != nil {
-			return fmt.Errorf("Value: ValuePair: %w", err)
-		}
-	}
-	if n == 0 {
-		return errors.New("Value: the value matches none of the oneOf schemas")
-	}
-	if n > 1 {
-		*v = Value{}
-		return fmt.Errorf("Value: the value matches %d of the oneOf schemas, exactly one is allowed", n)
-	}
-	return nil
+	return distgenBranches.OneOf(
+		"Value",
+		b,
+		typed.Into("value.json#/oneOf/0", "String", &v.String),
+		typed.Into("value.json#/oneOf/1", "Int64", &v.Int64),
+		typed.Into("value.json#/oneOf/2", "ValuePair", &v.ValuePair),
+	)
 }
 
 // ValuePair: Pair
@@ -84,34 +56,14 @@ type ValuePair struct {
 	B int64 `json:"b"`
 }
 
-var (
-	distgenMu       sync.Mutex
-	distgenCompiled = map[string]*jsonschema.Schema{}
-)
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion1
 
-// distgenMatch reports whether the JSON value b is valid against the embedded
-// schema at ref (file#pointer).
-func distgenMatch(ref string, b []byte) bool {
-	distgenMu.Lock()
-	s, ok := distgenCompiled[ref]
-	if !ok {
-		c := jsonschema.NewCompiler()
-		c.LoadURL = func(u string) (io.ReadCloser, error) {
-			return nil, fmt.Errorf("schema %s is not embedded", u)
-		}
-		for name, text := range schemaFiles {
-			if err := c.AddResource("distgen:///"+name, strings.NewReader(text)); err != nil {
-				panic(err)
-			}
-		}
-		for u, name := range schemaAliases {
-			if err := c.AddResource(u, strings.NewReader(schemaFiles[name])); err != nil {
-				panic(err)
-			}
-		}
-		s = c.MustCompile("distgen:///" + ref)
-		distgenCompiled[ref] = s
-	}
-	distgenMu.Unlock()
-	return typed.Matches(s, b)
-}
+// distgenBranches holds the compiled schemas of the branches of the oneOf and
+// anyOf types above: a value is decoded into the branches it matches.
+var distgenBranches = typed.MustCompileBranches(
+	schemaFiles,
+	"value.json#/oneOf/0",
+	"value.json#/oneOf/1",
+	"value.json#/oneOf/2",
+)

@@ -6,12 +6,7 @@ package g36anyofmulti
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"github.com/distributer/distributer/typed"
-	"github.com/santhosh-tekuri/jsonschema/v5"
-	"io"
-	"strings"
-	"sync"
 )
 
 // Contact is one of several schemas (anyOf): set exactly one field.
@@ -68,25 +63,12 @@ func (v Contact) MarshalJSON() ([]byte, error) {
 // every field whose schema it matches (anyOf: at least one must match).
 func (v *Contact) UnmarshalJSON(b []byte) error {
 	*v = Contact{}
-	n := 0
-	if distgenMatch("contact.json#/anyOf/0", b) {
-		n++
-		v.Email = new(Email)
-		if err := json.Unmarshal(b, v.Email); err != nil {
-			return fmt.Errorf("Contact: Email: %w", err)
-		}
-	}
-	if distgenMatch("contact.json#/anyOf/1", b) {
-		n++
-		v.Phone = new(Phone)
-		if err := json.Unmarshal(b, v.Phone); err != nil {
-			return fmt.Errorf("Contact: Phone: %w", err)
-		}
-	}
-	if n == 0 {
-		return errors.New("Contact: the value matches none of the anyOf schemas")
-	}
-	return nil
+	return distgenBranches.AnyOf(
+		"Contact",
+		b,
+		typed.Into("contact.json#/anyOf/0", "Email", &v.Email),
+		typed.Into("contact.json#/anyOf/1", "Phone", &v.Phone),
+	)
 }
 
 // Email is a JSON object.
@@ -103,34 +85,13 @@ type Phone struct {
 	Phone string `json:"phone"`
 }
 
-var (
-	distgenMu       sync.Mutex
-	distgenCompiled = map[string]*jsonschema.Schema{}
-)
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion1
 
-// distgenMatch reports whether the JSON value b is valid against the embedded
-// schema at ref (file#pointer).
-func distgenMatch(ref string, b []byte) bool {
-	distgenMu.Lock()
-	s, ok := distgenCompiled[ref]
-	if !ok {
-		c := jsonschema.NewCompiler()
-		c.LoadURL = func(u string) (io.ReadCloser, error) {
-			return nil, fmt.Errorf("schema %s is not embedded", u)
-		}
-		for name, text := range schemaFiles {
-			if err := c.AddResource("distgen:///"+name, strings.NewReader(text)); err != nil {
-				panic(err)
-			}
-		}
-		for u, name := range schemaAliases {
-			if err := c.AddResource(u, strings.NewReader(schemaFiles[name])); err != nil {
-				panic(err)
-			}
-		}
-		s = c.MustCompile("distgen:///" + ref)
-		distgenCompiled[ref] = s
-	}
-	distgenMu.Unlock()
-	return typed.Matches(s, b)
-}
+// distgenBranches holds the compiled schemas of the branches of the oneOf and
+// anyOf types above: a value is decoded into the branches it matches.
+var distgenBranches = typed.MustCompileBranches(
+	schemaFiles,
+	"contact.json#/anyOf/0",
+	"contact.json#/anyOf/1",
+)

@@ -3,6 +3,8 @@
 
 package g46topicssingle
 
+import "github.com/distributer/distributer/typed"
+
 // schemaFiles holds the schema set this package was generated from (path ->
 // JSON text), so that validation needs no files at run time.
 var schemaFiles = map[string]string{"greeting.json": `{
@@ -31,3 +33,14 @@ var schemaFiles = map[string]string{"greeting.json": `{
   ]
 }
 `}
+
+// topicSchemas maps each topic to the schema of a whole message body on it.
+var topicSchemas = map[string]string{
+	"greetings":      "greeting.json",
+	"greetings.loud": "greeting.json",
+}
+
+// Schemas validates message bodies on every topic of the set. It implements
+// distributer.Validator: pass it to distributer.WithValidator so that untyped
+// Publish and Subscribe are checked too (Open does this).
+var Schemas = typed.MustCompile(schemaFiles, topicSchemas)

@@ -9,78 +9,56 @@ import (
 	"github.com/distributer/distributer/typed"
 )
 
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion1
+
 // Topic names.
 const (
 	TopicGreetings     = "greetings"
 	TopicGreetingsLoud = "greetings.loud"
 )
 
-// topicSchemas maps each topic to the schema of a whole message body on it.
-var topicSchemas = map[string]string{
-	"greetings":      "greeting.json",
-	"greetings.loud": "greeting.json",
-}
-
-// Schemas validates message bodies on every topic of the set. It implements
-// distributer.Validator: pass it to distributer.WithValidator so that untyped
-// Publish and Subscribe are checked too (Open does this).
-var Schemas = typed.MustCompile(schemaFiles, topicSchemas)
-
 // TopicHandles holds one typed handle per topic: the type parameter is the Go
 // type of a whole message on that topic, so a wrong payload does not compile.
 type TopicHandles struct {
-	// Greetings is the topic "greetings".
-	Greetings typed.Topic[Greeting]
-	// GreetingsLoud is the topic "greetings.loud".
-	GreetingsLoud typed.Topic[Greeting]
+	Greetings     typed.Topic[Greeting] // "greetings"
+	GreetingsLoud typed.Topic[Greeting] // "greetings.loud"
 }
 
-// Topics are the typed handles of the topics of the set.
+// Topics are the typed handles of the topics of the set. Their Publish sends a
+// value as it is; the handles of Conn first fill in what the set rules name.
 var Topics = TopicHandles{
 	Greetings:     typed.NewTopic[Greeting](Schemas, TopicGreetings),
 	GreetingsLoud: typed.NewTopic[Greeting](Schemas, TopicGreetingsLoud),
 }
 
-// Conn is a Distributer with typed methods for the topics of the set. The
-// generic Publish, Subscribe and Close are those of the embedded Distributer.
+// Conn is a Distributer with a typed handle for each topic and family of the
+// set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
+// what the topic's set rules name, validates the value and publishes it;
+// Subscribe delivers decoded, validated messages; a family's handle
+// (typed.BoundFamily) publishes and subscribes by part. Make it with Open or
+// New. The generic Publish, Subscribe and Close are those of the embedded
+// Distributer.
 type Conn struct {
 	*distributer.Distributer
+	// Greetings is the topic "greetings".
+	Greetings typed.BoundTopic[Greeting]
+	// GreetingsLoud is the topic "greetings.loud".
+	GreetingsLoud typed.BoundTopic[Greeting]
 }
 
 // Open connects to the broker at url ("" means memory://) with validation by
 // Schemas on publish and on receive; opts come after, so they can change that
 // (distributer.WithoutReceiveValidation).
 func Open(ctx context.Context, url string, opts ...distributer.Option) (*Conn, error) {
-	d, err := distributer.Open(ctx, url, append([]distributer.Option{distributer.WithValidator(Schemas)}, opts...)...)
-	if err != nil {
-		return nil, err
-	}
-	return &Conn{d}, nil
+	return typed.Open(ctx, url, Schemas, New, opts...)
 }
 
 // New wraps an open Distributer.
 func New(d *distributer.Distributer) *Conn {
-	return &Conn{d}
-}
-
-// PublishGreetings validates v and publishes it on "greetings".
-func (c *Conn) PublishGreetings(ctx context.Context, v Greeting, opts ...distributer.PublishOption) error {
-	return Topics.Greetings.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeGreetings delivers the messages on "greetings" to h, decoded and
-// (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeGreetings(ctx context.Context, h typed.Handler[Greeting], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.Greetings.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishGreetingsLoud validates v and publishes it on "greetings.loud".
-func (c *Conn) PublishGreetingsLoud(ctx context.Context, v Greeting, opts ...distributer.PublishOption) error {
-	return Topics.GreetingsLoud.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeGreetingsLoud delivers the messages on "greetings.loud" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeGreetingsLoud(ctx context.Context, h typed.Handler[Greeting], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.GreetingsLoud.Subscribe(ctx, c.Distributer, h, opts...)
+	return &Conn{
+		Distributer:   d,
+		Greetings:     Topics.Greetings.Bind(d, nil),
+		GreetingsLoud: Topics.GreetingsLoud.Bind(d, nil),
+	}
 }

@@ -3,6 +3,8 @@
 
 package g47topicstelemetryfanout
 
+import "github.com/distributer/distributer/typed"
+
 // schemaFiles holds the schema set this package was generated from (path ->
 // JSON text), so that validation needs no files at run time.
 var schemaFiles = map[string]string{
@@ -300,3 +302,18 @@ var schemaFiles = map[string]string{
 }
 `,
 }
+
+// topicSchemas maps each topic to the schema of a whole message body on it.
+var topicSchemas = map[string]string{
+	"alerts.battery":       "alert.json",
+	"alerts.gps":           "alert.json",
+	"telemetry.battery.v1": "_distgen/topics/telemetry.battery.v1.json",
+	"telemetry.gps.v1":     "_distgen/topics/telemetry.gps.v1.json",
+	"telemetry.tires.v1":   "_distgen/topics/telemetry.tires.v1.json",
+	"vehicles.online":      "_distgen/topics/vehicles.online.json",
+}
+
+// Schemas validates message bodies on every topic of the set. It implements
+// distributer.Validator: pass it to distributer.WithValidator so that untyped
+// Publish and Subscribe are checked too (Open does this).
+var Schemas = typed.MustCompile(schemaFiles, topicSchemas)

@@ -5,11 +5,12 @@ package g47topicstelemetryfanout
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/typed"
 )
+
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion1
 
 // Topic names.
 const (
@@ -21,39 +22,19 @@ const (
 	TopicAlertsBattery      = "alerts.battery"
 )
 
-// topicSchemas maps each topic to the schema of a whole message body on it.
-var topicSchemas = map[string]string{
-	"alerts.battery":       "alert.json",
-	"alerts.gps":           "alert.json",
-	"telemetry.battery.v1": "_distgen/topics/telemetry.battery.v1.json",
-	"telemetry.gps.v1":     "_distgen/topics/telemetry.gps.v1.json",
-	"telemetry.tires.v1":   "_distgen/topics/telemetry.tires.v1.json",
-	"vehicles.online":      "_distgen/topics/vehicles.online.json",
-}
-
-// Schemas validates message bodies on every topic of the set. It implements
-// distributer.Validator: pass it to distributer.WithValidator so that untyped
-// Publish and Subscribe are checked too (Open does this).
-var Schemas = typed.MustCompile(schemaFiles, topicSchemas)
-
 // TopicHandles holds one typed handle per topic: the type parameter is the Go
 // type of a whole message on that topic, so a wrong payload does not compile.
 type TopicHandles struct {
-	// VehiclesOnline is the topic "vehicles.online".
-	VehiclesOnline typed.Topic[Message[Upload]]
-	// TelemetryGpsV1 is the topic "telemetry.gps.v1".
-	TelemetryGpsV1 typed.Topic[Message[Gps]]
-	// TelemetryBatteryV1 is the topic "telemetry.battery.v1".
-	TelemetryBatteryV1 typed.Topic[Message[Battery]]
-	// TelemetryTiresV1 is the topic "telemetry.tires.v1".
-	TelemetryTiresV1 typed.Topic[Message[[]float64]]
-	// AlertsGps is the topic "alerts.gps".
-	AlertsGps typed.Topic[Alert]
-	// AlertsBattery is the topic "alerts.battery".
-	AlertsBattery typed.Topic[Alert]
+	VehiclesOnline     typed.Topic[Message[Upload]]    // "vehicles.online"
+	TelemetryGpsV1     typed.Topic[Message[Gps]]       // "telemetry.gps.v1"
+	TelemetryBatteryV1 typed.Topic[Message[Battery]]   // "telemetry.battery.v1"
+	TelemetryTiresV1   typed.Topic[Message[[]float64]] // "telemetry.tires.v1"
+	AlertsGps          typed.Topic[Alert]              // "alerts.gps"
+	AlertsBattery      typed.Topic[Alert]              // "alerts.battery"
 }
 
-// Topics are the typed handles of the topics of the set.
+// Topics are the typed handles of the topics of the set. Their Publish sends a
+// value as it is; the handles of Conn first fill in what the set rules name.
 var Topics = TopicHandles{
 	AlertsBattery:      typed.NewTopic[Alert](Schemas, TopicAlertsBattery),
 	AlertsGps:          typed.NewTopic[Alert](Schemas, TopicAlertsGps),
@@ -63,172 +44,93 @@ var Topics = TopicHandles{
 	VehiclesOnline:     typed.NewTopic[Message[Upload]](Schemas, TopicVehiclesOnline),
 }
 
-// Conn is a Distributer with typed methods for the topics of the set. The
-// generic Publish, Subscribe and Close are those of the embedded Distributer.
+// Conn is a Distributer with a typed handle for each topic and family of the
+// set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
+// what the topic's set rules name, validates the value and publishes it;
+// Subscribe delivers decoded, validated messages; a family's handle
+// (typed.BoundFamily) publishes and subscribes by part. Make it with Open or
+// New. The generic Publish, Subscribe and Close are those of the embedded
+// Distributer.
 type Conn struct {
 	*distributer.Distributer
+	// VehiclesOnline is the topic "vehicles.online"; Publish sets /header/channel
+	// to "online".
+	VehiclesOnline typed.BoundTopic[Message[Upload]]
+	// TelemetryGpsV1 is the topic "telemetry.gps.v1", a part of Telemetry.
+	TelemetryGpsV1 typed.BoundTopic[Message[Gps]]
+	// TelemetryBatteryV1 is the topic "telemetry.battery.v1", a part of Telemetry.
+	TelemetryBatteryV1 typed.BoundTopic[Message[Battery]]
+	// TelemetryTiresV1 is the topic "telemetry.tires.v1", a part of Telemetry.
+	TelemetryTiresV1 typed.BoundTopic[Message[[]float64]]
+	// AlertsGps is the topic "alerts.gps", a part of Alerts.
+	AlertsGps typed.BoundTopic[Alert]
+	// AlertsBattery is the topic "alerts.battery", a part of Alerts.
+	AlertsBattery typed.BoundTopic[Alert]
+	// Telemetry is the family telemetry.{part}.v1, its parts in TelemetryPart;
+	// Publish on it or on a part's handle sets /header/channel to the part name.
+	Telemetry typed.BoundFamily[TelemetryPart]
+	// Alerts is the family alerts.{part}, its parts in AlertsPart.
+	Alerts typed.BoundFamily[AlertsPart]
 }
 
 // Open connects to the broker at url ("" means memory://) with validation by
 // Schemas on publish and on receive; opts come after, so they can change that
 // (distributer.WithoutReceiveValidation).
 func Open(ctx context.Context, url string, opts ...distributer.Option) (*Conn, error) {
-	d, err := distributer.Open(ctx, url, append([]distributer.Option{distributer.WithValidator(Schemas)}, opts...)...)
-	if err != nil {
-		return nil, err
-	}
-	return &Conn{d}, nil
+	return typed.Open(ctx, url, Schemas, New, opts...)
 }
 
 // New wraps an open Distributer.
 func New(d *distributer.Distributer) *Conn {
-	return &Conn{d}
+	return &Conn{
+		Distributer:        d,
+		VehiclesOnline:     Topics.VehiclesOnline.Bind(d, vehiclesOnlineFill),
+		TelemetryGpsV1:     Topics.TelemetryGpsV1.Bind(d, telemetryFill[Gps]("gps")),
+		TelemetryBatteryV1: Topics.TelemetryBatteryV1.Bind(d, telemetryFill[Battery]("battery")),
+		TelemetryTiresV1:   Topics.TelemetryTiresV1.Bind(d, telemetryFill[[]float64]("tires")),
+		AlertsGps:          Topics.AlertsGps.Bind(d, nil),
+		AlertsBattery:      Topics.AlertsBattery.Bind(d, nil),
+		Telemetry:          telemetryFamily.Bind(d),
+		Alerts:             alertsFamily.Bind(d),
+	}
 }
 
-// PublishVehiclesOnline validates v and publishes it on "vehicles.online". It
-// first sets /header/channel to "online".
-func (c *Conn) PublishVehiclesOnline(ctx context.Context, v Message[Upload], opts ...distributer.PublishOption) error {
+// vehiclesOnlineFill sets what publishing on "vehicles.online" sets:
+// /header/channel to "online".
+func vehiclesOnlineFill(v Message[Upload]) Message[Upload] {
 	v.Header.Channel = "online"
-	return Topics.VehiclesOnline.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeVehiclesOnline delivers the messages on "vehicles.online" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeVehiclesOnline(ctx context.Context, h typed.Handler[Message[Upload]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.VehiclesOnline.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishTelemetryGpsV1 validates v and publishes it on "telemetry.gps.v1". It
-// first sets /header/channel to the part name.
-func (c *Conn) PublishTelemetryGpsV1(ctx context.Context, v Message[Gps], opts ...distributer.PublishOption) error {
-	v.Header.Channel = "gps"
-	return Topics.TelemetryGpsV1.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeTelemetryGpsV1 delivers the messages on "telemetry.gps.v1" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeTelemetryGpsV1(ctx context.Context, h typed.Handler[Message[Gps]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.TelemetryGpsV1.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishTelemetryBatteryV1 validates v and publishes it on
-// "telemetry.battery.v1". It first sets /header/channel to the part name.
-func (c *Conn) PublishTelemetryBatteryV1(ctx context.Context, v Message[Battery], opts ...distributer.PublishOption) error {
-	v.Header.Channel = "battery"
-	return Topics.TelemetryBatteryV1.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeTelemetryBatteryV1 delivers the messages on "telemetry.battery.v1"
-// to h, decoded and (unless the Distributer skips receive validation)
-// validated.
-func (c *Conn) SubscribeTelemetryBatteryV1(ctx context.Context, h typed.Handler[Message[Battery]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.TelemetryBatteryV1.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishTelemetryTiresV1 validates v and publishes it on
-// "telemetry.tires.v1". It first sets /header/channel to the part name.
-func (c *Conn) PublishTelemetryTiresV1(ctx context.Context, v Message[[]float64], opts ...distributer.PublishOption) error {
-	v.Header.Channel = "tires"
-	return Topics.TelemetryTiresV1.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeTelemetryTiresV1 delivers the messages on "telemetry.tires.v1" to
-// h, decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeTelemetryTiresV1(ctx context.Context, h typed.Handler[Message[[]float64]], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.TelemetryTiresV1.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishAlertsGps validates v and publishes it on "alerts.gps".
-func (c *Conn) PublishAlertsGps(ctx context.Context, v Alert, opts ...distributer.PublishOption) error {
-	return Topics.AlertsGps.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeAlertsGps delivers the messages on "alerts.gps" to h, decoded and
-// (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeAlertsGps(ctx context.Context, h typed.Handler[Alert], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.AlertsGps.Subscribe(ctx, c.Distributer, h, opts...)
-}
-
-// PublishAlertsBattery validates v and publishes it on "alerts.battery".
-func (c *Conn) PublishAlertsBattery(ctx context.Context, v Alert, opts ...distributer.PublishOption) error {
-	return Topics.AlertsBattery.Publish(ctx, c.Distributer, v, opts...)
-}
-
-// SubscribeAlertsBattery delivers the messages on "alerts.battery" to h,
-// decoded and (unless the Distributer skips receive validation) validated.
-func (c *Conn) SubscribeAlertsBattery(ctx context.Context, h typed.Handler[Alert], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Topics.AlertsBattery.Subscribe(ctx, c.Distributer, h, opts...)
+	return v
 }
 
 // TelemetryPart is a message on one of the topics telemetry.{part}.v1: exactly
 // one field is set.
 type TelemetryPart struct {
-	// Gps is the message on "telemetry.gps.v1".
-	Gps *Message[Gps]
-	// Battery is the message on "telemetry.battery.v1".
-	Battery *Message[Battery]
-	// Tires is the message on "telemetry.tires.v1".
-	Tires *Message[[]float64]
+	Gps     *Message[Gps]       // "telemetry.gps.v1"
+	Battery *Message[Battery]   // "telemetry.battery.v1"
+	Tires   *Message[[]float64] // "telemetry.tires.v1"
 }
 
 // Part returns the name of the part that is set, "" if none.
 func (p TelemetryPart) Part() string {
-	switch {
-	case p.Gps != nil:
-		return "gps"
-	case p.Battery != nil:
-		return "battery"
-	case p.Tires != nil:
-		return "tires"
-	}
-	return ""
+	return telemetryFamily.Part(p)
 }
 
-// PublishTelemetryTopic publishes the part that is set in p on its topic
-// (telemetry.{part}.v1).
-func (c *Conn) PublishTelemetryTopic(ctx context.Context, p TelemetryPart, opts ...distributer.PublishOption) error {
-	switch {
-	case p.Gps != nil:
-		return c.PublishTelemetryGpsV1(ctx, *p.Gps, opts...)
-	case p.Battery != nil:
-		return c.PublishTelemetryBatteryV1(ctx, *p.Battery, opts...)
-	case p.Tires != nil:
-		return c.PublishTelemetryTiresV1(ctx, *p.Tires, opts...)
-	}
-	return errors.New("g47topicstelemetryfanout: PublishTelemetryTopic: no part is set")
-}
+// telemetryFamily is the family telemetry.{part}.v1: per part, its topic, its
+// field and its fill.
+var telemetryFamily = typed.NewFamily(
+	"telemetry.{part}.v1",
+	typed.NewPart(Topics.TelemetryGpsV1, "gps", func(p *TelemetryPart) **Message[Gps] { return &p.Gps }, telemetryFill[Gps]("gps")),
+	typed.NewPart(Topics.TelemetryBatteryV1, "battery", func(p *TelemetryPart) **Message[Battery] { return &p.Battery }, telemetryFill[Battery]("battery")),
+	typed.NewPart(Topics.TelemetryTiresV1, "tires", func(p *TelemetryPart) **Message[[]float64] { return &p.Tires }, telemetryFill[[]float64]("tires")),
+)
 
-// SubscribeTelemetryTopic subscribes h to telemetry.{part}.v1 where part is a
-// part name ("gps") or a pattern over part names ("*"). Each delivery is
-// validated against the schema of its topic (unless the Distributer skips
-// receive validation) and decoded into the field of its part.
-func (c *Conn) SubscribeTelemetryTopic(ctx context.Context, part string, h typed.Handler[TelemetryPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Schemas.Subscribe(ctx, c.Distributer, []string{"telemetry." + part + ".v1"}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
-		var p TelemetryPart
-		switch m.Topic {
-		case TopicTelemetryGpsV1:
-			v, err := Topics.TelemetryGpsV1.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Gps = &v
-		case TopicTelemetryBatteryV1:
-			v, err := Topics.TelemetryBatteryV1.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Battery = &v
-		case TopicTelemetryTiresV1:
-			v, err := Topics.TelemetryTiresV1.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Tires = &v
-		default:
-			return distributer.Reject(fmt.Errorf("g47topicstelemetryfanout: topic %q is not one of telemetry.{part}.v1", m.Topic))
-		}
-		return h.Handle(ctx, p, m)
-	}), opts...)
+// telemetryFill returns the fill of a part of the family telemetry: it sets
+// /header/channel to the part name.
+func telemetryFill[T any](part string) func(Message[T]) Message[T] {
+	return func(v Message[T]) Message[T] {
+		v.Header.Channel = part
+		return v
+	}
 }
 
 // PublishReport fans out in.Body: it publishes each part that is present, in
@@ -238,136 +140,50 @@ func (c *Conn) SubscribeTelemetryTopic(ctx context.Context, part string, h typed
 // validated first and sent as one batch: if one is invalid, nothing is sent.
 // An id given with distributer.WithID becomes <id>.<part> on each part.
 func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...distributer.PublishOption) error {
-	var msgs []*distributer.Message
-	var parts []string
-	if in.Body.Gps != nil {
-		out := Message[Gps]{
-			Body:   *in.Body.Gps,
-			Header: in.Header,
-		}
-		out.Header.Channel = "gps"
-		out.Header.At = distgenPtr(in.Body.Taken)
-		out.Header.Seq = Nullable[uint64]{
-			Set:   true,
-			Value: in.Body.Seq,
-		}
-		m, err := Topics.TelemetryGpsV1.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "gps")
+	return telemetryFanOut.Publish(ctx, c.Distributer, in, opts...)
+}
+
+// telemetryFanOut is the fan-out of PublishReport: per part, its topic, its
+// data and its message.
+var telemetryFanOut = typed.NewFanOut(
+	typed.NewFanPart(Topics.TelemetryGpsV1, "gps", func(in *Message[Report]) (Gps, bool) { return typed.Deref(in.Body.Gps) }, telemetryFanOutMessage[Gps]),
+	typed.NewFanPart(Topics.TelemetryBatteryV1, "battery", func(in *Message[Report]) (Battery, bool) { return typed.Deref(in.Body.Battery) }, telemetryFanOutMessage[Battery]),
+	typed.NewFanPart(Topics.TelemetryTiresV1, "tires", func(in *Message[Report]) ([]float64, bool) { return typed.Deref(in.Body.Tires) }, telemetryFanOutMessage[[]float64]),
+)
+
+// telemetryFanOutMessage makes the message of a part: the envelope of in
+// around data, setting /header/channel to the part name, /header/at from
+// /body/taken, /header/seq from /body/seq.
+func telemetryFanOutMessage[T any](in *Message[Report], data T, part string) Message[T] {
+	out := Message[T]{Header: in.Header, Body: data}
+	out = telemetryFill[T](part)(out)
+	out.Header.At = distgenPtr(in.Body.Taken)
+	out.Header.Seq = Nullable[uint64]{
+		Set:   true,
+		Value: in.Body.Seq,
 	}
-	if in.Body.Battery != nil {
-		out := Message[Battery]{
-			Body:   *in.Body.Battery,
-			Header: in.Header,
-		}
-		out.Header.Channel = "battery"
-		out.Header.At = distgenPtr(in.Body.Taken)
-		out.Header.Seq = Nullable[uint64]{
-			Set:   true,
-			Value: in.Body.Seq,
-		}
-		m, err := Topics.TelemetryBatteryV1.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "battery")
-	}
-	if in.Body.Tires != nil {
-		out := Message[[]float64]{
-			Body:   *in.Body.Tires,
-			Header: in.Header,
-		}
-		out.Header.Channel = "tires"
-		out.Header.At = distgenPtr(in.Body.Taken)
-		out.Header.Seq = Nullable[uint64]{
-			Set:   true,
-			Value: in.Body.Seq,
-		}
-		m, err := Topics.TelemetryTiresV1.Message(out, opts...)
-		if err != nil {
-			return err
-		}
-		msgs = append(msgs, m)
-		parts = append(parts, "tires")
-	}
-	if len(msgs) == 0 {
-		return nil
-	}
-	// A caller-chosen id (distributer.WithID) would be shared by every part:
-	// make it <id>.<part>.
-	for i := 1; i < len(msgs); i++ {
-		if msgs[0].ID != "" && msgs[i].ID == msgs[0].ID {
-			for j, m := range msgs {
-				m.ID += "." + parts[j]
-			}
-			break
-		}
-	}
-	return c.PublishBatch(ctx, msgs)
+	return out
 }
 
 // AlertsPart is a message on one of the topics alerts.{part}: exactly one
 // field is set.
 type AlertsPart struct {
-	// Gps is the message on "alerts.gps".
-	Gps *Alert
-	// Battery is the message on "alerts.battery".
-	Battery *Alert
+	Gps     *Alert // "alerts.gps"
+	Battery *Alert // "alerts.battery"
 }
 
 // Part returns the name of the part that is set, "" if none.
 func (p AlertsPart) Part() string {
-	switch {
-	case p.Gps != nil:
-		return "gps"
-	case p.Battery != nil:
-		return "battery"
-	}
-	return ""
+	return alertsFamily.Part(p)
 }
 
-// PublishAlertsTopic publishes the part that is set in p on its topic
-// (alerts.{part}).
-func (c *Conn) PublishAlertsTopic(ctx context.Context, p AlertsPart, opts ...distributer.PublishOption) error {
-	switch {
-	case p.Gps != nil:
-		return c.PublishAlertsGps(ctx, *p.Gps, opts...)
-	case p.Battery != nil:
-		return c.PublishAlertsBattery(ctx, *p.Battery, opts...)
-	}
-	return errors.New("g47topicstelemetryfanout: PublishAlertsTopic: no part is set")
-}
-
-// SubscribeAlertsTopic subscribes h to alerts.{part} where part is a part name
-// ("gps") or a pattern over part names ("*"). Each delivery is validated
-// against the schema of its topic (unless the Distributer skips receive
-// validation) and decoded into the field of its part.
-func (c *Conn) SubscribeAlertsTopic(ctx context.Context, part string, h typed.Handler[AlertsPart], opts ...distributer.SubscribeOption) (*distributer.Subscription, error) {
-	return Schemas.Subscribe(ctx, c.Distributer, []string{"alerts." + part}, distributer.HandlerFunc(func(ctx context.Context, m *distributer.Message) error {
-		var p AlertsPart
-		switch m.Topic {
-		case TopicAlertsGps:
-			v, err := Topics.AlertsGps.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Gps = &v
-		case TopicAlertsBattery:
-			v, err := Topics.AlertsBattery.Unmarshal(m.Body)
-			if err != nil {
-				return err
-			}
-			p.Battery = &v
-		default:
-			return distributer.Reject(fmt.Errorf("g47topicstelemetryfanout: topic %q is not one of alerts.{part}", m.Topic))
-		}
-		return h.Handle(ctx, p, m)
-	}), opts...)
-}
+// alertsFamily is the family alerts.{part}: per part, its topic, its field and
+// its fill.
+var alertsFamily = typed.NewFamily(
+	"alerts.{part}",
+	typed.NewPart(Topics.AlertsGps, "gps", func(p *AlertsPart) **Alert { return &p.Gps }, nil),
+	typed.NewPart(Topics.AlertsBattery, "battery", func(p *AlertsPart) **Alert { return &p.Battery }, nil),
+)
 
 // PublishUpload publishes v by the first route of entry "upload" that applies:
 //   - when /report is present: fan-out PublishReport with /report, setting
@@ -376,16 +192,13 @@ func (c *Conn) SubscribeAlertsTopic(ctx context.Context, part string, h typed.Ha
 //     from /vehicle
 func (c *Conn) PublishUpload(ctx context.Context, v Upload, opts ...distributer.PublishOption) error {
 	if v.Report != nil {
-		var out Message[Report]
-		out.Body = *v.Report
+		out := Message[Report]{Body: *v.Report}
 		out.Header.VehicleID = v.Vehicle
 		return c.PublishReport(ctx, out, opts...)
 	}
-	var out Message[Upload]
-	out.Body = v
+	out := Message[Upload]{Body: v}
 	out.Header.VehicleID = v.Vehicle
-	out.Header.Channel = "online"
-	return Topics.VehiclesOnline.Publish(ctx, c.Distributer, out, opts...)
+	return c.VehiclesOnline.Publish(ctx, out, opts...)
 }
 
 // distgenPtr returns a pointer to a copy of v.

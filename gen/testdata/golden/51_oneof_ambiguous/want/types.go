@@ -6,12 +6,7 @@ package g51oneofambiguous
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"github.com/distributer/distributer/typed"
-	"github.com/santhosh-tekuri/jsonschema/v5"
-	"io"
-	"strings"
-	"sync"
 )
 
 // Amount: An integer also matches the number branch: oneOf rejects it, anyOf
@@ -48,29 +43,12 @@ func (v AmountExact) MarshalJSON() ([]byte, error) {
 // every field whose schema it matches (oneOf: exactly one must match).
 func (v *AmountExact) UnmarshalJSON(b []byte) error {
 	*v = AmountExact{}
-	n := 0
-	if distgenMatch("amount.json#/properties/exact/oneOf/0", b) {
-		n++
-		v.Int64 = new(int64)
-		if err := json.Unmarshal(b, v.Int64); err != nil {
-			return fmt.Errorf("AmountExact: Int64: %w", err)
-		}
-	}
-	if distgenMatch("amount.json#/properties/exact/oneOf/1", b) {
-		n++
-		v.Float64 = new(float64)
-		if err := json.Unmarshal(b, v.Float64); err != nil {
-			return fmt.Errorf("AmountExact: Float64: %w", err)
-		}
-	}
-	if n == 0 {
-		return errors.New("AmountExact: the value matches none of the oneOf schemas")
-	}
-	if n > 1 {
-		*v = AmountExact{}
-		return fmt.Errorf("AmountExact: the value matches %d of the oneOf schemas, exactly one is allowed", n)
-	}
-	return nil
+	return distgenBranches.OneOf(
+		"AmountExact",
+		b,
+		typed.Into("amount.json#/properties/exact/oneOf/0", "Int64", &v.Int64),
+		typed.Into("amount.json#/properties/exact/oneOf/1", "Float64", &v.Float64),
+	)
 }
 
 // AmountTotal is one of several schemas (anyOf): set exactly one field.
@@ -127,55 +105,23 @@ func (v AmountTotal) MarshalJSON() ([]byte, error) {
 // every field whose schema it matches (anyOf: at least one must match).
 func (v *AmountTotal) UnmarshalJSON(b []byte) error {
 	*v = AmountTotal{}
-	n := 0
-	if distgenMatch("amount.json#/properties/total/anyOf/0", b) {
-		n++
-		v.Int64 = new(int64)
-		if err := json.Unmarshal(b, v.Int64); err != nil {
-			return fmt.Errorf("AmountTotal: Int64: %w", err)
-		}
-	}
-	if distgenMatch("amount.json#/properties/total/anyOf/1", b) {
-		n++
-		v.Float64 = new(float64)
-		if err := json.Unmarshal(b, v.Float64); err != nil {
-			return fmt.Errorf("AmountTotal: Float64: %w", err)
-		}
-	}
-	if n == 0 {
-		return errors.New("AmountTotal: the value matches none of the anyOf schemas")
-	}
-	return nil
+	return distgenBranches.AnyOf(
+		"AmountTotal",
+		b,
+		typed.Into("amount.json#/properties/total/anyOf/0", "Int64", &v.Int64),
+		typed.Into("amount.json#/properties/total/anyOf/1", "Float64", &v.Float64),
+	)
 }
 
-var (
-	distgenMu       sync.Mutex
-	distgenCompiled = map[string]*jsonschema.Schema{}
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion1
+
+// distgenBranches holds the compiled schemas of the branches of the oneOf and
+// anyOf types above: a value is decoded into the branches it matches.
+var distgenBranches = typed.MustCompileBranches(
+	schemaFiles,
+	"amount.json#/properties/exact/oneOf/0",
+	"amount.json#/properties/exact/oneOf/1",
+	"amount.json#/properties/total/anyOf/0",
+	"amount.json#/properties/total/anyOf/1",
 )
-
-// distgenMatch reports whether the JSON value b is valid against the embedded
-// schema at ref (file#pointer).
-func distgenMatch(ref string, b []byte) bool {
-	distgenMu.Lock()
-	s, ok := distgenCompiled[ref]
-	if !ok {
-		c := jsonschema.NewCompiler()
-		c.LoadURL = func(u string) (io.ReadCloser, error) {
-			return nil, fmt.Errorf("schema %s is not embedded", u)
-		}
-		for name, text := range schemaFiles {
-			if err := c.AddResource("distgen:///"+name, strings.NewReader(text)); err != nil {
-				panic(err)
-			}
-		}
-		for u, name := range schemaAliases {
-			if err := c.AddResource(u, strings.NewReader(schemaFiles[name])); err != nil {
-				panic(err)
-			}
-		}
-		s = c.MustCompile("distgen:///" + ref)
-		distgenCompiled[ref] = s
-	}
-	distgenMu.Unlock()
-	return typed.Matches(s, b)
-}
