@@ -269,11 +269,13 @@ func TestFamilyMisrouted(t *testing.T) {
 	url := newURL()
 	dead := watchDeadLetters(t, url)
 	d := open(t, url, distributer.WithValidator(s.schemas))
-	other, err := d.Subscribe(ctx, []string{"other.x"}, distributer.HandlerFunc(func(context.Context, *distributer.Message) error { return nil }), distributer.Group("g"))
+	// Another process binds other.x to the queue of group "g", then leaves:
+	// the group's queue and its bindings stay.
+	other, err := open(t, url).Subscribe(ctx, []string{"other.x"}, distributer.HandlerFunc(func(context.Context, *distributer.Message) error { return nil }), distributer.Group("g"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other.Close() // the group's queue keeps the binding
+	other.Close()
 	var calls atomic.Int64
 	sub, err := s.family.Subscribe(ctx, d, "*", typed.HandlerFunc[SensorPart](func(context.Context, SensorPart, *distributer.Message) error {
 		calls.Add(1)
