@@ -453,7 +453,7 @@ func main() {
 		os.Exit(1)
 	}
 	taken := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
-	report := &tele.Report{Taken: taken, Seq: 3, Gps: &tele.Gps{Lat: 32.8, Lon: 35}, Tires: &[]float64{2.1, 2.1, 2.2, 2.2}}
+	report := &tele.Report{Taken: taken, Seq: 3, GPS: &tele.GPS{Lat: 32.8, Lon: 35}, Tires: &[]float64{2.1, 2.1, 2.2, 2.2}}
 	for _, u := range []tele.Upload{{Vehicle: "car-7", Report: report}, {Vehicle: "car-8"}} {
 		if err := c.PublishUpload(ctx, u); err != nil {
 			fmt.Fprintln(os.Stderr, err)

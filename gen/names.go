@@ -7,14 +7,38 @@ import (
 	"unicode/utf8"
 )
 
-// initialisms are written in upper case in Go names (UserID, URL).
-var initialisms = map[string]bool{
-	"ACL": true, "API": true, "ASCII": true, "CPU": true, "CSS": true, "DNS": true, "EOF": true,
-	"GUID": true, "HTML": true, "HTTP": true, "HTTPS": true, "ID": true, "IP": true, "JSON": true,
-	"JWT": true, "QPS": true, "RAM": true, "RPC": true, "SLA": true, "SMTP": true, "SQL": true,
-	"SSH": true, "TCP": true, "TLS": true, "TTL": true, "UDP": true, "UI": true, "UID": true,
-	"UUID": true, "URI": true, "URL": true, "UTF8": true, "VM": true, "XML": true, "XMPP": true,
-	"XSRF": true, "XSS": true,
+// initialisms are the words written in upper case in Go names (user_id
+// -> UserID, sku -> SKU), as Go's own names write them; a few keep a
+// lower-case tail (ipv4 -> IPv4). A plural of one gets a lower-case s
+// (ids -> IDs, urls -> URLs). The list is documented in docs/distgen.md
+// (TestInitialismsDocumented keeps the two equal).
+var initialisms = map[string]string{}
+
+func init() {
+	for _, w := range []string{
+		"ACL", "API", "ASCII", "CPU", "CSS", "CSV", "DNS", "EOF", "GPS", "GUID",
+		"HTML", "HTTP", "HTTPS", "ID", "IP", "JSON", "JWT", "OK", "PDF", "QPS",
+		"RAM", "RPC", "SDK", "SKU", "SLA", "SMTP", "SQL", "SSH", "TCP", "TLS",
+		"TTL", "UDP", "UI", "UID", "URI", "URL", "URN", "UTC", "UTF8", "UUID",
+		"VM", "XML", "XMPP", "XSRF", "XSS", "IPv4", "IPv6",
+	} {
+		initialisms[strings.ToUpper(w)] = w
+	}
+}
+
+// initialism returns how the word w is written when it is an initialism
+// or the plural of one, and false otherwise.
+func initialism(w string) (string, bool) {
+	up := strings.ToUpper(w)
+	if s, ok := initialisms[up]; ok {
+		return s, true
+	}
+	if n := len(up); n > 2 && up[n-1] == 'S' {
+		if s, ok := initialisms[up[:n-1]]; ok && !strings.HasSuffix(s, "S") {
+			return s + "s", true
+		}
+	}
+	return "", false
 }
 
 // words splits s into words at non-alphanumeric characters and camel-case
@@ -74,9 +98,8 @@ func goName(s string) string {
 func goNameBody(s string) string {
 	var b strings.Builder
 	for _, w := range words(s) {
-		up := strings.ToUpper(w)
-		if initialisms[up] {
-			b.WriteString(up)
+		if s, ok := initialism(w); ok {
+			b.WriteString(s)
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(w)

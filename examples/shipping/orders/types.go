@@ -240,7 +240,7 @@ type OrderCustomer struct {
 //
 // Schema: order.json#/properties/lines/items
 type OrderLinesItem struct {
-	Sku         string `json:"sku"`
+	SKU         string `json:"sku"`
 	Qty         uint64 `json:"qty"`
 	UnitPrice   Cents  `json:"unit_price"`
 	WeightGrams uint64 `json:"weight_grams"`

@@ -62,8 +62,8 @@ func run() error {
 			ID:       "ord-1042",
 			Customer: orders.OrderCustomer{ID: 7, Name: "Ada Lovelace", Email: &email},
 			Lines: []orders.OrderLinesItem{
-				{Sku: "TEA-001", Qty: 2, UnitPrice: 450, WeightGrams: 250},
-				{Sku: "CUP-0042", Qty: 1, UnitPrice: 1299, WeightGrams: 400},
+				{SKU: "TEA-001", Qty: 2, UnitPrice: 450, WeightGrams: 250},
+				{SKU: "CUP-0042", Qty: 1, UnitPrice: 1299, WeightGrams: 400},
 			},
 			ShipTo:   orders.Address{Name: "Ada Lovelace", Street: "12 St James's Square", City: "London", Postcode: "SW1Y 4JH", Country: "GB"},
 			Carrier:  orders.CarrierDhl,

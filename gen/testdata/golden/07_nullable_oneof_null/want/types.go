@@ -15,5 +15,5 @@ type Box struct {
 //
 // Schema: box.json#/$defs/item
 type Item struct {
-	Sku string `json:"sku"`
+	SKU string `json:"sku"`
 }

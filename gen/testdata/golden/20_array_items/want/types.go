@@ -16,6 +16,6 @@ type Order struct {
 //
 // Schema: order.json#/properties/lines/items
 type OrderLinesItem struct {
-	Sku string `json:"sku"`
+	SKU string `json:"sku"`
 	Qty uint64 `json:"qty"`
 }

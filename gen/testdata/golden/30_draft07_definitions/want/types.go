@@ -15,7 +15,7 @@ type Cart struct {
 //
 // Schema: cart.json#/definitions/item
 type Item struct {
-	Sku   string   `json:"sku"`
+	SKU   string   `json:"sku"`
 	Price *float64 `json:"price,omitempty"`
 }
 

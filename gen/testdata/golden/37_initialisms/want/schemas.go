@@ -38,6 +38,22 @@ var schemaFiles = map[string]string{"account.json": `{
       "items": {
         "type": "integer"
       }
+    },
+    "item_sku": {
+      "type": "string"
+    },
+    "image_urls": {
+      "type": "array",
+      "items": {
+        "type": "string"
+      }
+    },
+    "ipv4": {
+      "type": "string"
+    },
+    "ean": {
+      "type": "string",
+      "x-distgen-name": "EAN"
     }
   },
   "required": [
@@ -56,7 +72,13 @@ var schemaFiles = map[string]string{"account.json": `{
       "userIds": [
         1,
         2
-      ]
+      ],
+      "item_sku": "S-1",
+      "image_urls": [
+        "a"
+      ],
+      "ipv4": "10.0.0.1",
+      "ean": "4006381333931"
     }
   ]
 }

@@ -7,13 +7,17 @@ package g37initialisms
 //
 // Schema: account.json#
 type Account struct {
-	UserID     int64    `json:"user_id"`
-	URL        *string  `json:"url,omitempty"`
-	HTTPServer *string  `json:"http_server,omitempty"`
-	APIKey     *string  `json:"apiKey,omitempty"`
-	UUID       *string  `json:"uuid,omitempty"`
-	JSONBody   *string  `json:"json_body,omitempty"`
-	IPAddress  *string  `json:"ip_address,omitempty"`
-	HTMLTitle  *string  `json:"HTMLTitle,omitempty"`
-	UserIds    *[]int64 `json:"userIds,omitempty"`
+	UserID     int64     `json:"user_id"`
+	URL        *string   `json:"url,omitempty"`
+	HTTPServer *string   `json:"http_server,omitempty"`
+	APIKey     *string   `json:"apiKey,omitempty"`
+	UUID       *string   `json:"uuid,omitempty"`
+	JSONBody   *string   `json:"json_body,omitempty"`
+	IPAddress  *string   `json:"ip_address,omitempty"`
+	HTMLTitle  *string   `json:"HTMLTitle,omitempty"`
+	UserIDs    *[]int64  `json:"userIds,omitempty"`
+	ItemSKU    *string   `json:"item_sku,omitempty"`
+	ImageURLs  *[]string `json:"image_urls,omitempty"`
+	IPv4       *string   `json:"ipv4,omitempty"`
+	EAN        *string   `json:"ean,omitempty"`
 }

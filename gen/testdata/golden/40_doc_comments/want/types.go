@@ -21,5 +21,5 @@ type Note struct {
 	// # Multi
 	//
 	// paragraph.
-	Ok *bool `json:"ok,omitempty"`
+	OK *bool `json:"ok,omitempty"`
 }

@@ -15,10 +15,10 @@ const _ = typed.SupportPackageIsVersion1
 // Topic names.
 const (
 	TopicVehiclesOnline     = "vehicles.online"
-	TopicTelemetryGpsV1     = "telemetry.gps.v1"
+	TopicTelemetryGPSV1     = "telemetry.gps.v1"
 	TopicTelemetryBatteryV1 = "telemetry.battery.v1"
 	TopicTelemetryTiresV1   = "telemetry.tires.v1"
-	TopicAlertsGps          = "alerts.gps"
+	TopicAlertsGPS          = "alerts.gps"
 	TopicAlertsBattery      = "alerts.battery"
 )
 
@@ -26,10 +26,10 @@ const (
 // type of a whole message on that topic, so a wrong payload does not compile.
 type TopicHandles struct {
 	VehiclesOnline     typed.Topic[Message[Upload]]    // "vehicles.online"
-	TelemetryGpsV1     typed.Topic[Message[Gps]]       // "telemetry.gps.v1"
+	TelemetryGPSV1     typed.Topic[Message[GPS]]       // "telemetry.gps.v1"
 	TelemetryBatteryV1 typed.Topic[Message[Battery]]   // "telemetry.battery.v1"
 	TelemetryTiresV1   typed.Topic[Message[[]float64]] // "telemetry.tires.v1"
-	AlertsGps          typed.Topic[Alert]              // "alerts.gps"
+	AlertsGPS          typed.Topic[Alert]              // "alerts.gps"
 	AlertsBattery      typed.Topic[Alert]              // "alerts.battery"
 }
 
@@ -37,9 +37,9 @@ type TopicHandles struct {
 // value as it is; the handles of Conn first fill in what the set rules name.
 var Topics = TopicHandles{
 	AlertsBattery:      typed.NewTopic[Alert](Schemas, TopicAlertsBattery),
-	AlertsGps:          typed.NewTopic[Alert](Schemas, TopicAlertsGps),
+	AlertsGPS:          typed.NewTopic[Alert](Schemas, TopicAlertsGPS),
 	TelemetryBatteryV1: typed.NewTopic[Message[Battery]](Schemas, TopicTelemetryBatteryV1),
-	TelemetryGpsV1:     typed.NewTopic[Message[Gps]](Schemas, TopicTelemetryGpsV1),
+	TelemetryGPSV1:     typed.NewTopic[Message[GPS]](Schemas, TopicTelemetryGPSV1),
 	TelemetryTiresV1:   typed.NewTopic[Message[[]float64]](Schemas, TopicTelemetryTiresV1),
 	VehiclesOnline:     typed.NewTopic[Message[Upload]](Schemas, TopicVehiclesOnline),
 }
@@ -56,14 +56,14 @@ type Conn struct {
 	// VehiclesOnline is the topic "vehicles.online"; Publish sets /header/channel
 	// to "online".
 	VehiclesOnline typed.BoundTopic[Message[Upload]]
-	// TelemetryGpsV1 is the topic "telemetry.gps.v1", a part of Telemetry.
-	TelemetryGpsV1 typed.BoundTopic[Message[Gps]]
+	// TelemetryGPSV1 is the topic "telemetry.gps.v1", a part of Telemetry.
+	TelemetryGPSV1 typed.BoundTopic[Message[GPS]]
 	// TelemetryBatteryV1 is the topic "telemetry.battery.v1", a part of Telemetry.
 	TelemetryBatteryV1 typed.BoundTopic[Message[Battery]]
 	// TelemetryTiresV1 is the topic "telemetry.tires.v1", a part of Telemetry.
 	TelemetryTiresV1 typed.BoundTopic[Message[[]float64]]
-	// AlertsGps is the topic "alerts.gps", a part of Alerts.
-	AlertsGps typed.BoundTopic[Alert]
+	// AlertsGPS is the topic "alerts.gps", a part of Alerts.
+	AlertsGPS typed.BoundTopic[Alert]
 	// AlertsBattery is the topic "alerts.battery", a part of Alerts.
 	AlertsBattery typed.BoundTopic[Alert]
 	// Telemetry is the family telemetry.{part}.v1, its parts in TelemetryPart;
@@ -85,10 +85,10 @@ func New(d *distributer.Distributer) *Conn {
 	return &Conn{
 		Distributer:        d,
 		VehiclesOnline:     Topics.VehiclesOnline.Bind(d, vehiclesOnlineFill),
-		TelemetryGpsV1:     Topics.TelemetryGpsV1.Bind(d, telemetryFill[Gps]("gps")),
+		TelemetryGPSV1:     Topics.TelemetryGPSV1.Bind(d, telemetryFill[GPS]("gps")),
 		TelemetryBatteryV1: Topics.TelemetryBatteryV1.Bind(d, telemetryFill[Battery]("battery")),
 		TelemetryTiresV1:   Topics.TelemetryTiresV1.Bind(d, telemetryFill[[]float64]("tires")),
-		AlertsGps:          Topics.AlertsGps.Bind(d, nil),
+		AlertsGPS:          Topics.AlertsGPS.Bind(d, nil),
 		AlertsBattery:      Topics.AlertsBattery.Bind(d, nil),
 		Telemetry:          telemetryFamily.Bind(d),
 		Alerts:             alertsFamily.Bind(d),
@@ -105,7 +105,7 @@ func vehiclesOnlineFill(v Message[Upload]) Message[Upload] {
 // TelemetryPart is a message on one of the topics telemetry.{part}.v1: exactly
 // one field is set.
 type TelemetryPart struct {
-	Gps     *Message[Gps]       // "telemetry.gps.v1"
+	GPS     *Message[GPS]       // "telemetry.gps.v1"
 	Battery *Message[Battery]   // "telemetry.battery.v1"
 	Tires   *Message[[]float64] // "telemetry.tires.v1"
 }
@@ -119,7 +119,7 @@ func (p TelemetryPart) Part() string {
 // field and its fill.
 var telemetryFamily = typed.NewFamily(
 	"telemetry.{part}.v1",
-	typed.NewPart(Topics.TelemetryGpsV1, "gps", func(p *TelemetryPart) **Message[Gps] { return &p.Gps }, telemetryFill[Gps]("gps")),
+	typed.NewPart(Topics.TelemetryGPSV1, "gps", func(p *TelemetryPart) **Message[GPS] { return &p.GPS }, telemetryFill[GPS]("gps")),
 	typed.NewPart(Topics.TelemetryBatteryV1, "battery", func(p *TelemetryPart) **Message[Battery] { return &p.Battery }, telemetryFill[Battery]("battery")),
 	typed.NewPart(Topics.TelemetryTiresV1, "tires", func(p *TelemetryPart) **Message[[]float64] { return &p.Tires }, telemetryFill[[]float64]("tires")),
 )
@@ -146,7 +146,7 @@ func (c *Conn) PublishReport(ctx context.Context, in Message[Report], opts ...di
 // telemetryFanOut is the fan-out of PublishReport: per part, its topic, its
 // data and its message.
 var telemetryFanOut = typed.NewFanOut(
-	typed.NewFanPart(Topics.TelemetryGpsV1, "gps", func(in *Message[Report]) (Gps, bool) { return typed.Deref(in.Body.Gps) }, telemetryFanOutMessage[Gps]),
+	typed.NewFanPart(Topics.TelemetryGPSV1, "gps", func(in *Message[Report]) (GPS, bool) { return typed.Deref(in.Body.GPS) }, telemetryFanOutMessage[GPS]),
 	typed.NewFanPart(Topics.TelemetryBatteryV1, "battery", func(in *Message[Report]) (Battery, bool) { return typed.Deref(in.Body.Battery) }, telemetryFanOutMessage[Battery]),
 	typed.NewFanPart(Topics.TelemetryTiresV1, "tires", func(in *Message[Report]) ([]float64, bool) { return typed.Deref(in.Body.Tires) }, telemetryFanOutMessage[[]float64]),
 )
@@ -168,7 +168,7 @@ func telemetryFanOutMessage[T any](in *Message[Report], data T, part string) Mes
 // AlertsPart is a message on one of the topics alerts.{part}: exactly one
 // field is set.
 type AlertsPart struct {
-	Gps     *Alert // "alerts.gps"
+	GPS     *Alert // "alerts.gps"
 	Battery *Alert // "alerts.battery"
 }
 
@@ -181,7 +181,7 @@ func (p AlertsPart) Part() string {
 // its fill.
 var alertsFamily = typed.NewFamily(
 	"alerts.{part}",
-	typed.NewPart(Topics.AlertsGps, "gps", func(p *AlertsPart) **Alert { return &p.Gps }, nil),
+	typed.NewPart(Topics.AlertsGPS, "gps", func(p *AlertsPart) **Alert { return &p.GPS }, nil),
 	typed.NewPart(Topics.AlertsBattery, "battery", func(p *AlertsPart) **Alert { return &p.Battery }, nil),
 )
 

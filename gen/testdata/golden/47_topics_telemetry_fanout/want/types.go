@@ -67,15 +67,15 @@ func (v *AlertLevel) UnmarshalJSON(b []byte) error {
 type Report struct {
 	Taken   time.Time  `json:"taken"`
 	Seq     uint64     `json:"seq"`
-	Gps     *Gps       `json:"gps,omitempty"`
+	GPS     *GPS       `json:"gps,omitempty"`
 	Battery *Battery   `json:"battery,omitempty"`
 	Tires   *[]float64 `json:"tires,omitempty"`
 }
 
-// Gps is a JSON object.
+// GPS is a JSON object.
 //
 // Schema: report.json#/$defs/gps
-type Gps struct {
+type GPS struct {
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
 }
