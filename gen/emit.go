@@ -204,7 +204,9 @@ func (g *generator) run() (map[string][]byte, error) {
 		}
 	}
 	for _, f := range s.files {
-		m.typeAt(loc{f, ""}, true)
+		if !defsOnly(f.root) {
+			m.typeAt(loc{f, ""}, true)
+		}
 		for _, k := range []string{"$defs", "definitions"} {
 			if d := f.root.get(k); d != nil && d.kind == kObject {
 				for _, name := range d.keys {
@@ -252,6 +254,26 @@ func (g *generator) run() (map[string][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// defsOnly reports whether a file's root schema only holds definitions
+// ($defs, definitions) and annotations: a library of types for $ref, which
+// gets no Go type of its own (unless something refers to the root).
+func defsOnly(root *node) bool {
+	if root == nil || root.kind != kObject {
+		return false
+	}
+	defs := false
+	for _, k := range root.keys {
+		switch {
+		case k == "$defs" || k == "definitions":
+			defs = true
+		case k == "$schema" || k == "$id" || k == "$comment" || k == "title" || k == "description" || k == "$anchor" || k == "$dynamicAnchor" || k == "$vocabulary" || strings.HasPrefix(k, "x-"):
+		default:
+			return false
+		}
+	}
+	return defs
 }
 
 func isStructLike(n *node) bool {

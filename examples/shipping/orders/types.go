@@ -61,11 +61,6 @@ func (v *MetaKind) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("%s is not a valid MetaKind (want one of \"order\", \"label\", \"invoice\", \"notice\")", b)
 }
 
-// Defs is a schema type.
-//
-// Schema: defs.json#
-type Defs = json.RawMessage
-
 // Carrier: Who ships the parcel.
 //
 // Schema: defs.json#/$defs/carrier

@@ -3,8 +3,6 @@
 
 package g28refcrossfile
 
-import "encoding/json"
-
 // Customer is a JSON object.
 //
 // Schema: customer.json#
@@ -28,8 +26,3 @@ type Address struct {
 //
 // Schema: defs/common.json#/$defs/phone
 type Phone string
-
-// Common is a schema type.
-//
-// Schema: defs/common.json#
-type Common = json.RawMessage
