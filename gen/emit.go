@@ -92,7 +92,8 @@ type generator struct {
 	nullable   string // name of the generated Nullable type, once allocated
 	handleName map[*topicDecl]string
 	needPtr    bool
-	branchRefs []string // schemas of oneOf/anyOf branches without a discriminator
+	branchRefs []string          // schemas of oneOf/anyOf branches without a discriminator
+	enumValues map[*named]string // the <Type>Values function of each enum type
 }
 
 func (g *generator) newFile() *jen.File {
@@ -232,6 +233,12 @@ func (g *generator) run() (map[string][]byte, error) {
 	}
 	if len(m.errs) > 0 {
 		return nil, m.errs
+	}
+	g.enumValues = map[*named]string{}
+	for _, nt := range m.types {
+		if nt.kind == nEnum {
+			g.enumValues[nt] = g.ns.unique(nt.name + "Values")
+		}
 	}
 	out := map[string][]byte{}
 	tf := g.newFile()
@@ -585,11 +592,23 @@ func (g *generator) emitEnum(f *jen.File, nt *named) {
 		}
 	})
 	var raws []string
-	var caseCodes []jen.Code
+	var consts []jen.Code
 	for _, v := range nt.values {
 		raws = append(raws, v.raw)
-		caseCodes = append(caseCodes, jen.Id(v.goName))
+		consts = append(consts, jen.Id(v.goName))
 	}
+	values := g.enumValues[nt]
+	docComment(f, fmt.Sprintf("%s returns the values of %s, in the order of the schema.", values, nt.name))
+	list := jen.Index().Id(nt.name).Values(consts...)
+	if len(consts) > 4 {
+		list = jen.Index().Id(nt.name).Custom(jen.Options{Open: "{", Close: "}", Separator: ",", Multi: true}, consts...)
+	}
+	f.Func().Id(values).Params().Index().Id(nt.name).Block(jen.Return(list))
+	docComment(f, fmt.Sprintf("Valid reports whether v is one of the values of %s.", nt.name))
+	f.Func().Params(jen.Id("v").Id(nt.name)).Id("Valid").Params().Bool().Block(
+		jen.Switch(jen.Id("v")).Block(jen.Case(consts...).Block(jen.Return(jen.True()))),
+		jen.Return(jen.False()),
+	)
 	want := strings.Join(raws, ", ")
 	if len(want) > 200 {
 		want = want[:200] + "..."
@@ -608,13 +627,11 @@ func (g *generator) emitEnum(f *jen.File, nt *named) {
 		jen.If(jen.Err().Op(":=").Qual(pkgJSON, "Unmarshal").Call(jen.Id("b"), jen.Op("&").Id("x")), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual(pkgFmt, "Errorf").Call(jen.Lit(nt.name+": %w"), jen.Err())),
 		),
-		jen.Switch(jen.Id(nt.name).Call(jen.Id("x"))).Block(
-			jen.Case(caseCodes...).Block(
-				jen.Op("*").Id("v").Op("=").Id(nt.name).Call(jen.Id("x")),
-				jen.Return(jen.Nil()),
-			),
+		jen.If(jen.Op("!").Id(nt.name).Call(jen.Id("x")).Dot("Valid").Call()).Block(
+			jen.Return(jen.Qual(pkgFmt, "Errorf").Call(jen.Lit("%s is not a valid "+nt.name+" (want one of "+want+")"), jen.Id("b"))),
 		),
-		jen.Return(jen.Qual(pkgFmt, "Errorf").Call(jen.Lit("%s is not a valid "+nt.name+" (want one of "+want+")"), jen.Id("b"))),
+		jen.Op("*").Id("v").Op("=").Id(nt.name).Call(jen.Id("x")),
+		jen.Return(jen.Nil()),
 	)
 }
 

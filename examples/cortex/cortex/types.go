@@ -147,18 +147,31 @@ const (
 	GenderOther  Gender = 2
 )
 
+// GenderValues returns the values of Gender, in the order of the schema.
+func GenderValues() []Gender {
+	return []Gender{GenderMale, GenderFemale, GenderOther}
+}
+
+// Valid reports whether v is one of the values of Gender.
+func (v Gender) Valid() bool {
+	switch v {
+	case GenderMale, GenderFemale, GenderOther:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Gender.
 func (v *Gender) UnmarshalJSON(b []byte) error {
 	var x int64
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Gender: %w", err)
 	}
-	switch Gender(x) {
-	case GenderMale, GenderFemale, GenderOther:
-		*v = Gender(x)
-		return nil
+	if !Gender(x).Valid() {
+		return fmt.Errorf("%s is not a valid Gender (want one of 0, 1, 2)", b)
 	}
-	return fmt.Errorf("%s is not a valid Gender (want one of 0, 1, 2)", b)
+	*v = Gender(x)
+	return nil
 }
 
 // Snapshot: A snapshot of the user's cognition. The server never publishes it

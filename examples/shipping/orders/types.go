@@ -47,18 +47,31 @@ const (
 	MetaKindNotice  MetaKind = "notice"
 )
 
+// MetaKindValues returns the values of MetaKind, in the order of the schema.
+func MetaKindValues() []MetaKind {
+	return []MetaKind{MetaKindOrder, MetaKindLabel, MetaKindInvoice, MetaKindNotice}
+}
+
+// Valid reports whether v is one of the values of MetaKind.
+func (v MetaKind) Valid() bool {
+	switch v {
+	case MetaKindOrder, MetaKindLabel, MetaKindInvoice, MetaKindNotice:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of MetaKind.
 func (v *MetaKind) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("MetaKind: %w", err)
 	}
-	switch MetaKind(x) {
-	case MetaKindOrder, MetaKindLabel, MetaKindInvoice, MetaKindNotice:
-		*v = MetaKind(x)
-		return nil
+	if !MetaKind(x).Valid() {
+		return fmt.Errorf("%s is not a valid MetaKind (want one of \"order\", \"label\", \"invoice\", \"notice\")", b)
 	}
-	return fmt.Errorf("%s is not a valid MetaKind (want one of \"order\", \"label\", \"invoice\", \"notice\")", b)
+	*v = MetaKind(x)
+	return nil
 }
 
 // Carrier: Who ships the parcel.
@@ -73,18 +86,31 @@ const (
 	CarrierPostnl Carrier = "postnl"
 )
 
+// CarrierValues returns the values of Carrier, in the order of the schema.
+func CarrierValues() []Carrier {
+	return []Carrier{CarrierDhl, CarrierUps, CarrierPostnl}
+}
+
+// Valid reports whether v is one of the values of Carrier.
+func (v Carrier) Valid() bool {
+	switch v {
+	case CarrierDhl, CarrierUps, CarrierPostnl:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Carrier.
 func (v *Carrier) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Carrier: %w", err)
 	}
-	switch Carrier(x) {
-	case CarrierDhl, CarrierUps, CarrierPostnl:
-		*v = Carrier(x)
-		return nil
+	if !Carrier(x).Valid() {
+		return fmt.Errorf("%s is not a valid Carrier (want one of \"dhl\", \"ups\", \"postnl\")", b)
 	}
-	return fmt.Errorf("%s is not a valid Carrier (want one of \"dhl\", \"ups\", \"postnl\")", b)
+	*v = Carrier(x)
+	return nil
 }
 
 // Cents: An amount in cents.
@@ -104,18 +130,31 @@ const (
 	CurrencyGBP Currency = "GBP"
 )
 
+// CurrencyValues returns the values of Currency, in the order of the schema.
+func CurrencyValues() []Currency {
+	return []Currency{CurrencyEUR, CurrencyUSD, CurrencyGBP}
+}
+
+// Valid reports whether v is one of the values of Currency.
+func (v Currency) Valid() bool {
+	switch v {
+	case CurrencyEUR, CurrencyUSD, CurrencyGBP:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Currency.
 func (v *Currency) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Currency: %w", err)
 	}
-	switch Currency(x) {
-	case CurrencyEUR, CurrencyUSD, CurrencyGBP:
-		*v = Currency(x)
-		return nil
+	if !Currency(x).Valid() {
+		return fmt.Errorf("%s is not a valid Currency (want one of \"EUR\", \"USD\", \"GBP\")", b)
 	}
-	return fmt.Errorf("%s is not a valid Currency (want one of \"EUR\", \"USD\", \"GBP\")", b)
+	*v = Currency(x)
+	return nil
 }
 
 // Address is a JSON object.
@@ -171,18 +210,32 @@ const (
 	DispatchLabelServiceSameDay  DispatchLabelService = "same_day"
 )
 
+// DispatchLabelServiceValues returns the values of DispatchLabelService, in
+// the order of the schema.
+func DispatchLabelServiceValues() []DispatchLabelService {
+	return []DispatchLabelService{DispatchLabelServiceStandard, DispatchLabelServiceExpress, DispatchLabelServiceSameDay}
+}
+
+// Valid reports whether v is one of the values of DispatchLabelService.
+func (v DispatchLabelService) Valid() bool {
+	switch v {
+	case DispatchLabelServiceStandard, DispatchLabelServiceExpress, DispatchLabelServiceSameDay:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of DispatchLabelService.
 func (v *DispatchLabelService) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("DispatchLabelService: %w", err)
 	}
-	switch DispatchLabelService(x) {
-	case DispatchLabelServiceStandard, DispatchLabelServiceExpress, DispatchLabelServiceSameDay:
-		*v = DispatchLabelService(x)
-		return nil
+	if !DispatchLabelService(x).Valid() {
+		return fmt.Errorf("%s is not a valid DispatchLabelService (want one of \"standard\", \"express\", \"same_day\")", b)
 	}
-	return fmt.Errorf("%s is not a valid DispatchLabelService (want one of \"standard\", \"express\", \"same_day\")", b)
+	*v = DispatchLabelService(x)
+	return nil
 }
 
 // DispatchInvoice: Invoice
@@ -253,16 +306,30 @@ const (
 	OrderPriority2 OrderPriority = 2
 )
 
+// OrderPriorityValues returns the values of OrderPriority, in the order of the
+// schema.
+func OrderPriorityValues() []OrderPriority {
+	return []OrderPriority{OrderPriority0, OrderPriority1, OrderPriority2}
+}
+
+// Valid reports whether v is one of the values of OrderPriority.
+func (v OrderPriority) Valid() bool {
+	switch v {
+	case OrderPriority0, OrderPriority1, OrderPriority2:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of OrderPriority.
 func (v *OrderPriority) UnmarshalJSON(b []byte) error {
 	var x int64
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("OrderPriority: %w", err)
 	}
-	switch OrderPriority(x) {
-	case OrderPriority0, OrderPriority1, OrderPriority2:
-		*v = OrderPriority(x)
-		return nil
+	if !OrderPriority(x).Valid() {
+		return fmt.Errorf("%s is not a valid OrderPriority (want one of 0, 1, 2)", b)
 	}
-	return fmt.Errorf("%s is not a valid OrderPriority (want one of 0, 1, 2)", b)
+	*v = OrderPriority(x)
+	return nil
 }

@@ -31,18 +31,39 @@ const (
 	TaskStatusWonTFix    TaskStatus = "won't fix"
 )
 
+// TaskStatusValues returns the values of TaskStatus, in the order of the
+// schema.
+func TaskStatusValues() []TaskStatus {
+	return []TaskStatus{
+		TaskStatusTodo,
+		TaskStatusInProgress,
+		TaskStatusDone,
+		TaskStatusEmpty,
+		TaskStatus2fa,
+		TaskStatusWonTFix,
+	}
+}
+
+// Valid reports whether v is one of the values of TaskStatus.
+func (v TaskStatus) Valid() bool {
+	switch v {
+	case TaskStatusTodo, TaskStatusInProgress, TaskStatusDone, TaskStatusEmpty, TaskStatus2fa, TaskStatusWonTFix:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of TaskStatus.
 func (v *TaskStatus) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("TaskStatus: %w", err)
 	}
-	switch TaskStatus(x) {
-	case TaskStatusTodo, TaskStatusInProgress, TaskStatusDone, TaskStatusEmpty, TaskStatus2fa, TaskStatusWonTFix:
-		*v = TaskStatus(x)
-		return nil
+	if !TaskStatus(x).Valid() {
+		return fmt.Errorf("%s is not a valid TaskStatus (want one of \"todo\", \"in-progress\", \"done\", \"\", \"2fa\", \"won't fix\")", b)
 	}
-	return fmt.Errorf("%s is not a valid TaskStatus (want one of \"todo\", \"in-progress\", \"done\", \"\", \"2fa\", \"won't fix\")", b)
+	*v = TaskStatus(x)
+	return nil
 }
 
 // TaskPriority is an enumeration.
@@ -56,16 +77,30 @@ const (
 	TaskPriorityHigh TaskPriority = "high"
 )
 
+// TaskPriorityValues returns the values of TaskPriority, in the order of the
+// schema.
+func TaskPriorityValues() []TaskPriority {
+	return []TaskPriority{TaskPriorityLow, TaskPriorityHigh}
+}
+
+// Valid reports whether v is one of the values of TaskPriority.
+func (v TaskPriority) Valid() bool {
+	switch v {
+	case TaskPriorityLow, TaskPriorityHigh:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of TaskPriority.
 func (v *TaskPriority) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("TaskPriority: %w", err)
 	}
-	switch TaskPriority(x) {
-	case TaskPriorityLow, TaskPriorityHigh:
-		*v = TaskPriority(x)
-		return nil
+	if !TaskPriority(x).Valid() {
+		return fmt.Errorf("%s is not a valid TaskPriority (want one of \"low\", \"high\")", b)
 	}
-	return fmt.Errorf("%s is not a valid TaskPriority (want one of \"low\", \"high\")", b)
+	*v = TaskPriority(x)
+	return nil
 }

@@ -28,16 +28,30 @@ const (
 	UserGenderOther  UserGender = 2
 )
 
+// UserGenderValues returns the values of UserGender, in the order of the
+// schema.
+func UserGenderValues() []UserGender {
+	return []UserGender{UserGenderMale, UserGenderFemale, UserGenderOther}
+}
+
+// Valid reports whether v is one of the values of UserGender.
+func (v UserGender) Valid() bool {
+	switch v {
+	case UserGenderMale, UserGenderFemale, UserGenderOther:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of UserGender.
 func (v *UserGender) UnmarshalJSON(b []byte) error {
 	var x int64
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("UserGender: %w", err)
 	}
-	switch UserGender(x) {
-	case UserGenderMale, UserGenderFemale, UserGenderOther:
-		*v = UserGender(x)
-		return nil
+	if !UserGender(x).Valid() {
+		return fmt.Errorf("%s is not a valid UserGender (want one of 0, 1, 2)", b)
 	}
-	return fmt.Errorf("%s is not a valid UserGender (want one of 0, 1, 2)", b)
+	*v = UserGender(x)
+	return nil
 }

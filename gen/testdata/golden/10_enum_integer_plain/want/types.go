@@ -21,16 +21,29 @@ const (
 	Level10     Level = 10
 )
 
+// LevelValues returns the values of Level, in the order of the schema.
+func LevelValues() []Level {
+	return []Level{LevelMinus1, Level0, Level1, Level10}
+}
+
+// Valid reports whether v is one of the values of Level.
+func (v Level) Valid() bool {
+	switch v {
+	case LevelMinus1, Level0, Level1, Level10:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Level.
 func (v *Level) UnmarshalJSON(b []byte) error {
 	var x int64
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Level: %w", err)
 	}
-	switch Level(x) {
-	case LevelMinus1, Level0, Level1, Level10:
-		*v = Level(x)
-		return nil
+	if !Level(x).Valid() {
+		return fmt.Errorf("%s is not a valid Level (want one of -1, 0, 1, 10)", b)
 	}
-	return fmt.Errorf("%s is not a valid Level (want one of -1, 0, 1, 10)", b)
+	*v = Level(x)
+	return nil
 }

@@ -27,6 +27,21 @@ const (
 	ChoiceColorGreen ChoiceColor = "green"
 )
 
+// ChoiceColorValues returns the values of ChoiceColor, in the order of the
+// schema.
+func ChoiceColorValues() []ChoiceColor {
+	return []ChoiceColor{ChoiceColorRed, ChoiceColorGreen}
+}
+
+// Valid reports whether v is one of the values of ChoiceColor.
+func (v ChoiceColor) Valid() bool {
+	switch v {
+	case ChoiceColorRed, ChoiceColorGreen:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of ChoiceColor; null (also allowed by
 // the schema) leaves v unchanged.
 func (v *ChoiceColor) UnmarshalJSON(b []byte) error {
@@ -37,10 +52,9 @@ func (v *ChoiceColor) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("ChoiceColor: %w", err)
 	}
-	switch ChoiceColor(x) {
-	case ChoiceColorRed, ChoiceColorGreen:
-		*v = ChoiceColor(x)
-		return nil
+	if !ChoiceColor(x).Valid() {
+		return fmt.Errorf("%s is not a valid ChoiceColor (want one of \"red\", \"green\")", b)
 	}
-	return fmt.Errorf("%s is not a valid ChoiceColor (want one of \"red\", \"green\")", b)
+	*v = ChoiceColor(x)
+	return nil
 }

@@ -26,18 +26,31 @@ const (
 	PingKindPing PingKind = "ping"
 )
 
+// PingKindValues returns the values of PingKind, in the order of the schema.
+func PingKindValues() []PingKind {
+	return []PingKind{PingKindPing}
+}
+
+// Valid reports whether v is one of the values of PingKind.
+func (v PingKind) Valid() bool {
+	switch v {
+	case PingKindPing:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of PingKind.
 func (v *PingKind) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("PingKind: %w", err)
 	}
-	switch PingKind(x) {
-	case PingKindPing:
-		*v = PingKind(x)
-		return nil
+	if !PingKind(x).Valid() {
+		return fmt.Errorf("%s is not a valid PingKind (want one of \"ping\")", b)
 	}
-	return fmt.Errorf("%s is not a valid PingKind (want one of \"ping\")", b)
+	*v = PingKind(x)
+	return nil
 }
 
 // PingVersion is an enumeration.
@@ -50,16 +63,30 @@ const (
 	PingVersion2 PingVersion = 2
 )
 
+// PingVersionValues returns the values of PingVersion, in the order of the
+// schema.
+func PingVersionValues() []PingVersion {
+	return []PingVersion{PingVersion2}
+}
+
+// Valid reports whether v is one of the values of PingVersion.
+func (v PingVersion) Valid() bool {
+	switch v {
+	case PingVersion2:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of PingVersion.
 func (v *PingVersion) UnmarshalJSON(b []byte) error {
 	var x int64
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("PingVersion: %w", err)
 	}
-	switch PingVersion(x) {
-	case PingVersion2:
-		*v = PingVersion(x)
-		return nil
+	if !PingVersion(x).Valid() {
+		return fmt.Errorf("%s is not a valid PingVersion (want one of 2)", b)
 	}
-	return fmt.Errorf("%s is not a valid PingVersion (want one of 2)", b)
+	*v = PingVersion(x)
+	return nil
 }

@@ -34,16 +34,29 @@ const (
 	CurrencyUSD Currency = "USD"
 )
 
+// CurrencyValues returns the values of Currency, in the order of the schema.
+func CurrencyValues() []Currency {
+	return []Currency{CurrencyEUR, CurrencyUSD}
+}
+
+// Valid reports whether v is one of the values of Currency.
+func (v Currency) Valid() bool {
+	switch v {
+	case CurrencyEUR, CurrencyUSD:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Currency.
 func (v *Currency) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Currency: %w", err)
 	}
-	switch Currency(x) {
-	case CurrencyEUR, CurrencyUSD:
-		*v = Currency(x)
-		return nil
+	if !Currency(x).Valid() {
+		return fmt.Errorf("%s is not a valid Currency (want one of \"EUR\", \"USD\")", b)
 	}
-	return fmt.Errorf("%s is not a valid Currency (want one of \"EUR\", \"USD\")", b)
+	*v = Currency(x)
+	return nil
 }

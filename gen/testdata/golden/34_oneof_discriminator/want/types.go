@@ -74,18 +74,32 @@ const (
 	CircleKindCircle CircleKind = "circle"
 )
 
+// CircleKindValues returns the values of CircleKind, in the order of the
+// schema.
+func CircleKindValues() []CircleKind {
+	return []CircleKind{CircleKindCircle}
+}
+
+// Valid reports whether v is one of the values of CircleKind.
+func (v CircleKind) Valid() bool {
+	switch v {
+	case CircleKindCircle:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of CircleKind.
 func (v *CircleKind) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("CircleKind: %w", err)
 	}
-	switch CircleKind(x) {
-	case CircleKindCircle:
-		*v = CircleKind(x)
-		return nil
+	if !CircleKind(x).Valid() {
+		return fmt.Errorf("%s is not a valid CircleKind (want one of \"circle\")", b)
 	}
-	return fmt.Errorf("%s is not a valid CircleKind (want one of \"circle\")", b)
+	*v = CircleKind(x)
+	return nil
 }
 
 // Square is a JSON object.
@@ -106,16 +120,30 @@ const (
 	SquareKindSquare SquareKind = "square"
 )
 
+// SquareKindValues returns the values of SquareKind, in the order of the
+// schema.
+func SquareKindValues() []SquareKind {
+	return []SquareKind{SquareKindSquare}
+}
+
+// Valid reports whether v is one of the values of SquareKind.
+func (v SquareKind) Valid() bool {
+	switch v {
+	case SquareKindSquare:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of SquareKind.
 func (v *SquareKind) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("SquareKind: %w", err)
 	}
-	switch SquareKind(x) {
-	case SquareKindSquare:
-		*v = SquareKind(x)
-		return nil
+	if !SquareKind(x).Valid() {
+		return fmt.Errorf("%s is not a valid SquareKind (want one of \"square\")", b)
 	}
-	return fmt.Errorf("%s is not a valid SquareKind (want one of \"square\")", b)
+	*v = SquareKind(x)
+	return nil
 }

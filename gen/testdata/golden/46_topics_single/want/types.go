@@ -27,16 +27,30 @@ const (
 	GreetingLangHe GreetingLang = "he"
 )
 
+// GreetingLangValues returns the values of GreetingLang, in the order of the
+// schema.
+func GreetingLangValues() []GreetingLang {
+	return []GreetingLang{GreetingLangEn, GreetingLangHe}
+}
+
+// Valid reports whether v is one of the values of GreetingLang.
+func (v GreetingLang) Valid() bool {
+	switch v {
+	case GreetingLangEn, GreetingLangHe:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of GreetingLang.
 func (v *GreetingLang) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("GreetingLang: %w", err)
 	}
-	switch GreetingLang(x) {
-	case GreetingLangEn, GreetingLangHe:
-		*v = GreetingLang(x)
-		return nil
+	if !GreetingLang(x).Valid() {
+		return fmt.Errorf("%s is not a valid GreetingLang (want one of \"en\", \"he\")", b)
 	}
-	return fmt.Errorf("%s is not a valid GreetingLang (want one of \"en\", \"he\")", b)
+	*v = GreetingLang(x)
+	return nil
 }

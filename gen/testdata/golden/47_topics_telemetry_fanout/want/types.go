@@ -47,18 +47,32 @@ const (
 	AlertLevelWarn AlertLevel = "warn"
 )
 
+// AlertLevelValues returns the values of AlertLevel, in the order of the
+// schema.
+func AlertLevelValues() []AlertLevel {
+	return []AlertLevel{AlertLevelInfo, AlertLevelWarn}
+}
+
+// Valid reports whether v is one of the values of AlertLevel.
+func (v AlertLevel) Valid() bool {
+	switch v {
+	case AlertLevelInfo, AlertLevelWarn:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of AlertLevel.
 func (v *AlertLevel) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("AlertLevel: %w", err)
 	}
-	switch AlertLevel(x) {
-	case AlertLevelInfo, AlertLevelWarn:
-		*v = AlertLevel(x)
-		return nil
+	if !AlertLevel(x).Valid() {
+		return fmt.Errorf("%s is not a valid AlertLevel (want one of \"info\", \"warn\")", b)
 	}
-	return fmt.Errorf("%s is not a valid AlertLevel (want one of \"info\", \"warn\")", b)
+	*v = AlertLevel(x)
+	return nil
 }
 
 // Report is a JSON object.
@@ -99,18 +113,32 @@ const (
 	BatteryStateDischarging BatteryState = "discharging"
 )
 
+// BatteryStateValues returns the values of BatteryState, in the order of the
+// schema.
+func BatteryStateValues() []BatteryState {
+	return []BatteryState{BatteryStateCharging, BatteryStateDischarging}
+}
+
+// Valid reports whether v is one of the values of BatteryState.
+func (v BatteryState) Valid() bool {
+	switch v {
+	case BatteryStateCharging, BatteryStateDischarging:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of BatteryState.
 func (v *BatteryState) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("BatteryState: %w", err)
 	}
-	switch BatteryState(x) {
-	case BatteryStateCharging, BatteryStateDischarging:
-		*v = BatteryState(x)
-		return nil
+	if !BatteryState(x).Valid() {
+		return fmt.Errorf("%s is not a valid BatteryState (want one of \"charging\", \"discharging\")", b)
 	}
-	return fmt.Errorf("%s is not a valid BatteryState (want one of \"charging\", \"discharging\")", b)
+	*v = BatteryState(x)
+	return nil
 }
 
 // Upload is a JSON object.

@@ -29,16 +29,29 @@ const (
 	CodeB Code = "B"
 )
 
+// CodeValues returns the values of Code, in the order of the schema.
+func CodeValues() []Code {
+	return []Code{CodeA, CodeB}
+}
+
+// Valid reports whether v is one of the values of Code.
+func (v Code) Valid() bool {
+	switch v {
+	case CodeA, CodeB:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Code.
 func (v *Code) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Code: %w", err)
 	}
-	switch Code(x) {
-	case CodeA, CodeB:
-		*v = Code(x)
-		return nil
+	if !Code(x).Valid() {
+		return fmt.Errorf("%s is not a valid Code (want one of \"A\", \"B\")", b)
 	}
-	return fmt.Errorf("%s is not a valid Code (want one of \"A\", \"B\")", b)
+	*v = Code(x)
+	return nil
 }

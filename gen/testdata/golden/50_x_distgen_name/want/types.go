@@ -34,16 +34,29 @@ const (
 	SortB Sort = "b"
 )
 
+// SortValues returns the values of Sort, in the order of the schema.
+func SortValues() []Sort {
+	return []Sort{SortA, SortB}
+}
+
+// Valid reports whether v is one of the values of Sort.
+func (v Sort) Valid() bool {
+	switch v {
+	case SortA, SortB:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Sort.
 func (v *Sort) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Sort: %w", err)
 	}
-	switch Sort(x) {
-	case SortA, SortB:
-		*v = Sort(x)
-		return nil
+	if !Sort(x).Valid() {
+		return fmt.Errorf("%s is not a valid Sort (want one of \"a\", \"b\")", b)
 	}
-	return fmt.Errorf("%s is not a valid Sort (want one of \"a\", \"b\")", b)
+	*v = Sort(x)
+	return nil
 }

@@ -26,18 +26,31 @@ const (
 	FlagsOnTrue FlagsOn = true
 )
 
+// FlagsOnValues returns the values of FlagsOn, in the order of the schema.
+func FlagsOnValues() []FlagsOn {
+	return []FlagsOn{FlagsOnTrue}
+}
+
+// Valid reports whether v is one of the values of FlagsOn.
+func (v FlagsOn) Valid() bool {
+	switch v {
+	case FlagsOnTrue:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of FlagsOn.
 func (v *FlagsOn) UnmarshalJSON(b []byte) error {
 	var x bool
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("FlagsOn: %w", err)
 	}
-	switch FlagsOn(x) {
-	case FlagsOnTrue:
-		*v = FlagsOn(x)
-		return nil
+	if !FlagsOn(x).Valid() {
+		return fmt.Errorf("%s is not a valid FlagsOn (want one of true)", b)
 	}
-	return fmt.Errorf("%s is not a valid FlagsOn (want one of true)", b)
+	*v = FlagsOn(x)
+	return nil
 }
 
 // FlagsBig is an enumeration.
@@ -51,16 +64,29 @@ const (
 	FlagsBig18446744073709551615 FlagsBig = 18446744073709551615
 )
 
+// FlagsBigValues returns the values of FlagsBig, in the order of the schema.
+func FlagsBigValues() []FlagsBig {
+	return []FlagsBig{FlagsBig0, FlagsBig18446744073709551615}
+}
+
+// Valid reports whether v is one of the values of FlagsBig.
+func (v FlagsBig) Valid() bool {
+	switch v {
+	case FlagsBig0, FlagsBig18446744073709551615:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of FlagsBig.
 func (v *FlagsBig) UnmarshalJSON(b []byte) error {
 	var x uint64
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("FlagsBig: %w", err)
 	}
-	switch FlagsBig(x) {
-	case FlagsBig0, FlagsBig18446744073709551615:
-		*v = FlagsBig(x)
-		return nil
+	if !FlagsBig(x).Valid() {
+		return fmt.Errorf("%s is not a valid FlagsBig (want one of 0, 18446744073709551615)", b)
 	}
-	return fmt.Errorf("%s is not a valid FlagsBig (want one of 0, 18446744073709551615)", b)
+	*v = FlagsBig(x)
+	return nil
 }

@@ -73,16 +73,29 @@ const (
 	UnitF Unit = "F"
 )
 
+// UnitValues returns the values of Unit, in the order of the schema.
+func UnitValues() []Unit {
+	return []Unit{UnitC, UnitF}
+}
+
+// Valid reports whether v is one of the values of Unit.
+func (v Unit) Valid() bool {
+	switch v {
+	case UnitC, UnitF:
+		return true
+	}
+	return false
+}
+
 // UnmarshalJSON accepts only the values of Unit.
 func (v *Unit) UnmarshalJSON(b []byte) error {
 	var x string
 	if err := json.Unmarshal(b, &x); err != nil {
 		return fmt.Errorf("Unit: %w", err)
 	}
-	switch Unit(x) {
-	case UnitC, UnitF:
-		*v = Unit(x)
-		return nil
+	if !Unit(x).Valid() {
+		return fmt.Errorf("%s is not a valid Unit (want one of \"C\", \"F\")", b)
 	}
-	return fmt.Errorf("%s is not a valid Unit (want one of \"C\", \"F\")", b)
+	*v = Unit(x)
+	return nil
 }
