@@ -161,12 +161,14 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 					val = jen.Id(base.named.name).Call(val)
 				}
 			}
+			// An untyped constant needs the type argument; a conversion to
+			// a named type (or the part variable) has its type.
+			typeArg := !r.part && base.kind != tNamed
 			switch tt.kind {
 			case tPtr:
-				g.needPtr = true
-				val = jen.Id("distgenPtr").Call(val)
+				val = typedCall("Ptr", g.code(tt.elem), typeArg, val)
 			case tNullable:
-				val = g.wrapNullable(tt, val)
+				val = typedCall("Some", g.code(tt.elem), typeArg, val)
 			}
 			b.Add(lhs.Op("=").Add(val))
 		default:
@@ -209,10 +211,9 @@ func (g *generator) setFrom(b *jen.Group, r *setRule, lhs *jen.Statement, tt, ba
 	}
 	switch {
 	case tt.kind == tNullable:
-		rhs = g.wrapNullable(tt, rhs)
+		rhs = typedCall("Some", nil, false, rhs)
 	case tt.kind == tPtr && st.kind != tPtr:
-		g.needPtr = true
-		rhs = jen.Id("distgenPtr").Call(rhs)
+		rhs = typedCall("Ptr", nil, false, rhs)
 	}
 	assign := lhs.Op("=").Add(rhs)
 	if len(conds) == 0 {
@@ -359,8 +360,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 	if err := e.allocate(); err != nil {
 		return err
 	}
-	f.Comment("A compile-time check that the typed runtime is new enough for this file.")
-	f.Const().Id("_").Op("=").Qual(pkgTyped, "SupportPackageIsVersion1")
+	versionCheck(f)
 	f.Comment("Topic names.")
 	f.Const().DefsFunc(func(c *jen.Group) {
 		for _, t := range d.topics {
@@ -389,10 +389,6 @@ func (g *generator) emitTopics(f *jen.File) error {
 			return err
 		}
 	}
-	if g.needPtr {
-		f.Comment("distgenPtr returns a pointer to a copy of v.")
-		f.Func().Id("distgenPtr").Types(jen.Id("T").Any()).Params(jen.Id("v").Id("T")).Op("*").Id("T").Block(jen.Return(jen.Op("&").Id("v")))
-	}
 	return nil
 }
 
@@ -403,7 +399,7 @@ func (e *topicsEmitter) allocate() error {
 	for _, n := range connReserved {
 		e.members.reserve(n)
 	}
-	for _, n := range []string{"schemaFiles", "topicSchemas", "distgenPtr", "distgenBranches"} {
+	for _, n := range []string{"schemaFiles", "topicSchemas", "distgenBranches"} {
 		e.priv.reserve(n)
 	}
 	handles := newNamespace()
@@ -868,7 +864,10 @@ func (g *generator) topicConst(t *topicDecl) string {
 	return "Topic" + goNameOr(t.name, "Unnamed")
 }
 
-// wrapNullable returns Nullable[T]{Value: v, Set: true}.
-func (g *generator) wrapNullable(t *tref, v jen.Code) *jen.Statement {
-	return jen.Id(g.nullableName()).Index(g.code(t.elem)).Values(jen.Dict{jen.Id("Value"): v, jen.Id("Set"): jen.True()})
+// typedCall returns typed.<fn>(v), or typed.<fn>[T](v) when typeArg.
+func typedCall(fn string, t jen.Code, typeArg bool, v jen.Code) *jen.Statement {
+	if typeArg {
+		return jen.Qual(pkgTyped, fn).Index(t).Call(v)
+	}
+	return jen.Qual(pkgTyped, fn).Call(v)
 }

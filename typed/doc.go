@@ -62,8 +62,11 @@
 //     value goes into the branches whose schemas it matches (Matches).
 //   - Open is the Open of generated packages; NoRoute the error of an entry
 //     none of whose routes applies.
+//   - Nullable is the type of optional members that may be null (absent,
+//     null and a value are three messages): Some and Null make one, Ptr
+//     makes the pointer of any other optional member.
 //
-// Generated files reference SupportPackageIsVersion1, so that code generated
+// Generated files reference SupportPackageIsVersion2, so that code generated
 // for a newer runtime fails to compile against an older one.
 //
 // # Hostile input

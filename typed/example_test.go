@@ -2,6 +2,7 @@ package typed_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -130,4 +131,27 @@ func ExampleRouter() {
 	// Unordered output:
 	// user: user 42
 	// parsed.pose: pose at (1.5, -2)
+}
+
+// Optional members of generated types: a pointer (nil means absent) for
+// most, a Nullable where the schema also allows null. Ptr, Some and Null
+// make them in one expression.
+func ExampleNullable() {
+	type Profile struct {
+		Name     string                 `json:"name"`
+		Nickname *string                `json:"nickname,omitempty"`
+		Bio      typed.Nullable[string] `json:"bio,omitzero"`
+		Avatar   typed.Nullable[string] `json:"avatar,omitzero"`
+	}
+	p := Profile{Name: "Ada", Nickname: typed.Ptr("ada"), Bio: typed.Some("mathematician"), Avatar: typed.Null[string]()}
+	b, _ := json.Marshal(p)
+	fmt.Println(string(b))
+
+	var back Profile
+	_ = json.Unmarshal([]byte(`{"name": "Ada", "avatar": null}`), &back)
+	bio, ok := back.Bio.Get()
+	fmt.Printf("bio %q %v, avatar set %v null %v\n", bio, ok, back.Avatar.Set, back.Avatar.Null)
+	// Output:
+	// {"name":"Ada","nickname":"ada","bio":"mathematician","avatar":null}
+	// bio "" false, avatar set true null true
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // A compile-time check that the typed runtime is new enough for this file.
-const _ = typed.SupportPackageIsVersion1
+const _ = typed.SupportPackageIsVersion2
 
 // Topic names.
 const (

@@ -7,6 +7,7 @@ import (
 
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/servicetest"
+	"github.com/distributer/distributer/typed"
 
 	"example.com/shipping/fulfilment"
 	"example.com/shipping/orders"
@@ -29,8 +30,6 @@ func order(email *string, priority *orders.OrderPriority) orders.Order {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // start runs the service on the test's bus; it subscribes before the test
 // publishes anything.
 func start(t *testing.T, bus *servicetest.Bus) *orders.Conn {
@@ -50,7 +49,7 @@ func placed(o orders.Order) orders.Event[orders.Order] {
 func TestDispatchFansOutEveryPart(t *testing.T) {
 	bus := servicetest.New(t, servicetest.Schemas(orders.Schemas))
 	conn := start(t, bus)
-	o := order(ptr("ada@example.com"), ptr(orders.OrderPriority2))
+	o := order(typed.Ptr("ada@example.com"), typed.Ptr(orders.OrderPriority2))
 	if err := conn.OrderPlaced.Publish(context.Background(), placed(o)); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +120,7 @@ func TestInvalidOrderIsDeadLettered(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
-	d := fulfilment.Plan(order(nil, ptr(orders.OrderPriority1)), 0.25)
+	d := fulfilment.Plan(order(nil, typed.Ptr(orders.OrderPriority1)), 0.25)
 	if d.Label == nil || d.Invoice == nil || d.Notice != nil {
 		t.Fatalf("parts: %+v", d)
 	}

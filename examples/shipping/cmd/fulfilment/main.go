@@ -54,13 +54,11 @@ func run() error {
 		return err
 	}
 
-	email := "ada@example.com"
-	express := orders.OrderPriority1
 	order := orders.Event[orders.Order]{
 		Meta: orders.Meta{OrderID: "ord-1042", At: time.Now().UTC(), Kind: orders.MetaKindOrder},
 		Data: orders.Order{
 			ID:       "ord-1042",
-			Customer: orders.OrderCustomer{ID: 7, Name: "Ada Lovelace", Email: &email},
+			Customer: orders.OrderCustomer{ID: 7, Name: "Ada Lovelace", Email: typed.Ptr("ada@example.com")},
 			Lines: []orders.OrderLinesItem{
 				{SKU: "TEA-001", Qty: 2, UnitPrice: 450, WeightGrams: 250},
 				{SKU: "CUP-0042", Qty: 1, UnitPrice: 1299, WeightGrams: 400},
@@ -68,7 +66,7 @@ func run() error {
 			ShipTo:   orders.Address{Name: "Ada Lovelace", Street: "12 St James's Square", City: "London", Postcode: "SW1Y 4JH", Country: "GB"},
 			Carrier:  orders.CarrierDhl,
 			Currency: orders.CurrencyGBP,
-			Priority: &express,
+			Priority: typed.Ptr(orders.OrderPriority1),
 		},
 	}
 	body, _ := json.Marshal(order)

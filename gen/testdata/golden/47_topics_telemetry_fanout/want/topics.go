@@ -10,7 +10,7 @@ import (
 )
 
 // A compile-time check that the typed runtime is new enough for this file.
-const _ = typed.SupportPackageIsVersion1
+const _ = typed.SupportPackageIsVersion2
 
 // Topic names.
 const (
@@ -157,11 +157,8 @@ var telemetryFanOut = typed.NewFanOut(
 func telemetryFanOutMessage[T any](in *Message[Report], data T, part string) Message[T] {
 	out := Message[T]{Header: in.Header, Body: data}
 	out = telemetryFill[T](part)(out)
-	out.Header.At = distgenPtr(in.Body.Taken)
-	out.Header.Seq = Nullable[uint64]{
-		Set:   true,
-		Value: in.Body.Seq,
-	}
+	out.Header.At = typed.Ptr(in.Body.Taken)
+	out.Header.Seq = typed.Some(in.Body.Seq)
 	return out
 }
 
@@ -199,9 +196,4 @@ func (c *Conn) PublishUpload(ctx context.Context, v Upload, opts ...distributer.
 	out := Message[Upload]{Body: v}
 	out.Header.VehicleID = v.Vehicle
 	return c.VehiclesOnline.Publish(ctx, out, opts...)
-}
-
-// distgenPtr returns a pointer to a copy of v.
-func distgenPtr[T any](v T) *T {
-	return &v
 }

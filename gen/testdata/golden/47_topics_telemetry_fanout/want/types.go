@@ -4,9 +4,9 @@
 package g47topicstelemetryfanout
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/distributer/distributer/typed"
 	"time"
 )
 
@@ -22,10 +22,10 @@ type Message[T any] struct {
 //
 // Schema: header.json#
 type Header struct {
-	VehicleID string           `json:"vehicle_id"`
-	At        *time.Time       `json:"at,omitempty"`
-	Channel   string           `json:"channel"`
-	Seq       Nullable[uint64] `json:"seq,omitzero"`
+	VehicleID string                 `json:"vehicle_id"`
+	At        *time.Time             `json:"at,omitempty"`
+	Channel   string                 `json:"channel"`
+	Seq       typed.Nullable[uint64] `json:"seq,omitzero"`
 }
 
 // Alert is a JSON object.
@@ -150,34 +150,5 @@ type Upload struct {
 	Note    *string `json:"note,omitempty"`
 }
 
-// Nullable is an optional member that may also be null: Set false means absent,
-// Set and Null mean null, otherwise the member is Value. With the omitzero tag an
-// absent member is left out when encoding.
-type Nullable[T any] struct {
-	Value T    // the value, when Set and not Null
-	Set   bool // the member is present
-	Null  bool // the member is null
-}
-
-// IsZero reports whether the member is absent.
-func (n Nullable[T]) IsZero() bool {
-	return !n.Set
-}
-
-// MarshalJSON writes null or the value.
-func (n Nullable[T]) MarshalJSON() ([]byte, error) {
-	if !n.Set || n.Null {
-		return []byte("null"), nil
-	}
-	return json.Marshal(n.Value)
-}
-
-// UnmarshalJSON reads null or a value; the member is then Set.
-func (n *Nullable[T]) UnmarshalJSON(b []byte) error {
-	*n = Nullable[T]{Set: true}
-	if string(bytes.TrimSpace(b)) == "null" {
-		n.Null = true
-		return nil
-	}
-	return json.Unmarshal(b, &n.Value)
-}
+// A compile-time check that the typed runtime is new enough for this file.
+const _ = typed.SupportPackageIsVersion2

@@ -114,7 +114,7 @@ func (v *AmountTotal) UnmarshalJSON(b []byte) error {
 }
 
 // A compile-time check that the typed runtime is new enough for this file.
-const _ = typed.SupportPackageIsVersion1
+const _ = typed.SupportPackageIsVersion2
 
 // distgenBranches holds the compiled schemas of the branches of the oneOf and
 // anyOf types above: a value is decoded into the branches it matches.
