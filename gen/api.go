@@ -228,9 +228,13 @@ func (g *generator) setFrom(b *jen.Group, r *setRule, lhs *jen.Statement, tt, ba
 	return nil
 }
 
-func typeString(t *tref) string {
+func typeString(t *tref) string { return codeString((&generator{}).code(t)) }
+
+// codeString renders a type expression as Go source, qualified by package
+// name (typed.Nullable[string]).
+func codeString(c jen.Code) string {
 	var b strings.Builder
-	if err := jen.Var().Id("_").Add((&generator{}).code(t)).RenderWithFile(&b, jen.NewFile("x")); err != nil {
+	if err := jen.Var().Id("_").Add(c).RenderWithFile(&b, jen.NewFile("x")); err != nil {
 		return "?"
 	}
 	return strings.TrimPrefix(b.String(), "var _ ")
@@ -288,6 +292,10 @@ type topicsEmitter struct {
 	// factory ("" when the family sets nothing) and its part struct
 	famField, famVar, famFill, partType map[*familyDecl]string
 	topicFill                           map[*topicDecl]string // fill functions of topics outside families
+	// the names of the handler aliases: <Name>Handler, and <Name>HandlerFunc
+	// with Func appended
+	topicHandler map[*topicDecl]string
+	famHandler   map[*familyDecl]string
 }
 
 // connReserved are the members of Conn that do not come from the manifest:
@@ -356,7 +364,8 @@ func (g *generator) emitTopics(f *jen.File) error {
 	e := &topicsEmitter{generator: g, f: f, members: newNamespace(), priv: newNamespace(),
 		hname: map[*topicDecl]string{}, msgT: map[*topicDecl]jen.Code{}, payT: map[*topicDecl]*tref{},
 		fillOf: map[*topicDecl]jen.Code{}, topicFill: map[*topicDecl]string{},
-		famField: map[*familyDecl]string{}, famVar: map[*familyDecl]string{}, famFill: map[*familyDecl]string{}, partType: map[*familyDecl]string{}}
+		famField: map[*familyDecl]string{}, famVar: map[*familyDecl]string{}, famFill: map[*familyDecl]string{}, partType: map[*familyDecl]string{},
+		topicHandler: map[*topicDecl]string{}, famHandler: map[*familyDecl]string{}}
 	if err := e.allocate(); err != nil {
 		return err
 	}
@@ -368,6 +377,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 		}
 	})
 	e.emitHandles()
+	e.emitHandlerAliases()
 	e.emitConn()
 	for _, t := range d.topics {
 		if err := e.emitTopicFill(t); err != nil {
@@ -424,6 +434,12 @@ func (e *topicsEmitter) allocate() error {
 		}
 	}
 	for _, t := range d.topics {
+		e.topicHandler[t] = e.handlerName(e.hname[t])
+	}
+	for _, fam := range d.families {
+		e.famHandler[fam] = e.handlerName(e.famField[fam])
+	}
+	for _, t := range d.topics {
 		switch {
 		case t.family != nil && e.famFill[t.family] != "":
 			e.fillOf[t] = jen.Id(e.famFill[t.family]).Index(e.code(e.payT[t])).Call(jen.Lit(t.part))
@@ -452,6 +468,45 @@ func (e *topicsEmitter) emitHandles() {
 			dd[jen.Id(e.hname[t])] = jen.Qual(pkgTyped, "NewTopic").Index(e.msgT[t]).Call(jen.Id("Schemas"), jen.Id(e.topicConst(t)))
 		}
 	}))
+}
+
+// handlerName allocates the names of the handler aliases of a topic or
+// family: <name>Handler and <name>HandlerFunc, both free.
+func (e *topicsEmitter) handlerName(name string) string {
+	base := name + "Handler"
+	for i := 2; e.ns.taken[base] || e.ns.taken[base+"Func"]; i++ {
+		base = name + "Handler" + strconv.Itoa(i)
+	}
+	e.ns.reserve(base)
+	e.ns.reserve(base + "Func")
+	return base
+}
+
+// emitHandlerAliases writes, per topic and family, aliases of its
+// typed.Handler and typed.HandlerFunc, so that a subscriber need not spell
+// the message type's instantiation.
+func (e *topicsEmitter) emitHandlerAliases() {
+	d, f := e.set.decl, e.f
+	t0 := d.topics[0]
+	for _, c := range comments([]string{
+		fmt.Sprintf("Handler types, two per topic and family: %s is the typed.Handler that Conn.%s.Subscribe takes, %sFunc turns a function into one:", e.topicHandler[t0], e.hname[t0], e.topicHandler[t0]),
+		"",
+		fmt.Sprintf("\tconn.%s.Subscribe(ctx, %sFunc(func(ctx context.Context, v %s, m *distributer.Message) error {", e.hname[t0], e.topicHandler[t0], codeString(e.msgT[t0])),
+		"\t\t...",
+		"\t}))",
+	}) {
+		f.Add(c)
+	}
+	f.Type().DefsFunc(func(g *jen.Group) {
+		for _, t := range d.topics {
+			g.Id(e.topicHandler[t]).Op("=").Qual(pkgTyped, "Handler").Index(e.msgT[t])
+			g.Id(e.topicHandler[t]+"Func").Op("=").Qual(pkgTyped, "HandlerFunc").Index(e.msgT[t])
+		}
+		for _, fam := range d.families {
+			g.Id(e.famHandler[fam]).Op("=").Qual(pkgTyped, "Handler").Index(jen.Id(e.partType[fam]))
+			g.Id(e.famHandler[fam]+"Func").Op("=").Qual(pkgTyped, "HandlerFunc").Index(jen.Id(e.partType[fam]))
+		}
+	})
 }
 
 // emitConn writes Conn, with a handle per topic and family, Open and New.

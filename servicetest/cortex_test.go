@@ -7,14 +7,13 @@ import (
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/examples/cortex/cortex"
 	"github.com/distributer/distributer/servicetest"
-	"github.com/distributer/distributer/typed"
 )
 
 // A pose parser in the style of the cortex pipeline: raw.pose in,
 // parsed.pose out, metadata kept.
 func startPoseParser(t *testing.T, c *cortex.Conn) {
 	t.Helper()
-	_, err := c.RawPose.Subscribe(context.Background(), typed.HandlerFunc[cortex.Envelope[cortex.Pose]](
+	_, err := c.RawPose.Subscribe(context.Background(), cortex.RawPoseHandlerFunc(
 		func(ctx context.Context, m cortex.Envelope[cortex.Pose], _ *distributer.Message) error {
 			return c.ParsedPose.Publish(ctx, m)
 		}), distributer.Group("pose-parser"))

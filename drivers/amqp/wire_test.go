@@ -95,12 +95,12 @@ func TestWireForgedTopicHeader(t *testing.T) {
 		users := make(chan string, 10)
 		feelings := make(chan float64, 10)
 		r := typed.NewRouter()
-		typed.Route(r, cortex.Topics.User, typed.HandlerFunc[cortex.UserEnvelope[cortex.User]](
+		typed.Route(r, cortex.Topics.User, cortex.UserHandlerFunc(
 			func(_ context.Context, u cortex.UserEnvelope[cortex.User], _ *distributer.Message) error {
 				users <- u.Data.Name
 				return nil
 			}))
-		typed.Route(r, cortex.Topics.RawFeelings, typed.HandlerFunc[cortex.Envelope[cortex.Feelings]](
+		typed.Route(r, cortex.Topics.RawFeelings, cortex.RawFeelingsHandlerFunc(
 			func(_ context.Context, f cortex.Envelope[cortex.Feelings], _ *distributer.Message) error {
 				feelings <- f.Data.Happiness
 				return nil

@@ -11,7 +11,6 @@ import (
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/examples/cortex/cortex"
 	"github.com/distributer/distributer/gen"
-	"github.com/distributer/distributer/typed"
 )
 
 // TestGeneratedIsFresh fails when examples/cortex/cortex differs from a fresh run
@@ -114,7 +113,7 @@ func TestSubscribeRawTopicByPattern(t *testing.T) {
 	}
 	defer c.Close()
 	parts := make(chan cortex.RawPart, 4)
-	if _, err := c.Raw.Subscribe(ctx, "*", typed.HandlerFunc[cortex.RawPart](func(ctx context.Context, p cortex.RawPart, m *distributer.Message) error {
+	if _, err := c.Raw.Subscribe(ctx, "*", cortex.RawHandlerFunc(func(ctx context.Context, p cortex.RawPart, m *distributer.Message) error {
 		parts <- p
 		return nil
 	})); err != nil {
@@ -163,7 +162,7 @@ func TestFanOutIDs(t *testing.T) {
 	}
 	defer c.Close()
 	ids := make(chan string, 4)
-	if _, err := c.Raw.Subscribe(ctx, "#", typed.HandlerFunc[cortex.RawPart](func(ctx context.Context, p cortex.RawPart, m *distributer.Message) error {
+	if _, err := c.Raw.Subscribe(ctx, "#", cortex.RawHandlerFunc(func(ctx context.Context, p cortex.RawPart, m *distributer.Message) error {
 		ids <- m.ID
 		return nil
 	})); err != nil {

@@ -206,7 +206,7 @@ func newPipe(b *testing.B, u, mode string) *pipe {
 			return nil
 		}), distributer.Group("bench"))
 	} else {
-		_, err = cortex.Topics.RawPose.Subscribe(ctx, p.d, typed.HandlerFunc[cortex.Envelope[cortex.Pose]](func(context.Context, cortex.Envelope[cortex.Pose], *distributer.Message) error {
+		_, err = cortex.Topics.RawPose.Subscribe(ctx, p.d, cortex.RawPoseHandlerFunc(func(context.Context, cortex.Envelope[cortex.Pose], *distributer.Message) error {
 			p.count()
 			return nil
 		}), distributer.Group("bench"))

@@ -46,7 +46,7 @@ var misuse = []struct {
 	{
 		name: "user handler on parsed.pose",
 		body: `
-	h := typed.HandlerFunc[cortex.UserEnvelope[cortex.User]](func(context.Context, cortex.UserEnvelope[cortex.User], *distributer.Message) error { return nil })
+	h := cortex.UserHandlerFunc(func(context.Context, cortex.UserEnvelope[cortex.User], *distributer.Message) error { return nil })
 	_, _ = c.ParsedPose.Subscribe(ctx, h)
 	_, _ = cortex.Topics.ParsedPose.Subscribe(ctx, c.Distributer, h)`,
 		want: []string{

@@ -345,7 +345,7 @@ func TestSeedAPISubscribe(t *testing.T) {
 	raw := make(chan cortex.RawPart, 10)
 	parsed := make(chan cortex.ParsedPart, 10)
 	poses := make(chan cortex.Envelope[cortex.Pose], 10)
-	if _, err := c.Raw.Subscribe(ctx, "*", typed.HandlerFunc[cortex.RawPart](func(_ context.Context, p cortex.RawPart, m *distributer.Message) error {
+	if _, err := c.Raw.Subscribe(ctx, "*", cortex.RawHandlerFunc(func(_ context.Context, p cortex.RawPart, m *distributer.Message) error {
 		if m.Topic != "raw."+p.Part() {
 			t.Errorf("part %q on %s", p.Part(), m.Topic)
 		}
@@ -354,13 +354,13 @@ func TestSeedAPISubscribe(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Parsed.Subscribe(ctx, "depth_image", typed.HandlerFunc[cortex.ParsedPart](func(_ context.Context, p cortex.ParsedPart, _ *distributer.Message) error {
+	if _, err := c.Parsed.Subscribe(ctx, "depth_image", cortex.ParsedHandlerFunc(func(_ context.Context, p cortex.ParsedPart, _ *distributer.Message) error {
 		parsed <- p
 		return nil
 	}), distributer.Group("savers")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ParsedPose.Subscribe(ctx, typed.HandlerFunc[cortex.Envelope[cortex.Pose]](func(_ context.Context, v cortex.Envelope[cortex.Pose], _ *distributer.Message) error {
+	if _, err := c.ParsedPose.Subscribe(ctx, cortex.ParsedPoseHandlerFunc(func(_ context.Context, v cortex.Envelope[cortex.Pose], _ *distributer.Message) error {
 		poses <- v
 		return nil
 	})); err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/distributer/distributer"
-	"github.com/distributer/distributer/typed"
 
 	"example.com/shipping/orders"
 )
@@ -31,7 +30,7 @@ type Service struct {
 // subscription is closed. Orders published before Start returns reach the
 // service only if another member of the group was already subscribed.
 func (s *Service) Start(ctx context.Context) (*distributer.Subscription, error) {
-	sub, err := s.Conn.OrderPlaced.Subscribe(ctx, typed.HandlerFunc[orders.Event[orders.Order]](s.handle), distributer.Group(Group))
+	sub, err := s.Conn.OrderPlaced.Subscribe(ctx, orders.OrderPlacedHandlerFunc(s.handle), distributer.Group(Group))
 	if err != nil {
 		return nil, fmt.Errorf("fulfilment: %w", err)
 	}

@@ -46,7 +46,7 @@ func run() error {
 
 	// Print every dispatch part, whatever its topic (dispatch.*).
 	got := make(chan string, 3)
-	_, err = conn.Dispatch.Subscribe(ctx, "*", typed.HandlerFunc[orders.DispatchPart](func(_ context.Context, p orders.DispatchPart, m *distributer.Message) error {
+	_, err = conn.Dispatch.Subscribe(ctx, "*", orders.DispatchHandlerFunc(func(_ context.Context, p orders.DispatchPart, m *distributer.Message) error {
 		got <- fmt.Sprintf("%-17s %s", m.Topic, m.Body)
 		return nil
 	}))
