@@ -574,25 +574,49 @@ func (e *topicsEmitter) emitTopicFill(t *topicDecl) error {
 	return serr
 }
 
-// emitFamily writes a family's part struct and its Part method, its
+// shared reports whether every part of a family carries the same Go type:
+// its part struct is then typed.PartMessage of that type.
+func (e *topicsEmitter) shared(fam *familyDecl) bool {
+	if len(fam.topics) < 2 {
+		return false
+	}
+	for _, t := range fam.topics[1:] {
+		if !sameType(e.payT[t], e.payT[fam.topics[0]]) {
+			return false
+		}
+	}
+	return true
+}
+
+// emitFamily writes a family's part struct (and its Part method), its
 // typed.Family and its fill factory.
 func (e *topicsEmitter) emitFamily(fam *familyDecl) error {
 	f, pt, fv := e.f, e.partType[fam], e.famVar[fam]
-	docComment(f, fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", pt, fam.pattern))
-	f.Type().Id(pt).StructFunc(func(s *jen.Group) {
-		for _, t := range fam.topics {
-			s.Id(goNameOr(t.part, "Part")).Op("*").Add(e.msgT[t]).Comment(strconv.Quote(t.name))
-		}
-	})
-	f.Comment("Part returns the name of the part that is set, \"\" if none.")
-	f.Func().Params(jen.Id("p").Id(pt)).Id("Part").Params().String().Block(jen.Return(jen.Id(fv).Dot("Part").Call(jen.Id("p"))))
+	shared := e.shared(fam)
+	if shared {
+		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s, whose parts all carry the same type: Part names the part (%s), Message is the message.", pt, fam.pattern, strings.Join(fam.parts, ", ")))
+		f.Type().Id(pt).Op("=").Qual(pkgTyped, "PartMessage").Index(e.msgT[fam.topics[0]])
+	} else {
+		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", pt, fam.pattern))
+		f.Type().Id(pt).StructFunc(func(s *jen.Group) {
+			for _, t := range fam.topics {
+				s.Id(goNameOr(t.part, "Part")).Op("*").Add(e.msgT[t]).Comment(strconv.Quote(t.name))
+			}
+		})
+		f.Comment("Part returns the name of the part that is set, \"\" if none.")
+		f.Func().Params(jen.Id("p").Id(pt)).Id("Part").Params().String().Block(jen.Return(jen.Id(fv).Dot("Part").Call(jen.Id("p"))))
+	}
 	var parts []jen.Code
 	for _, t := range fam.topics {
-		field := jen.Func().Params(jen.Id("p").Op("*").Id(pt)).Op("**").Add(e.msgT[t]).Add(oneLine(jen.Return(jen.Op("&").Id("p").Dot(goNameOr(t.part, "Part")))))
 		fill := e.fillOf[t]
 		if fill == nil {
 			fill = jen.Nil()
 		}
+		if shared {
+			parts = append(parts, jen.Qual(pkgTyped, "NewSharedPart").Call(jen.Id("Topics").Dot(e.hname[t]), jen.Lit(t.part), fill))
+			continue
+		}
+		field := jen.Func().Params(jen.Id("p").Op("*").Id(pt)).Op("**").Add(e.msgT[t]).Add(oneLine(jen.Return(jen.Op("&").Id("p").Dot(goNameOr(t.part, "Part")))))
 		parts = append(parts, jen.Qual(pkgTyped, "NewPart").Call(jen.Id("Topics").Dot(e.hname[t]), jen.Lit(t.part), field, fill))
 	}
 	docComment(f, fmt.Sprintf("%s is the family %s: per part, its topic, its field and its fill.", fv, fam.pattern))

@@ -280,6 +280,11 @@ func main() {
 	// report out to the telemetry topics, and one that publishes a single topic.
 	must(t, os.MkdirAll(filepath.Join(tmp, "telemetry"), 0o755))
 	must(t, os.WriteFile(filepath.Join(tmp, "telemetry", "main.go"), []byte(telemetryProgram), 0o644))
+	// The helpers of the generated API: enum helpers, typed.Nullable's
+	// constructors in generated types, handler aliases and a family whose
+	// parts share one type.
+	must(t, os.MkdirAll(filepath.Join(tmp, "ergonomics"), 0o755))
+	must(t, os.WriteFile(filepath.Join(tmp, "ergonomics", "main.go"), []byte(ergonomicsProgram), 0o644))
 
 	goCmd, err := exec.LookPath("go") // go test puts its own GOROOT/bin first in PATH
 	must(t, err)
@@ -306,6 +311,20 @@ func main() {
 	}
 	if !reflect.DeepEqual(tele, wantTele) {
 		t.Errorf("telemetry messages:\n got %q\nwant %q", tele, wantTele)
+	}
+	var ergo []string
+	must(t, json.Unmarshal(run("run", "./ergonomics"), &ergo))
+	wantErgo := []string{
+		`values [todo in-progress done  2fa won't fix], valid true false`,
+		`levels [-1 0 1 10], valid true false`,
+		`{"name":null,"age":null,"bio":"x","tags":null} {"name":null,"age":null,"bio":null,"tags":null} {"name":null,"age":null,"tags":null}`,
+		`decoded bio x true, null bio true`,
+		`alerts.battery part battery {"level":"warn","text":"low"}`,
+		`alerts.gps part gps {"level":"info","text":"fix"}`,
+		`publish of part "tires": no part is set`,
+	}
+	if !reflect.DeepEqual(ergo, wantErgo) {
+		t.Errorf("ergonomics:\n got %q\nwant %q", ergo, wantErgo)
 	}
 	out := run("run", "./roundtrip")
 	var results []struct {
@@ -471,5 +490,95 @@ func main() {
 	mu.Lock()
 	defer mu.Unlock()
 	json.NewEncoder(os.Stdout).Encode(got)
+}
+`
+
+const ergonomicsProgram = `package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/typed"
+	nullable "goldencheck/cases/g06nullabletypearray"
+	enums "goldencheck/cases/g08enumstring"
+	levels "goldencheck/cases/g10enumintegerplain"
+	tele "goldencheck/cases/g47topicstelemetryfanout"
+)
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}
+
+func main() {
+	var out []string
+	out = append(out, fmt.Sprintf("values %v, valid %v %v", enums.TaskStatusValues(), enums.TaskStatusInProgress.Valid(), enums.TaskStatus("nope").Valid()))
+	out = append(out, fmt.Sprintf("levels %v, valid %v %v", levels.LevelValues(), levels.Level(10).Valid(), levels.Level(2).Valid()))
+
+	var bodies []string
+	for _, p := range []nullable.Profile{{Bio: typed.Some("x")}, {Bio: typed.Null[string]()}, {}} {
+		b, err := json.Marshal(p)
+		if err != nil {
+			fail(err)
+		}
+		bodies = append(bodies, string(b))
+	}
+	out = append(out, bodies[0]+" "+bodies[1]+" "+bodies[2])
+	var a, b nullable.Profile
+	if err := json.Unmarshal([]byte(` + "`" + `{"name": null, "age": null, "tags": null, "bio": "x"}` + "`" + `), &a); err != nil {
+		fail(err)
+	}
+	if err := json.Unmarshal([]byte(` + "`" + `{"name": null, "age": null, "tags": null, "bio": null}` + "`" + `), &b); err != nil {
+		fail(err)
+	}
+	bio, ok := a.Bio.Get()
+	out = append(out, fmt.Sprintf("decoded bio %s %v, null bio %v", bio, ok, b.Bio.Null))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := tele.Open(ctx, "memory://")
+	if err != nil {
+		fail(err)
+	}
+	defer c.Close()
+	got := make(chan string, 4)
+	var h tele.AlertsHandler = tele.AlertsHandlerFunc(func(_ context.Context, p tele.AlertsPart, m *distributer.Message) error {
+		body, _ := json.Marshal(p.Message)
+		got <- fmt.Sprintf("%s part %s %s", m.Topic, p.Part, body)
+		return nil
+	})
+	if _, err := c.Alerts.Subscribe(ctx, "*", h); err != nil {
+		fail(err)
+	}
+	if err := c.Alerts.Publish(ctx, tele.AlertsPart{Part: "battery", Message: tele.Alert{Level: tele.AlertLevelWarn, Text: "low"}}); err != nil {
+		fail(err)
+	}
+	if err := c.AlertsGPS.Publish(ctx, tele.Alert{Level: tele.AlertLevelInfo, Text: "fix"}); err != nil {
+		fail(err)
+	}
+	var alerts []string
+	for range 2 {
+		select {
+		case s := <-got:
+			alerts = append(alerts, s)
+		case <-ctx.Done():
+			fail(ctx.Err())
+		}
+	}
+	sort.Strings(alerts)
+	out = append(out, alerts...)
+	if err := c.Alerts.Publish(ctx, tele.AlertsPart{Part: "tires"}); errors.Is(err, typed.ErrNoPart) {
+		out = append(out, ` + "`" + `publish of part "tires": no part is set` + "`" + `)
+	} else {
+		out = append(out, fmt.Sprintf("publish of part tires: %v", err))
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
 }
 `

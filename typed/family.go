@@ -18,7 +18,9 @@ var ErrNoPart = errors.New("no part is set")
 // under "families" in distgen.json. P is the family's part struct, which
 // distgen generates with one pointer field per part (RawPart{Pose,
 // ColorImage, ...}): a value of P carries the message of one part, in that
-// part's field.
+// part's field. When every part carries the same type T, P is instead
+// PartMessage[T], the part's name beside its message (parts made with
+// NewSharedPart).
 //
 // Generated packages declare one Family per family, with NewFamily and one
 // NewPart per part, and bind it to their Conn (Family.Bind):
@@ -68,6 +70,44 @@ func NewPart[P, T any](t Topic[T], name string, field func(p *P) **T, fill func(
 		},
 		publish: func(ctx context.Context, d *distributer.Distributer, p *P, opts []distributer.PublishOption) error {
 			v := **field(p)
+			if fill != nil {
+				v = fill(v)
+			}
+			return t.Publish(ctx, d, v, opts...)
+		},
+	}
+}
+
+// PartMessage is the part struct of a family whose parts all carry the same
+// type T (alerts.{part}, every part an Alert): the name of the part and its
+// message, so that a handler learns which part it got without looking at
+// the topic. distgen generates an alias of it for such a family (type
+// AlertsPart = typed.PartMessage[Alert]) and NewSharedPart for its parts.
+type PartMessage[T any] struct {
+	Part    string // the part's name ("gps"): its topic is the family's pattern with it
+	Message T      // the message on that topic
+}
+
+// NewSharedPart returns the part name of a family whose parts all carry
+// values of T, with PartMessage[T] as its part struct: a PartMessage whose
+// Part is name is a message of this part, on topic t. fill is as for
+// NewPart.
+func NewSharedPart[T any](t Topic[T], name string, fill func(v T) T) FamilyPart[PartMessage[T]] {
+	return FamilyPart[PartMessage[T]]{
+		name:    name,
+		topic:   t.name,
+		schemas: t.schemas,
+		isSet:   func(p *PartMessage[T]) bool { return p.Part == name },
+		decode: func(p *PartMessage[T], body []byte) error {
+			v, err := t.Unmarshal(body)
+			if err != nil {
+				return err
+			}
+			*p = PartMessage[T]{Part: name, Message: v}
+			return nil
+		},
+		publish: func(ctx context.Context, d *distributer.Distributer, p *PartMessage[T], opts []distributer.PublishOption) error {
+			v := p.Message
 			if fill != nil {
 				v = fill(v)
 			}
@@ -140,12 +180,12 @@ func (f *Family[P]) set(p *P) *FamilyPart[P] {
 // declared order, if several are) on its topic, as the part's BoundTopic
 // does: its fill first sets the members the family's set rules name, then
 // the message is validated and published with d. A p in
-// which no part is set gives an error wrapping ErrNoPart, and nothing is
-// sent.
+// which no part is set (for a PartMessage: whose Part is none of the
+// family's) gives an error wrapping ErrNoPart, and nothing is sent.
 func (f *Family[P]) Publish(ctx context.Context, d *distributer.Distributer, p P, opts ...distributer.PublishOption) error {
 	fp := f.set(&p)
 	if fp == nil {
-		return fmt.Errorf("typed: publish on %s: %w in the %T: set the field of the part to publish", f.pattern, ErrNoPart, p)
+		return fmt.Errorf("typed: publish on %s: %w in the %T: set the part to publish, one of %s", f.pattern, ErrNoPart, p, strings.Join(f.Parts(), ", "))
 	}
 	return fp.publish(ctx, d, &p, opts)
 }
@@ -155,7 +195,8 @@ func (f *Family[P]) Publish(ctx context.Context, d *distributer.Distributer, p P
 // subscription's pattern is the family's pattern with part in place of
 // {part}). Each delivery is validated against the schema of its own topic
 // (unless d skips receive validation, or validates with the same schemas),
-// decoded into the field of its part and handed to h; one that is invalid
+// decoded into the field of its part (a PartMessage: its Message, with
+// Part set to the part's name) and handed to h; one that is invalid
 // or does not decode never reaches h: it is reported and dead-lettered, as
 // with Topic.Subscribe. A delivery on a topic outside the family (possible
 // only when other subscriptions share the group) is dead-lettered with a

@@ -493,3 +493,66 @@ func TestDerefAsIs(t *testing.T) {
 		t.Errorf("AsIs = %q", v)
 	}
 }
+
+// A family whose parts share one type: PartMessage carries the part's name
+// beside the message, on publish and on receive.
+func TestSharedFamily(t *testing.T) {
+	ctx := context.Background()
+	files := map[string]string{
+		"level.json": `{"type": "object", "required": ["meta", "body"], "properties": {
+			"meta": {"type": "object", "required": ["part"], "properties": {"part": {"enum": ["low", "high"]}}},
+			"body": {"type": "number"}}}`,
+	}
+	s, err := typed.Compile(files, map[string]string{"level.low": "level.json", "level.high": "level.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	low := typed.NewTopic[Env[float64]](s, "level.low")
+	high := typed.NewTopic[Env[float64]](s, "level.high")
+	fam := typed.NewFamily("level.{part}",
+		typed.NewSharedPart(low, "low", sensorFill[float64]("low")),
+		typed.NewSharedPart(high, "high", sensorFill[float64]("high")),
+	)
+	type Level = typed.PartMessage[Env[float64]]
+	if fam.Part(Level{Part: "high"}) != "high" || fam.Part(Level{Part: "mid"}) != "" || fam.Part(Level{}) != "" {
+		t.Error("Part does not name the part of a PartMessage")
+	}
+	d := open(t, newURL())
+	got := make(chan Level, 10)
+	topics := make(chan string, 10)
+	sub, err := fam.Subscribe(ctx, d, "*", typed.HandlerFunc[Level](func(_ context.Context, p Level, m *distributer.Message) error {
+		topics <- m.Topic
+		got <- p
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := fam.Publish(ctx, d, Level{Part: "high", Message: Env[float64]{Body: 9}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, topic := recv(t, got), recv(t, topics); p != (Level{Part: "high", Message: Env[float64]{Meta: Meta{Part: "high"}, Body: 9}}) || topic != "level.high" {
+		t.Errorf("got %+v on %s", p, topic)
+	}
+	// A message published on a part's topic arrives with that part's name.
+	if err := low.Publish(ctx, d, Env[float64]{Meta: Meta{Part: "low"}, Body: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if p := recv(t, got); p.Part != "low" || p.Message.Body != 1 {
+		t.Errorf("got %+v", p)
+	}
+	// An unknown or empty part name: ErrNoPart, naming the parts, nothing sent.
+	for _, p := range []Level{{Part: "mid"}, {}} {
+		err := fam.Publish(ctx, d, p)
+		if !errors.Is(err, typed.ErrNoPart) || !strings.Contains(err.Error(), "one of low, high") {
+			t.Errorf("Publish(%+v): %v", p, err)
+		}
+	}
+	if err := d.Publish(ctx, "level.low", []byte(`{"meta": {"part": "low"}, "body": 2}`)); err != nil {
+		t.Fatal(err)
+	}
+	if p := recv(t, got); p.Part != "low" || p.Message.Body != 2 {
+		t.Errorf("after the refused publishes, got %+v", p)
+	}
+}

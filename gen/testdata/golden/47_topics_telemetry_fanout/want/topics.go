@@ -188,24 +188,17 @@ func telemetryFanOutMessage[T any](in *Message[Report], data T, part string) Mes
 	return out
 }
 
-// AlertsPart is a message on one of the topics alerts.{part}: exactly one
-// field is set.
-type AlertsPart struct {
-	GPS     *Alert // "alerts.gps"
-	Battery *Alert // "alerts.battery"
-}
-
-// Part returns the name of the part that is set, "" if none.
-func (p AlertsPart) Part() string {
-	return alertsFamily.Part(p)
-}
+// AlertsPart is a message on one of the topics alerts.{part}, whose parts all
+// carry the same type: Part names the part (gps, battery), Message is the
+// message.
+type AlertsPart = typed.PartMessage[Alert]
 
 // alertsFamily is the family alerts.{part}: per part, its topic, its field and
 // its fill.
 var alertsFamily = typed.NewFamily(
 	"alerts.{part}",
-	typed.NewPart(Topics.AlertsGPS, "gps", func(p *AlertsPart) **Alert { return &p.GPS }, nil),
-	typed.NewPart(Topics.AlertsBattery, "battery", func(p *AlertsPart) **Alert { return &p.Battery }, nil),
+	typed.NewSharedPart(Topics.AlertsGPS, "gps", nil),
+	typed.NewSharedPart(Topics.AlertsBattery, "battery", nil),
 )
 
 // PublishUpload publishes v by the first route of entry "upload" that applies:
