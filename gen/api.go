@@ -111,11 +111,37 @@ func (g *generator) envRef(env *envelopeDecl) *tref {
 	return &tref{kind: tNamed, named: g.envTypes[env]}
 }
 
-// partRef is what a {"part": true} set rule sets: a part name, or, in a
-// family's fill function, its parameter part.
+// partRef is what {"part": true} and {"topic": true} set rules set: the
+// part name and the topic of a topic outside a family (topic), or, in a
+// family's fill function, its parameter part and the topic made of it
+// (prefix + part + suffix).
 type partRef struct {
-	name     string
-	variable bool
+	name           string
+	variable       bool
+	topic          string
+	prefix, suffix string
+}
+
+// familyPart is the partRef of the fill functions of a family: the
+// variable part.
+func familyPart(fam *familyDecl) partRef {
+	prefix, suffix, _ := strings.Cut(fam.pattern, "{part}")
+	return partRef{name: "part", variable: true, prefix: prefix, suffix: suffix}
+}
+
+// expr returns the Go expression of the part name (part) or the topic.
+func (p partRef) expr(topic bool) *jen.Statement {
+	if !topic {
+		return jen.Id(p.name)
+	}
+	e := jen.Id(p.name)
+	if p.prefix != "" {
+		e = jen.Lit(p.prefix).Op("+").Add(e)
+	}
+	if p.suffix != "" {
+		e = e.Op("+").Lit(p.suffix)
+	}
+	return e
 }
 
 // applySets emits the statements of set rules. dst is the envelope value,
@@ -139,31 +165,41 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 		base := deref(tt)
 		var val *jen.Statement
 		switch {
-		case r.part || r.cnst != nil:
+		case r.part || r.topic || r.cnst != nil:
 			var v any
-			if r.part {
+			switch {
+			case r.part:
 				v = part.name
-			} else {
+			case r.topic:
+				v = part.topic
+			default:
 				v = r.cnst.value()
 			}
+			variable := (r.part || r.topic) && part.variable
 			lit, ok := constLit(base, v)
 			if !ok {
 				what := fmt.Sprint(v)
-				if r.part && part.variable {
+				switch {
+				case variable && r.part:
 					what = "a part name (a string)"
+				case variable:
+					what = "a topic name (a string)"
+				case r.topic:
+					what = fmt.Sprintf("the topic name %q", v)
 				}
 				return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set target %s (Go type %s) cannot hold %s", r.target, typeString(base), what), "use a value of the member's type")
 			}
 			val = lit
-			if r.part && part.variable {
-				val = jen.Id("part")
+			if variable {
+				val = part.expr(r.topic)
 				if base.kind == tNamed {
 					val = jen.Id(base.named.name).Call(val)
 				}
 			}
-			// An untyped constant needs the type argument; a conversion to
-			// a named type (or the part variable) has its type.
-			typeArg := !r.part && base.kind != tNamed
+			// An untyped constant needs the type argument unless its
+			// default type is the member's; a conversion to a named type
+			// (or the part variable) has its type.
+			typeArg := !variable && base.kind != tNamed && !(base.kind == tBuiltin && base.pkg == "" && base.name == defaultType(v))
 			switch tt.kind {
 			case tPtr:
 				val = typedCall("Ptr", g.code(tt.elem), typeArg, val)
@@ -373,6 +409,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 	f.Comment("Topic names.")
 	f.Const().DefsFunc(func(c *jen.Group) {
 		for _, t := range d.topics {
+			addComments(c, descDoc(t.desc)...)
 			c.Id(g.topicConst(t)).Op("=").Lit(t.name)
 		}
 	})
@@ -509,6 +546,42 @@ func (e *topicsEmitter) emitHandlerAliases() {
 	})
 }
 
+// addFileComments adds lines to f as a further paragraph of the doc comment
+// being written (nothing when there are none).
+func addFileComments(f *jen.File, lines []string) {
+	if len(lines) == 0 {
+		return
+	}
+	for _, c := range comments(append([]string{""}, lines...)) {
+		f.Add(c)
+	}
+}
+
+// paragraphs joins comment lines with a blank line between the non-empty
+// ones.
+func paragraphs(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		if len(out) > 0 {
+			out = append(out, "")
+		}
+		out = append(out, p...)
+	}
+	return out
+}
+
+// descDoc returns the comment lines of a declaration's description in
+// distgen.json: none without one.
+func descDoc(desc string) []string {
+	if strings.TrimSpace(desc) == "" {
+		return nil
+	}
+	return docLines(desc)
+}
+
 // emitConn writes Conn, with a handle per topic and family, Open and New.
 func (e *topicsEmitter) emitConn() {
 	d, f := e.set.decl, e.f
@@ -523,7 +596,7 @@ func (e *topicsEmitter) emitConn() {
 			case len(t.sets) > 0:
 				doc += "; Publish sets " + describeSets(t.sets)
 			}
-			addComments(s, doc+".")
+			addComments(s, paragraphs([]string{doc + "."}, descDoc(t.desc))...)
 			s.Id(e.hname[t]).Qual(pkgTyped, "BoundTopic").Index(e.msgT[t])
 		}
 		for _, fam := range d.families {
@@ -531,7 +604,7 @@ func (e *topicsEmitter) emitConn() {
 			if len(fam.sets) > 0 {
 				doc += "; Publish on it or on a part's handle sets " + describeSets(fam.sets)
 			}
-			addComments(s, doc+".")
+			addComments(s, paragraphs([]string{doc + "."}, descDoc(fam.desc))...)
 			s.Id(e.famField[fam]).Qual(pkgTyped, "BoundFamily").Index(jen.Id(e.partType[fam]))
 		}
 	})
@@ -568,7 +641,7 @@ func (e *topicsEmitter) emitTopicFill(t *topicDecl) error {
 	docComment(e.f, fmt.Sprintf("%s sets what publishing on %q sets: %s.", name, t.name, describeSets(t.sets)))
 	var serr error
 	e.f.Func().Id(name).Params(jen.Id("v").Add(e.msgT[t])).Add(e.msgT[t]).BlockFunc(func(b *jen.Group) {
-		serr = e.applySets(b, t.sets, t.envelope, e.payT[t], jen.Id("v"), partRef{}, nil, nil, nil)
+		serr = e.applySets(b, t.sets, t.envelope, e.payT[t], jen.Id("v"), partRef{topic: t.name}, nil, nil, nil)
 		b.Return(jen.Id("v"))
 	})
 	return serr
@@ -595,9 +668,11 @@ func (e *topicsEmitter) emitFamily(fam *familyDecl) error {
 	shared := e.shared(fam)
 	if shared {
 		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s, whose parts all carry the same type: Part names the part (%s), Message is the message.", pt, fam.pattern, strings.Join(fam.parts, ", ")))
+		addFileComments(f, descDoc(fam.desc))
 		f.Type().Id(pt).Op("=").Qual(pkgTyped, "PartMessage").Index(e.msgT[fam.topics[0]])
 	} else {
 		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", pt, fam.pattern))
+		addFileComments(f, descDoc(fam.desc))
 		f.Type().Id(pt).StructFunc(func(s *jen.Group) {
 			for _, t := range fam.topics {
 				s.Id(goNameOr(t.part, "Part")).Op("*").Add(e.msgT[t]).Comment(strconv.Quote(t.name))
@@ -631,7 +706,7 @@ func (e *topicsEmitter) emitFamily(fam *familyDecl) error {
 	var serr error
 	f.Func().Id(fill).Types(jen.Id("T").Any()).Params(jen.Id("part").String()).Func().Params(msg.Clone()).Add(msg.Clone()).Block(
 		jen.Return(jen.Func().Params(jen.Id("v").Add(msg.Clone())).Add(msg.Clone()).BlockFunc(func(b *jen.Group) {
-			serr = e.applySets(b, fam.sets, fam.envelope, nil, jen.Id("v"), partRef{name: "part", variable: true}, nil, nil, nil)
+			serr = e.applySets(b, fam.sets, fam.envelope, nil, jen.Id("v"), familyPart(fam), nil, nil, nil)
 			b.Return(jen.Id("v"))
 		})),
 	)
@@ -701,7 +776,7 @@ func (e *topicsEmitter) emitFanOut(fam *familyDecl) error {
 			b.Id("out").Op("=").Id(fill).Index(jen.Id("T")).Call(jen.Id("part")).Call(jen.Id("out"))
 		}
 		if len(fam.fanSets) > 0 {
-			serr = e.applySets(b, fam.fanSets, fam.envelope, nil, jen.Id("out"), partRef{name: "part", variable: true}, e.envRef(fam.envelope), compT, jen.Id("in"))
+			serr = e.applySets(b, fam.fanSets, fam.envelope, nil, jen.Id("out"), familyPart(fam), e.envRef(fam.envelope), compT, jen.Id("in"))
 		}
 		b.Return(jen.Id("out"))
 	})
@@ -738,6 +813,8 @@ func describeSets(rules []*setRule) string {
 		switch {
 		case r.part:
 			parts = append(parts, r.target+" to the part name")
+		case r.topic:
+			parts = append(parts, r.target+" to the topic name")
 		case r.cnst != nil:
 			parts = append(parts, r.target+" to "+string(r.cnst.raw))
 		default:
@@ -798,6 +875,7 @@ func (e *topicsEmitter) emitEntry(en *entryDecl) error {
 	for _, r := range en.routes {
 		docComment(e.f, "  - "+e.routeDoc(r))
 	}
+	addFileComments(e.f, descDoc(en.desc))
 	var ferr error
 	e.f.Func().Params(connRecv).Id(name).Params(ctxParam, jen.Id("v").Add(e.code(inT)), pubOpts).Error().BlockFunc(func(b *jen.Group) {
 		for _, r := range en.routes {
@@ -941,6 +1019,23 @@ func (e *topicsEmitter) emitRoute(b *jen.Group, r *routeDecl, inT *tref) error {
 
 func (g *generator) topicConst(t *topicDecl) string {
 	return "Topic" + goNameOr(t.name, "Unnamed")
+}
+
+// defaultType is the Go type an untyped constant of the JSON value v gets
+// when nothing else decides it.
+func defaultType(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	case fmt.Stringer: // json.Number
+		if strings.ContainsAny(x.String(), ".eE") {
+			return "float64"
+		}
+		return "int"
+	}
+	return ""
 }
 
 // typedCall returns typed.<fn>(v), or typed.<fn>[T](v) when typeArg.

@@ -200,6 +200,7 @@ func (g *generator) run() (map[string][]byte, error) {
 			nt := &named{kind: nStruct, name: e.name, loc: e.loc.String(), params: true, building: true}
 			n := e.loc.node()
 			nt.doc = docOf(n)
+			nt.doc = paragraphs(nt.doc, descDoc(e.desc))
 			m.byLoc[e.loc.String()] = nt
 			m.types = append(m.types, nt)
 			m.fillStruct(nt, []loc{e.loc})

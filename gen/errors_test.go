@@ -271,6 +271,30 @@ func TestErrors(t *testing.T) {
 				"distgen.json": `{"topics": {"t": {"schema": "a.json"}}, "entries": {"in": {"schema": "in.json", "routes": [{"topic": "t", "data": "/a"}]}}}`},
 			kind: ErrManifest, file: "distgen.json", pointer: "/entries/in/routes/0/data", msg: []string{"data has Go type string, topic t carries A"},
 		},
+		{
+			name: "manifest: topic rule in a route",
+			files: map[string]string{"a.json": item, "e.json": envelope,
+				"distgen.json": `{"envelopes": {"E": {"schema": "e.json", "payload": "body"}}, "topics": {"t": {"schema": "a.json", "envelope": "E"}}, "entries": {"in": {"schema": "a.json", "routes": [{"topic": "t", "set": {"/meta/kind": {"topic": true}}}]}}}`},
+			kind: ErrManifest, file: "distgen.json", pointer: "/entries/in/routes/0/set/~1meta~1kind", msg: []string{"only meaningful in the set of a topic, a family or a fan-out"},
+		},
+		{
+			name: "manifest: part rule in a topic's set",
+			files: map[string]string{"a.json": item, "e.json": envelope,
+				"distgen.json": `{"envelopes": {"E": {"schema": "e.json", "payload": "body"}}, "topics": {"t": {"schema": "a.json", "envelope": "E", "set": {"/meta/kind": {"part": true}}}}}`},
+			kind: ErrManifest, file: "distgen.json", pointer: "/topics/t/set/~1meta~1kind", msg: []string{`takes only {"const": value} and {"topic": true}`},
+		},
+		{
+			name: "manifest: topic rule into an integer member",
+			files: map[string]string{"a.json": item, "e.json": `{"type": "object", "properties": {"meta": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}, "body": true}, "required": ["meta", "body"]}`,
+				"distgen.json": `{"envelopes": {"E": {"schema": "e.json", "payload": "body"}}, "families": {"f": {"topic": "f.{part}", "envelope": "E", "parts": ["a"], "schemas": {"a": "a.json"}, "set": {"/meta/n": {"topic": true}}}}}`},
+			kind: ErrManifest, file: "distgen.json", pointer: "/families/f/set/~1meta~1n", msg: []string{"(Go type int64) cannot hold a topic name (a string)"},
+		},
+		{
+			name: "manifest: topic rule not true",
+			files: map[string]string{"a.json": item, "e.json": envelope,
+				"distgen.json": `{"envelopes": {"E": {"schema": "e.json", "payload": "body"}}, "topics": {"t": {"schema": "a.json", "envelope": "E", "set": {"/meta/kind": {"topic": "yes"}}}}}`},
+			kind: ErrManifest, file: "distgen.json", pointer: "/topics/t/set/~1meta~1kind/topic", msg: []string{"value must be true"},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -322,6 +322,9 @@ func main() {
 		`alerts.battery part battery {"level":"warn","text":"low"}`,
 		`alerts.gps part gps {"level":"info","text":"fix"}`,
 		`publish of part "tires": no part is set`,
+		`levels.high.v2 {"meta":{"topic":"levels.high.v2","kind":"high"},"data":{"value":0.9}}`,
+		`notes {"meta":{"topic":"notes","priority":3,"source":"entry"},"data":"hello"}`,
+		`a wrong meta.topic is invalid: true`,
 	}
 	if !reflect.DeepEqual(ergo, wantErgo) {
 		t.Errorf("ergonomics:\n got %q\nwant %q", ergo, wantErgo)
@@ -510,6 +513,7 @@ import (
 	enums "goldencheck/cases/g08enumstring"
 	levels "goldencheck/cases/g10enumintegerplain"
 	tele "goldencheck/cases/g47topicstelemetryfanout"
+	sets "goldencheck/cases/g56settopicdescriptions"
 )
 
 func fail(err error) {
@@ -579,6 +583,40 @@ func main() {
 	} else {
 		out = append(out, fmt.Sprintf("publish of part tires: %v", err))
 	}
+
+	// {"topic": true} set rules: the full topic name, in a family and on a
+	// topic; the topics' schemas require it.
+	s, err := sets.Open(ctx, "memory://")
+	if err != nil {
+		fail(err)
+	}
+	defer s.Close()
+	bodies = nil
+	msgs := make(chan string, 4)
+	if _, err := s.Subscribe(ctx, []string{"#"}, distributer.HandlerFunc(func(_ context.Context, m *distributer.Message) error {
+		msgs <- m.Topic + " " + string(m.Body)
+		return nil
+	})); err != nil {
+		fail(err)
+	}
+	if err := s.Levels.Publish(ctx, sets.LevelsPart{Part: "high", Message: sets.Env[sets.Level]{Data: sets.Level{Value: 0.9}}}); err != nil {
+		fail(err)
+	}
+	if err := s.PublishNote(ctx, "hello"); err != nil {
+		fail(err)
+	}
+	for range 2 {
+		select {
+		case m := <-msgs:
+			bodies = append(bodies, m)
+		case <-ctx.Done():
+			fail(ctx.Err())
+		}
+	}
+	sort.Strings(bodies)
+	out = append(out, bodies...)
+	err = s.Publish(ctx, sets.TopicLevelsLowV2, []byte(` + "`" + `{"meta": {"topic": "levels.low", "kind": "low"}, "data": {"value": 1}}` + "`" + `))
+	out = append(out, fmt.Sprintf("a wrong meta.topic is invalid: %v", errors.Is(err, distributer.ErrInvalidMessage)))
 	json.NewEncoder(os.Stdout).Encode(out)
 }
 `

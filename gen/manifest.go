@@ -56,7 +56,7 @@ const manifestSchema = `{
     "compatibility": {"enum": ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"]},
     "set": {"type": "object", "propertyNames": {"pattern": "^(/[^/]+)+$"},
       "additionalProperties": {"type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,
-        "properties": {"part": {"const": true}, "const": true, "from": {"type": "string", "pattern": "^(/.*)?$"}}}}
+        "properties": {"part": {"const": true}, "topic": {"const": true}, "const": true, "from": {"type": "string", "pattern": "^(/.*)?$"}}}}
   }
 }`
 
@@ -105,11 +105,13 @@ type envelopeDecl struct {
 	loc     loc
 	payload string // member name
 	ptr     string
+	desc    string // "description"
 }
 
 type setRule struct {
 	target string // JSON pointer into the envelope
 	part   bool
+	topic  bool // {"topic": true}: the full topic name
 	cnst   *node
 	from   *string // JSON pointer into the input
 	ptr    string  // manifest location
@@ -126,6 +128,7 @@ type topicDecl struct {
 	ptr      string
 	schema   string // reference of the whole-body schema
 	compat   string // "compatibility" of its declaration (or its family's), "" when none
+	desc     string // "description" of its declaration
 }
 
 type familyDecl struct {
@@ -139,6 +142,7 @@ type familyDecl struct {
 	fanout    string
 	fanSets   []*setRule
 	ptr       string
+	desc      string
 }
 
 type routeDecl struct {
@@ -158,6 +162,16 @@ type entryDecl struct {
 	loc    loc
 	routes []*routeDecl
 	ptr    string
+	desc   string
+}
+
+// description returns the "description" member of a declaration, "" when
+// it has none.
+func description(n *node) string {
+	if d := n.get("description"); d != nil && d.kind == kString {
+		return d.str
+	}
+	return ""
 }
 
 func (s *Set) mfErr(mf *file, ptr, msg, hint string) *Error {
@@ -235,7 +249,7 @@ func (s *Set) loadManifest(data []byte) error {
 			if props == nil || props.get(pay) == nil {
 				return s.mfErr(mf, ptr+"/payload", fmt.Sprintf("envelope schema %s has no member %q", ref, pay), "name a member of the envelope schema's properties")
 			}
-			ed := &envelopeDecl{name: name, ref: ref, loc: l, payload: pay, ptr: ptr}
+			ed := &envelopeDecl{name: name, ref: ref, loc: l, payload: pay, ptr: ptr, desc: description(d)}
 			envs[name] = ed
 			m.envelopes = append(m.envelopes, ed)
 		}
@@ -262,6 +276,8 @@ func (s *Set) loadManifest(data []byte) error {
 			switch {
 			case v.get("part") != nil:
 				r.part = true
+			case v.get("topic") != nil:
+				r.topic = true
 			case v.get("const") != nil:
 				r.cnst = v.get("const")
 			default:
@@ -290,7 +306,7 @@ func (s *Set) loadManifest(data []byte) error {
 		for i, name := range tn.keys {
 			d := tn.vals[i]
 			ptr := "/topics/" + escapePointer(name)
-			t := &topicDecl{name: name, ref: d.get("schema").str, ptr: ptr}
+			t := &topicDecl{name: name, ref: d.get("schema").str, ptr: ptr, desc: description(d)}
 			if c := d.get("compatibility"); c != nil {
 				t.compat = c.str
 			}
@@ -308,7 +324,7 @@ func (s *Set) loadManifest(data []byte) error {
 			}
 			for _, r := range t.sets {
 				if r.part || r.from != nil {
-					return s.mfErr(mf, r.ptr, "a topic's set takes only {\"const\": value}", "use part/from in families, fan-outs and entry routes")
+					return s.mfErr(mf, r.ptr, "a topic's set takes only {\"const\": value} and {\"topic\": true}", "use part/from in families, fan-outs and entry routes")
 				}
 			}
 			if e := addTopic(t); e != nil {
@@ -321,7 +337,7 @@ func (s *Set) loadManifest(data []byte) error {
 		for i, name := range fn.keys {
 			d := fn.vals[i]
 			ptr := "/families/" + escapePointer(name)
-			f := &familyDecl{name: name, pattern: d.get("topic").str, ptr: ptr}
+			f := &familyDecl{name: name, pattern: d.get("topic").str, ptr: ptr, desc: description(d)}
 			var e *Error
 			if f.envelope, e = getEnv(d, ptr); e != nil {
 				return e
@@ -380,7 +396,7 @@ func (s *Set) loadManifest(data []byte) error {
 			f.sets = sets(d.get("set"), ptr+"/set")
 			for _, r := range f.sets {
 				if r.from != nil {
-					return s.mfErr(mf, r.ptr, "a family's set takes {\"part\": true} or {\"const\": value}", "put from-rules in the fan-out's set")
+					return s.mfErr(mf, r.ptr, "a family's set takes {\"part\": true}, {\"topic\": true} or {\"const\": value}", "put from-rules in the fan-out's set")
 				}
 			}
 			if fo := d.get("fanout"); fo != nil {
@@ -401,7 +417,7 @@ func (s *Set) loadManifest(data []byte) error {
 		for i, name := range en.keys {
 			d := en.vals[i]
 			ptr := "/entries/" + escapePointer(name)
-			ed := &entryDecl{name: name, ref: d.get("schema").str, ptr: ptr}
+			ed := &entryDecl{name: name, ref: d.get("schema").str, ptr: ptr, desc: description(d)}
 			l, e := resolve(ptr+"/schema", ed.ref)
 			if e != nil {
 				return e
@@ -442,8 +458,8 @@ func (s *Set) loadManifest(data []byte) error {
 					return s.mfErr(mf, rp+"/set", "set rules need an envelope, and the route's target has none", "remove set or declare an envelope")
 				}
 				for _, sr := range r.sets {
-					if sr.part {
-						return s.mfErr(mf, sr.ptr, "{\"part\": true} is only meaningful in a family's set", "use const or from")
+					if sr.part || sr.topic {
+						return s.mfErr(mf, sr.ptr, "{\"part\": true} and {\"topic\": true} are only meaningful in the set of a topic, a family or a fan-out (the target's own set rules apply after the route's)", "use const or from, or put the rule in the target's set")
 					}
 				}
 				ed.routes = append(ed.routes, r)
@@ -501,6 +517,8 @@ func (s *Set) synthesize() error {
 			switch {
 			case r.part:
 				consts[r.target] = t.part
+			case r.topic:
+				consts[r.target] = t.name
 			case r.cnst != nil:
 				consts[r.target] = r.cnst.value()
 			}

@@ -14,6 +14,7 @@ const _ = typed.SupportPackageIsVersion2
 
 // Topic names.
 const (
+	// An order the shop accepted.
 	TopicOrderPlaced     = "order.placed"
 	TopicDispatchLabel   = "dispatch.label"
 	TopicDispatchInvoice = "dispatch.invoice"
@@ -68,6 +69,8 @@ type (
 type Conn struct {
 	*distributer.Distributer
 	// OrderPlaced is the topic "order.placed"; Publish sets /meta/kind to "order".
+	//
+	// An order the shop accepted.
 	OrderPlaced typed.BoundTopic[Event[Order]]
 	// DispatchLabel is the topic "dispatch.label", a part of Dispatch.
 	DispatchLabel typed.BoundTopic[Event[DispatchLabel]]
@@ -77,6 +80,10 @@ type Conn struct {
 	DispatchNotice typed.BoundTopic[Event[DispatchNotice]]
 	// Dispatch is the family dispatch.{part}, its parts in DispatchPart; Publish
 	// on it or on a part's handle sets /meta/kind to the part name.
+	//
+	// What fulfilment produces for an order, one topic per part: the shipping
+	// label for the carrier, the invoice for accounting, the notice for the
+	// customer (only when the customer gave an e-mail address).
 	Dispatch typed.BoundFamily[DispatchPart]
 }
 
@@ -108,6 +115,10 @@ func orderPlacedFill(v Event[Order]) Event[Order] {
 
 // DispatchPart is a message on one of the topics dispatch.{part}: exactly one
 // field is set.
+//
+// What fulfilment produces for an order, one topic per part: the shipping
+// label for the carrier, the invoice for accounting, the notice for the
+// customer (only when the customer gave an e-mail address).
 type DispatchPart struct {
 	Label   *Event[DispatchLabel]   // "dispatch.label"
 	Invoice *Event[DispatchInvoice] // "dispatch.invoice"

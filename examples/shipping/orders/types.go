@@ -11,6 +11,8 @@ import (
 
 // Event: The envelope of every message: what it is about, and the payload.
 //
+// Every message: meta (order, time, kind) and data.
+//
 // Schema: event.json#
 type Event[T any] struct {
 	Meta Meta `json:"meta"`
