@@ -176,7 +176,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "manifest: unknown keyword",
 			files: map[string]string{"a.json": item, "distgen.json": `{"topics": {"a": {"schema": "a.json", "envelop": "E"}}}`},
-			kind:  ErrManifest, file: "distgen.json", pointer: "/topics/a", msg: []string{"envelop", "allowed keys here: compatibility, description, envelope, schema, set;", "docs/distgen.md"},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/topics/a", msg: []string{"envelop", "allowed keys here: compatibility, description, envelope, schema, set;", "docs/distgen-json.md"},
 		},
 		{
 			name:  "manifest: unknown keyword in a fan-out",

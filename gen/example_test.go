@@ -59,5 +59,5 @@ func ExampleLoadFiles_manifest() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// distgen: distgen.json:1:29: at /topics/order.placed: additionalProperties 'envelop' not allowed (allowed keys here: compatibility, description, envelope, schema, set; see the topic-declaration vocabulary in docs/distgen.md)
+	// distgen: distgen.json:1:29: at /topics/order.placed: additionalProperties 'envelop' not allowed (allowed keys here: compatibility, description, envelope, schema, set; see the topic-declaration vocabulary in docs/distgen-json.md)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // manifestSchema is the JSON Schema of distgen.json. It is documented in
-// docs/distgen.md.
+// docs/distgen-json.md.
 const manifestSchema = `{
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "type": "object",
@@ -195,7 +195,7 @@ func (s *Set) loadManifest(data []byte) error {
 			for len(leaf.Causes) > 0 {
 				leaf = leaf.Causes[0]
 			}
-			hint := "see the topic-declaration vocabulary in docs/distgen.md"
+			hint := "see the topic-declaration vocabulary in docs/distgen-json.md"
 			if keys := manifestKeys(leaf.AbsoluteKeywordLocation); len(keys) > 0 {
 				hint = "allowed keys here: " + strings.Join(keys, ", ") + "; " + hint
 			}
