@@ -25,30 +25,30 @@ type edge struct {
 // inPlaceEdges returns the in-place applications of the schema at l.
 func (s *Set) inPlaceEdges(l loc) []edge {
 	n := l.node()
-	if n == nil || n.kind != kObject {
+	if n == nil || n.Kind != kObject {
 		return nil
 	}
 	var out []edge
-	if r := n.get("$ref"); r != nil && r.kind == kString {
-		if to, err := s.resolveRef(l, r.str); err == nil {
+	if r := n.Get("$ref"); r != nil && r.Kind == kString {
+		if to, err := s.resolveRef(l, r.Str); err == nil {
 			out = append(out, edge{from: l, to: to, ref: l.String() + "/$ref"})
 		}
 	}
 	for _, k := range inPlaceSingle {
-		if c := n.get(k); c != nil && c.kind == kObject {
+		if c := n.Get(k); c != nil && c.Kind == kObject {
 			out = append(out, edge{from: l, to: loc{l.f, l.ptr + "/" + k}})
 		}
 	}
 	for _, k := range inPlaceArray {
-		if c := n.get(k); c != nil && c.kind == kArray {
-			for i := range c.arr {
+		if c := n.Get(k); c != nil && c.Kind == kArray {
+			for i := range c.Arr {
 				out = append(out, edge{from: l, to: loc{l.f, fmt.Sprintf("%s/%s/%d", l.ptr, k, i)}})
 			}
 		}
 	}
 	for _, k := range inPlaceMap {
-		if c := n.get(k); c != nil && c.kind == kObject {
-			for _, name := range c.keys {
+		if c := n.Get(k); c != nil && c.Kind == kObject {
+			for _, name := range c.Keys {
 				out = append(out, edge{from: l, to: loc{l.f, l.ptr + "/" + k + "/" + escapePointer(name)}})
 			}
 		}
@@ -100,12 +100,12 @@ func (s *Set) checkCycles() ErrorList {
 	for _, f := range s.files {
 		var walk func(n *node, ptr string)
 		walk = func(n *node, ptr string) {
-			if color[f.path+"#"+ptr] == white {
+			if color[f.Path+"#"+ptr] == white {
 				visit(loc{f, ptr})
 			}
 			eachSub(n, ptr, func(c *node, cptr string) { walk(c, cptr) })
 		}
-		walk(f.root, "")
+		walk(f.Root, "")
 	}
 	return errs
 }

@@ -151,12 +151,12 @@ func (g *generator) run() (map[string][]byte, error) {
 	for _, f := range s.files {
 		var walk func(n *node, ptr string)
 		walk = func(n *node, ptr string) {
-			if x := n.get("x-distgen-name"); x != nil && x.kind == kString && !strings.Contains(ptr, "/properties/") || x != nil && n.get("$ref") == nil && isStructLike(n) {
-				reserve(x.str, f.path+"#"+ptr, f, ptr+"/x-distgen-name")
+			if x := n.Get("x-distgen-name"); x != nil && x.Kind == kString && !strings.Contains(ptr, "/properties/") || x != nil && n.Get("$ref") == nil && isStructLike(n) {
+				reserve(x.Str, f.Path+"#"+ptr, f, ptr+"/x-distgen-name")
 			}
 			eachSub(n, ptr, walk)
 		}
-		walk(f.root, "")
+		walk(f.Root, "")
 	}
 	g.envTypes = map[*envelopeDecl]*named{}
 	if s.decl != nil {
@@ -204,8 +204,8 @@ func (g *generator) run() (map[string][]byte, error) {
 	for _, f := range s.files {
 		m.typeAt(loc{f, ""}, true)
 		for _, k := range []string{"$defs", "definitions"} {
-			if d := f.root.get(k); d != nil && d.kind == kObject {
-				for _, name := range d.keys {
+			if d := f.Root.Get(k); d != nil && d.Kind == kObject {
+				for _, name := range d.Keys {
 					m.typeAt(loc{f, "/" + k + "/" + escapePointer(name)}, true)
 				}
 			}
@@ -253,7 +253,7 @@ func (g *generator) run() (map[string][]byte, error) {
 }
 
 func isStructLike(n *node) bool {
-	return n.get("properties") != nil || n.get("enum") != nil || n.get("const") != nil || n.get("oneOf") != nil || n.get("anyOf") != nil || n.get("prefixItems") != nil || n.get("allOf") != nil
+	return n.Get("properties") != nil || n.Get("enum") != nil || n.Get("const") != nil || n.Get("oneOf") != nil || n.Get("anyOf") != nil || n.Get("prefixItems") != nil || n.Get("allOf") != nil
 }
 
 func (g *generator) render(out map[string][]byte, name string, f *jen.File) error {
@@ -811,10 +811,10 @@ func (g *generator) emitSchemas(f *jen.File) {
 	if g.m.sums {
 		aliases := map[string]string{}
 		for _, fl := range g.set.files {
-			if id := fl.root.get("$id"); id != nil && id.kind == kString {
-				if u, err := resolveURL(fl.url, id.str); err == nil {
-					if doc, _ := splitFragment(u); doc != fl.url && doc != "" {
-						aliases[doc] = fl.path
+			if id := fl.Root.Get("$id"); id != nil && id.Kind == kString {
+				if u, err := resolveURL(fl.URL, id.Str); err == nil {
+					if doc, _ := splitFragment(u); doc != fl.URL && doc != "" {
+						aliases[doc] = fl.Path
 					}
 				}
 			}

@@ -27,48 +27,48 @@ func (k kind) String() string {
 // offsets, so that generated code follows schema order and errors can say
 // line:column.
 type node struct {
-	kind  kind
-	start int // byte offset of the value's first byte
-	end   int // byte offset after its last byte
-	raw   []byte
-	b     bool
-	str   string   // string value, or number literal
-	arr   []*node  // array elements
-	keys  []string // object keys in document order
-	vals  []*node  // object values, parallel to keys
+	Kind  kind
+	Start int // byte offset of the value's first byte
+	End   int // byte offset after its last byte
+	Raw   []byte
+	Bool  bool
+	Str   string   // string value, or number literal
+	Arr   []*node  // array elements
+	Keys  []string // object keys in document order
+	Vals  []*node  // object values, parallel to keys
 	index map[string]int
 }
 
 // get returns the member named k of an object node, or nil.
-func (n *node) get(k string) *node {
-	if n == nil || n.kind != kObject {
+func (n *node) Get(k string) *node {
+	if n == nil || n.Kind != kObject {
 		return nil
 	}
 	if i, ok := n.index[k]; ok {
-		return n.vals[i]
+		return n.Vals[i]
 	}
 	return nil
 }
 
 // value returns the node as a plain Go value (json.Number for numbers).
-func (n *node) value() any {
-	switch n.kind {
+func (n *node) Value() any {
+	switch n.Kind {
 	case kBool:
-		return n.b
+		return n.Bool
 	case kNumber:
-		return json.Number(n.str)
+		return json.Number(n.Str)
 	case kString:
-		return n.str
+		return n.Str
 	case kArray:
-		out := make([]any, len(n.arr))
-		for i, e := range n.arr {
-			out[i] = e.value()
+		out := make([]any, len(n.Arr))
+		for i, e := range n.Arr {
+			out[i] = e.Value()
 		}
 		return out
 	case kObject:
-		out := make(map[string]any, len(n.keys))
-		for i, k := range n.keys {
-			out[k] = n.vals[i].value()
+		out := make(map[string]any, len(n.Keys))
+		for i, k := range n.Keys {
+			out[k] = n.Vals[i].Value()
 		}
 		return out
 	}
@@ -144,16 +144,16 @@ func (p *jsonParser) value() (*node, error) {
 	case c == '"':
 		var s string
 		s, err = p.string()
-		n = &node{kind: kString, str: s}
+		n = &node{Kind: kString, Str: s}
 	case c == 't':
 		err = p.lit("true")
-		n = &node{kind: kBool, b: true}
+		n = &node{Kind: kBool, Bool: true}
 	case c == 'f':
 		err = p.lit("false")
-		n = &node{kind: kBool}
+		n = &node{Kind: kBool}
 	case c == 'n':
 		err = p.lit("null")
-		n = &node{kind: kNull}
+		n = &node{Kind: kNull}
 	case c == '-' || (c >= '0' && c <= '9'):
 		n, err = p.number()
 	default:
@@ -162,8 +162,8 @@ func (p *jsonParser) value() (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.start, n.end = start, p.pos
-	n.raw = p.data[start:p.pos]
+	n.Start, n.End = start, p.pos
+	n.Raw = p.data[start:p.pos]
 	return n, nil
 }
 
@@ -208,7 +208,7 @@ func (p *jsonParser) number() (*node, error) {
 			return nil, p.errf("invalid number: expected an exponent digit, got %s", p.what())
 		}
 	}
-	return &node{kind: kNumber, str: string(p.data[start:p.pos])}, nil
+	return &node{Kind: kNumber, Str: string(p.data[start:p.pos])}, nil
 }
 
 func (p *jsonParser) string() (string, error) {
@@ -252,7 +252,7 @@ func (p *jsonParser) array() (*node, error) {
 		return nil, p.errf("nesting deeper than %d levels", maxDepth)
 	}
 	defer func() { p.depth-- }()
-	n := &node{kind: kArray}
+	n := &node{Kind: kArray}
 	p.pos++
 	p.ws()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
@@ -265,7 +265,7 @@ func (p *jsonParser) array() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.arr = append(n.arr, v)
+		n.Arr = append(n.Arr, v)
 		p.ws()
 		if p.pos >= len(p.data) {
 			return nil, p.errf("unexpected end of input in array, expected ',' or ']'")
@@ -288,7 +288,7 @@ func (p *jsonParser) object() (*node, error) {
 		return nil, p.errf("nesting deeper than %d levels", maxDepth)
 	}
 	defer func() { p.depth-- }()
-	n := &node{kind: kObject, index: map[string]int{}}
+	n := &node{Kind: kObject, index: map[string]int{}}
 	p.pos++
 	p.ws()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
@@ -318,9 +318,9 @@ func (p *jsonParser) object() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.index[k] = len(n.keys)
-		n.keys = append(n.keys, k)
-		n.vals = append(n.vals, v)
+		n.index[k] = len(n.Keys)
+		n.Keys = append(n.Keys, k)
+		n.Vals = append(n.Vals, v)
 		p.ws()
 		if p.pos >= len(p.data) {
 			return nil, p.errf("unexpected end of input in object, expected ',' or '}'")
@@ -338,7 +338,7 @@ func (p *jsonParser) object() (*node, error) {
 }
 
 // lookup resolves a JSON pointer ("" or "/a/0") in n.
-func (n *node) lookup(ptr string) *node {
+func (n *node) Lookup(ptr string) *node {
 	if ptr == "" {
 		return n
 	}
@@ -350,14 +350,14 @@ func (n *node) lookup(ptr string) *node {
 		switch {
 		case cur == nil:
 			return nil
-		case cur.kind == kObject:
-			cur = cur.get(tok)
-		case cur.kind == kArray:
+		case cur.Kind == kObject:
+			cur = cur.Get(tok)
+		case cur.Kind == kArray:
 			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(cur.arr) || strconv.Itoa(i) != tok {
+			if err != nil || i < 0 || i >= len(cur.Arr) || strconv.Itoa(i) != tok {
 				return nil
 			}
-			cur = cur.arr[i]
+			cur = cur.Arr[i]
 		default:
 			return nil
 		}

@@ -57,11 +57,11 @@ var metaURL = map[int]string{
 
 // file is one JSON Schema document of a set.
 type file struct {
-	path  string
-	data  []byte
-	root  *node
-	draft int
-	url   string // baseURL + path
+	Path  string
+	Data  []byte
+	Root  *node
+	Draft int
+	URL   string // baseURL + path
 }
 
 // loc is the location of a schema: a file and a JSON pointer in it.
@@ -70,8 +70,8 @@ type loc struct {
 	ptr string
 }
 
-func (l loc) String() string { return l.f.path + "#" + l.ptr }
-func (l loc) node() *node    { return l.f.root.lookup(l.ptr) }
+func (l loc) String() string { return l.f.Path + "#" + l.ptr }
+func (l loc) node() *node    { return l.f.Root.Lookup(l.ptr) }
 
 // Set is a loaded, validated schema set with its topic declarations. Make
 // one with Load.
@@ -95,7 +95,7 @@ type Set struct {
 func (s *Set) Files() map[string]string {
 	out := make(map[string]string, len(s.files)+len(s.synth))
 	for _, f := range s.files {
-		out[f.path] = string(f.data)
+		out[f.Path] = string(f.Data)
 	}
 	for k, v := range s.synth {
 		out[k] = v
@@ -213,13 +213,13 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 	}
 	for _, p := range paths {
 		data := files[p]
-		f := &file{path: p, data: data, url: baseURL + p}
+		f := &file{Path: p, Data: data, URL: baseURL + p}
 		root, err := parseJSON(data)
 		if err != nil {
 			errs = append(errs, syntaxErr(p, data, err))
 			continue
 		}
-		f.root = root
+		f.Root = root
 		var ne *jsonguard.NumberError
 		if errors.As(jsonguard.Numbers(data), &ne) {
 			errs = append(errs, errAt(ErrSchema, f, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent: the validator cannot compare it"))
@@ -230,7 +230,7 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 			errs = append(errs, err.(*Error))
 			continue
 		}
-		f.draft = d
+		f.Draft = d
 		s.files = append(s.files, f)
 		s.byPath[p] = f
 	}
@@ -238,8 +238,8 @@ func LoadFiles(files map[string][]byte) (*Set, error) {
 		return nil, errs
 	}
 	for _, f := range s.files {
-		s.byURL[f.url] = loc{f, ""}
-		errs = append(errs, s.index(f, f.root, "", f.url)...)
+		s.byURL[f.URL] = loc{f, ""}
+		errs = append(errs, s.index(f, f.Root, "", f.URL)...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -286,13 +286,13 @@ func syntaxErr(p string, data []byte, err error) *Error {
 
 // errAt builds an *Error located at ptr in f.
 func errAt(kind error, f *file, ptr, msg, hint string) *Error {
-	e := &Error{Kind: kind, File: f.path, Pointer: ptr, Msg: msg, Hint: hint}
-	if f.root != nil {
+	e := &Error{Kind: kind, File: f.Path, Pointer: ptr, Msg: msg, Hint: hint}
+	if f.Root != nil {
 		// Point at the nearest existing value.
 		p := ptr
 		for {
-			if n := f.root.lookup(p); n != nil {
-				e.Line, e.Column = jsonpos.LineCol(f.data, n.start)
+			if n := f.Root.Lookup(p); n != nil {
+				e.Line, e.Column = jsonpos.LineCol(f.Data, n.Start)
 				break
 			}
 			i := strings.LastIndexByte(p, '/')
@@ -306,22 +306,22 @@ func errAt(kind error, f *file, ptr, msg, hint string) *Error {
 }
 
 func fileDraft(f *file) (int, error) {
-	sn := f.root.get("$schema")
-	if f.root.kind == kBool {
+	sn := f.Root.Get("$schema")
+	if f.Root.Kind == kBool {
 		return draft2020, nil
 	}
-	if f.root.kind != kObject {
-		return 0, errAt(ErrSchema, f, "", fmt.Sprintf("a schema must be an object or a boolean, not %s", f.root.kind), "make the file's top-level value a JSON Schema object")
+	if f.Root.Kind != kObject {
+		return 0, errAt(ErrSchema, f, "", fmt.Sprintf("a schema must be an object or a boolean, not %s", f.Root.Kind), "make the file's top-level value a JSON Schema object")
 	}
 	if sn == nil {
 		return draft2020, nil
 	}
-	if sn.kind != kString {
+	if sn.Kind != kString {
 		return 0, errAt(ErrSchema, f, "/$schema", "$schema must be a string", `use "https://json-schema.org/draft/2020-12/schema" or "http://json-schema.org/draft-07/schema#"`)
 	}
-	d, ok := draftOf(sn.str)
+	d, ok := draftOf(sn.Str)
 	if !ok {
-		return 0, errAt(ErrUnsupported, f, "/$schema", fmt.Sprintf("unsupported $schema %q", sn.str), `distgen reads draft 2020-12 ("https://json-schema.org/draft/2020-12/schema"), 2019-09 and draft-07 ("http://json-schema.org/draft-07/schema#")`)
+		return 0, errAt(ErrUnsupported, f, "/$schema", fmt.Sprintf("unsupported $schema %q", sn.Str), `distgen reads draft 2020-12 ("https://json-schema.org/draft/2020-12/schema"), 2019-09 and draft-07 ("http://json-schema.org/draft-07/schema#")`)
 	}
 	return d, nil
 }
@@ -335,37 +335,37 @@ var (
 
 // eachSub calls fn for every direct subschema of n (at ptr).
 func eachSub(n *node, ptr string, fn func(c *node, cptr string)) {
-	if n == nil || n.kind != kObject {
+	if n == nil || n.Kind != kObject {
 		return
 	}
 	for _, k := range kwSingle {
-		if c := n.get(k); c != nil && (c.kind == kObject || c.kind == kBool) {
+		if c := n.Get(k); c != nil && (c.Kind == kObject || c.Kind == kBool) {
 			fn(c, ptr+"/"+escapePointer(k))
 		}
 	}
-	if c := n.get("items"); c != nil {
-		switch c.kind {
+	if c := n.Get("items"); c != nil {
+		switch c.Kind {
 		case kObject, kBool:
 			fn(c, ptr+"/items")
 		case kArray:
-			for i, e := range c.arr {
+			for i, e := range c.Arr {
 				fn(e, fmt.Sprintf("%s/items/%d", ptr, i))
 			}
 		}
 	}
 	for _, k := range kwMap {
-		if c := n.get(k); c != nil && c.kind == kObject {
-			for i, name := range c.keys {
-				v := c.vals[i]
-				if v.kind == kObject || v.kind == kBool {
+		if c := n.Get(k); c != nil && c.Kind == kObject {
+			for i, name := range c.Keys {
+				v := c.Vals[i]
+				if v.Kind == kObject || v.Kind == kBool {
 					fn(v, ptr+"/"+escapePointer(k)+"/"+escapePointer(name))
 				}
 			}
 		}
 	}
 	for _, k := range kwArray {
-		if c := n.get(k); c != nil && c.kind == kArray {
-			for i, e := range c.arr {
+		if c := n.Get(k); c != nil && c.Kind == kArray {
+			for i, e := range c.Arr {
 				fn(e, fmt.Sprintf("%s/%s/%d", ptr, k, i))
 			}
 		}
@@ -375,29 +375,29 @@ func eachSub(n *node, ptr string, fn func(c *node, cptr string)) {
 // index records base URIs, $id resources and anchors under n.
 func (s *Set) index(f *file, n *node, ptr, base string) ErrorList {
 	var errs ErrorList
-	if n.kind == kObject {
-		if id := n.get("$id"); id != nil && id.kind == kString {
-			u, err := resolveURL(base, id.str)
+	if n.Kind == kObject {
+		if id := n.Get("$id"); id != nil && id.Kind == kString {
+			u, err := resolveURL(base, id.Str)
 			if err != nil {
-				return ErrorList{errAt(ErrSchema, f, ptr+"/$id", fmt.Sprintf("$id %q is not a valid URI reference", id.str), "fix the $id")}
+				return ErrorList{errAt(ErrSchema, f, ptr+"/$id", fmt.Sprintf("$id %q is not a valid URI reference", id.Str), "fix the $id")}
 			}
 			doc, frag := splitFragment(u)
-			if doc != "" && !(f.draft == draft07 && strings.HasPrefix(id.str, "#")) {
+			if doc != "" && !(f.Draft == draft07 && strings.HasPrefix(id.Str, "#")) {
 				if prev, dup := s.byURL[doc]; dup && (prev.f != f || prev.ptr != ptr) {
-					errs = append(errs, errAt(ErrCollision, f, ptr+"/$id", fmt.Sprintf("$id %q is also used by %s", id.str, prev), "give every schema resource its own $id"))
+					errs = append(errs, errAt(ErrCollision, f, ptr+"/$id", fmt.Sprintf("$id %q is also used by %s", id.Str, prev), "give every schema resource its own $id"))
 				}
 				s.byURL[doc] = loc{f, ptr}
 				base = doc
 			}
-			if frag != "" && f.draft == draft07 {
+			if frag != "" && f.Draft == draft07 {
 				s.anchors[base+"#"+frag] = loc{f, ptr}
 			}
 		}
-		if a := n.get("$anchor"); a != nil && a.kind == kString {
-			s.anchors[base+"#"+a.str] = loc{f, ptr}
+		if a := n.Get("$anchor"); a != nil && a.Kind == kString {
+			s.anchors[base+"#"+a.Str] = loc{f, ptr}
 		}
 	}
-	s.bases[f.path+"#"+ptr] = base
+	s.bases[f.Path+"#"+ptr] = base
 	eachSub(n, ptr, func(c *node, cptr string) {
 		errs = append(errs, s.index(f, c, cptr, base)...)
 	})
@@ -431,7 +431,7 @@ func splitFragment(u string) (doc, frag string) {
 func (s *Set) resolveRef(from loc, ref string) (loc, *Error) {
 	base := s.bases[from.String()]
 	if base == "" {
-		base = from.f.url
+		base = from.f.URL
 	}
 	refPtr := from.ptr + "/$ref"
 	u, err := resolveURL(base, ref)
@@ -452,14 +452,14 @@ func (s *Set) resolveRef(from loc, ref string) (loc, *Error) {
 		return target, nil
 	case strings.HasPrefix(frag, "/"):
 		l := loc{target.f, target.ptr + frag}
-		if n := l.node(); n == nil || (n.kind != kObject && n.kind != kBool) {
-			return loc{}, errAt(ErrRef, from.f, refPtr, fmt.Sprintf("$ref %q: %s has no schema at %s", ref, target.f.path, target.ptr+frag), "fix the JSON pointer after '#'")
+		if n := l.node(); n == nil || (n.Kind != kObject && n.Kind != kBool) {
+			return loc{}, errAt(ErrRef, from.f, refPtr, fmt.Sprintf("$ref %q: %s has no schema at %s", ref, target.f.Path, target.ptr+frag), "fix the JSON pointer after '#'")
 		}
 		return l, nil
 	default:
 		l, ok := s.anchors[doc+"#"+frag]
 		if !ok {
-			return loc{}, errAt(ErrRef, from.f, refPtr, fmt.Sprintf("$ref %q: no anchor %q in %s", ref, frag, target.f.path), "declare the $anchor or fix the $ref")
+			return loc{}, errAt(ErrRef, from.f, refPtr, fmt.Sprintf("$ref %q: no anchor %q in %s", ref, frag, target.f.Path), "declare the $anchor or fix the $ref")
 		}
 		return l, nil
 	}
@@ -470,17 +470,17 @@ func (s *Set) checkRefs() ErrorList {
 	var errs ErrorList
 	var walk func(f *file, n *node, ptr string)
 	walk = func(f *file, n *node, ptr string) {
-		if n.kind == kObject {
-			if r := n.get("$ref"); r != nil && r.kind == kString {
-				if _, err := s.resolveRef(loc{f, ptr}, r.str); err != nil {
+		if n.Kind == kObject {
+			if r := n.Get("$ref"); r != nil && r.Kind == kString {
+				if _, err := s.resolveRef(loc{f, ptr}, r.Str); err != nil {
 					errs = append(errs, err)
 				}
 			}
 			for _, k := range []string{"$dynamicRef", "$recursiveRef"} {
-				if r := n.get(k); r != nil && r.kind == kString {
-					if u, err := resolveURL(s.bases[f.path+"#"+ptr], r.str); err == nil {
+				if r := n.Get(k); r != nil && r.Kind == kString {
+					if u, err := resolveURL(s.bases[f.Path+"#"+ptr], r.Str); err == nil {
 						if pu, _ := url.Parse(u); pu != nil && pu.Scheme != "distgen" {
-							errs = append(errs, errAt(ErrRemoteRef, f, ptr+"/"+k, fmt.Sprintf("%s %q points outside the schema set; remote schemas are never fetched", k, r.str), "copy the schema into the set"))
+							errs = append(errs, errAt(ErrRemoteRef, f, ptr+"/"+k, fmt.Sprintf("%s %q points outside the schema set; remote schemas are never fetched", k, r.Str), "copy the schema into the set"))
 						}
 					}
 				}
@@ -489,25 +489,25 @@ func (s *Set) checkRefs() ErrorList {
 		eachSub(n, ptr, func(c *node, cptr string) { walk(f, c, cptr) })
 	}
 	for _, f := range s.files {
-		walk(f, f.root, "")
+		walk(f, f.Root, "")
 	}
 	return errs
 }
 
 // metaValidate checks f against its draft's meta-schema.
 func (s *Set) metaValidate(f *file) *Error {
-	meta, err := metaSchema(f.draft)
+	meta, err := metaSchema(f.Draft)
 	if err != nil {
-		return &Error{Kind: ErrSchema, File: f.path, Msg: err.Error()}
+		return &Error{Kind: ErrSchema, File: f.Path, Msg: err.Error()}
 	}
-	if err := jsonguard.Validate(meta, f.root.value()); err != nil {
+	if err := jsonguard.Validate(meta, f.Root.Value()); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			leaf := ve
 			for len(leaf.Causes) > 0 {
 				leaf = leaf.Causes[0]
 			}
-			return errAt(ErrSchema, f, leaf.InstanceLocation, "not a valid "+draftName(f.draft)+" schema: "+leaf.Message, "fix the keyword so that it matches the JSON Schema specification")
+			return errAt(ErrSchema, f, leaf.InstanceLocation, "not a valid "+draftName(f.Draft)+" schema: "+leaf.Message, "fix the keyword so that it matches the JSON Schema specification")
 		}
 		return errAt(ErrSchema, f, "", err.Error(), "")
 	}
@@ -557,8 +557,8 @@ func (s *Set) compileAll() error {
 	c := s.compiler(nil)
 	s.comp = c
 	for _, f := range s.files {
-		if _, err := c.Compile(f.url); err != nil {
-			return &Error{Kind: ErrSchema, File: f.path, Msg: "compiling: " + strings.ReplaceAll(strings.TrimPrefix(err.Error(), "jsonschema: "), baseURL, ""), Hint: "fix the schema"}
+		if _, err := c.Compile(f.URL); err != nil {
+			return &Error{Kind: ErrSchema, File: f.Path, Msg: "compiling: " + strings.ReplaceAll(strings.TrimPrefix(err.Error(), "jsonschema: "), baseURL, ""), Hint: "fix the schema"}
 		}
 	}
 	return nil
@@ -571,11 +571,11 @@ func (s *Set) compiler(extra map[string]string) *jsonschema.Compiler {
 	c.LoadURL = refuseLoad
 	c.AssertFormat = true
 	for _, f := range s.files {
-		_ = c.AddResource(f.url, bytes.NewReader(f.data))
-		if id := f.root.get("$id"); id != nil && id.kind == kString {
-			if u, err := resolveURL(f.url, id.str); err == nil {
-				if doc, _ := splitFragment(u); doc != f.url && doc != "" {
-					_ = c.AddResource(doc, bytes.NewReader(f.data))
+		_ = c.AddResource(f.URL, bytes.NewReader(f.Data))
+		if id := f.Root.Get("$id"); id != nil && id.Kind == kString {
+			if u, err := resolveURL(f.URL, id.Str); err == nil {
+				if doc, _ := splitFragment(u); doc != f.URL && doc != "" {
+					_ = c.AddResource(doc, bytes.NewReader(f.Data))
 				}
 			}
 		}
