@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // Version is the distgen version written into generated files.
@@ -25,7 +27,6 @@ const (
 	pkgErrors = "errors"
 	pkgTyped  = "github.com/distributer/distributer/typed"
 	pkgDist   = "github.com/distributer/distributer"
-	pkgJS     = "github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 // Config configures Generate.
@@ -39,9 +40,9 @@ type Config struct {
 // declares topics, topics.go (topic constants, Schemas, typed handles, Conn
 // with the publish and subscribe methods). It is a pure function: the same
 // set and config always give the same bytes.
-func Generate(set *Set, cfg Config) (map[string][]byte, error) {
+func Generate(set *Input, cfg Config) (map[string][]byte, error) {
 	if !isIdent(cfg.Package) {
-		return nil, &Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("package name %q is not a Go identifier", cfg.Package), Hint: "pass a lower-case package name such as cortex"}
+		return nil, &schema.Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("package name %q is not a Go identifier", cfg.Package), Hint: "pass a lower-case package name such as cortex"}
 	}
 	if cfg.Version == "" {
 		cfg.Version = Version
@@ -51,7 +52,7 @@ func Generate(set *Set, cfg Config) (map[string][]byte, error) {
 }
 
 // generate is Generate that also returns the generator (for tests).
-func generate(set *Set, cfg Config) (map[string][]byte, *generator, error) {
+func generate(set *Input, cfg Config) (map[string][]byte, *generator, error) {
 	if cfg.Version == "" {
 		cfg.Version = Version
 	}
@@ -82,7 +83,7 @@ func isKeyword(s string) bool {
 }
 
 type generator struct {
-	set *Set
+	set *Input
 	cfg Config
 	ns  *namespace
 	m   *mapper
@@ -99,7 +100,6 @@ func (g *generator) newFile() *jen.File {
 	f.HeaderComment("distgen " + g.cfg.Version + ". Regenerate with distgen generate; edit the schemas instead.")
 	f.ImportName(pkgTyped, "typed")
 	f.ImportName(pkgDist, "distributer")
-	f.ImportName(pkgJS, "jsonschema")
 	return f
 }
 
@@ -110,10 +110,10 @@ func (g *generator) run() (map[string][]byte, error) {
 	s := g.set
 	// Explicit names first, so that derived names avoid them.
 	explicit := map[string]string{}
-	var errs ErrorList
+	var errs schema.ErrorList
 	reserve := func(name, where string, f *file, ptr string) {
 		if !isExportedIdent(name) {
-			errs = append(errs, errAt(ErrSchema, f, ptr, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", name), "use a name such as UserProfile"))
+			errs = append(errs, errAt(schema.ErrSchema, f, ptr, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", name), "use a name such as UserProfile"))
 			return
 		}
 		if prev, dup := explicit[name]; dup {
@@ -759,30 +759,13 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 }
 
 func (g *generator) emitMatchHelper(f *jen.File) {
-	f.Var().Defs(
-		jen.Id("distgenMu").Qual("sync", "Mutex"),
-		jen.Id("distgenCompiled").Op("=").Map(jen.String()).Op("*").Qual(pkgJS, "Schema").Values(),
-	)
+	docComment(f, "distgenSchemas is the schema set of schemaFiles, compiled on first use by distgenMatch.")
+	f.Var().Id("distgenSchemas").Op("=").Qual("sync", "OnceValue").Call(jen.Func().Params().Op("*").Qual(pkgTyped, "Schemas").Block(
+		jen.Return(jen.Qual(pkgTyped, "MustCompile").Call(jen.Id("schemaFiles"), jen.Nil())),
+	))
 	docComment(f, "distgenMatch reports whether the JSON value b is valid against the embedded schema at ref (file#pointer).")
 	f.Func().Id("distgenMatch").Params(jen.Id("ref").String(), jen.Id("b").Index().Byte()).Bool().Block(
-		jen.Id("distgenMu").Dot("Lock").Call(),
-		jen.List(jen.Id("s"), jen.Id("ok")).Op(":=").Id("distgenCompiled").Index(jen.Id("ref")),
-		jen.If(jen.Op("!").Id("ok")).Block(
-			jen.Id("c").Op(":=").Qual(pkgJS, "NewCompiler").Call(),
-			jen.Id("c").Dot("LoadURL").Op("=").Func().Params(jen.Id("u").String()).Params(jen.Qual("io", "ReadCloser"), jen.Error()).Block(
-				jen.Return(jen.Nil(), jen.Qual(pkgFmt, "Errorf").Call(jen.Lit("schema %s is not embedded"), jen.Id("u"))),
-			),
-			jen.For(jen.List(jen.Id("name"), jen.Id("text")).Op(":=").Range().Id("schemaFiles")).Block(
-				jen.If(jen.Err().Op(":=").Id("c").Dot("AddResource").Call(jen.Lit(baseURL).Op("+").Id("name"), jen.Qual("strings", "NewReader").Call(jen.Id("text"))), jen.Err().Op("!=").Nil()).Block(jen.Panic(jen.Err())),
-			),
-			jen.For(jen.List(jen.Id("u"), jen.Id("name")).Op(":=").Range().Id("schemaAliases")).Block(
-				jen.If(jen.Err().Op(":=").Id("c").Dot("AddResource").Call(jen.Id("u"), jen.Qual("strings", "NewReader").Call(jen.Id("schemaFiles").Index(jen.Id("name")))), jen.Err().Op("!=").Nil()).Block(jen.Panic(jen.Err())),
-			),
-			jen.Id("s").Op("=").Id("c").Dot("MustCompile").Call(jen.Lit(baseURL).Op("+").Id("ref")),
-			jen.Id("distgenCompiled").Index(jen.Id("ref")).Op("=").Id("s"),
-		),
-		jen.Id("distgenMu").Dot("Unlock").Call(),
-		jen.Return(jen.Qual(pkgTyped, "Matches").Call(jen.Id("s"), jen.Id("b"))),
+		jen.Return(jen.Id("distgenSchemas").Call().Dot("Matches").Call(jen.Id("ref"), jen.Id("b"))),
 	)
 }
 
@@ -808,24 +791,6 @@ func (g *generator) emitSchemas(f *jen.File) {
 			d[jen.Lit(n)] = strLit(files[n])
 		}
 	}))
-	if g.m.sums {
-		aliases := map[string]string{}
-		for _, fl := range g.set.files {
-			if id := fl.Root.Get("$id"); id != nil && id.Kind == kString {
-				if u, err := resolveURL(fl.URL, id.Str); err == nil {
-					if doc, _ := splitFragment(u); doc != fl.URL && doc != "" {
-						aliases[doc] = fl.Path
-					}
-				}
-			}
-		}
-		f.Comment("schemaAliases maps the $id of a schema file to its path.")
-		f.Var().Id("schemaAliases").Op("=").Map(jen.String()).String().Values(jen.DictFunc(func(d jen.Dict) {
-			for k, v := range aliases {
-				d[jen.Lit(k)] = jen.Lit(v)
-			}
-		}))
-	}
 }
 
 // nullableName is the name of the package's Nullable[T] type, allocated

@@ -44,5 +44,5 @@ func ExampleLoadFiles_error() {
 	_, err := gen.LoadFiles(map[string][]byte{"user.json": []byte("{\n  \"type\": \"object\",\n}")})
 	fmt.Println(err)
 	// Output:
-	// distgen: user.json:3:1: invalid JSON: unexpected '}' in object, expected a member name in double quotes (fix the JSON syntax at this position)
+	// user.json:3:1: invalid JSON: unexpected '}' in object, expected a member name in double quotes (fix the JSON syntax at this position)
 }

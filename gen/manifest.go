@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"sync"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/distributer/distributer/internal/jsonguard"
-	"github.com/distributer/distributer/internal/jsonpos"
+	"github.com/distributer/distributer/schema"
 	"github.com/distributer/distributer/topic"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -156,18 +158,26 @@ type entryDecl struct {
 	ptr    string
 }
 
-func (s *Set) mfErr(mf *file, ptr, msg, hint string) *Error {
+func (s *Input) mfErr(mf *file, ptr, msg, hint string) *schema.Error {
 	return errAt(ErrManifest, mf, ptr, msg, hint)
 }
 
+// manifestSchemas holds the compiled manifestSchema.
+var manifestSchemas = sync.OnceValues(func() (*schema.Set, error) {
+	return schema.LoadFiles(map[string][]byte{"distgen.schema.json": []byte(manifestSchema)})
+})
+
 // loadManifest parses and checks distgen.json and synthesizes the topic
 // schemas.
-func (s *Set) loadManifest(data []byte) error {
-	mf := &file{Path: ManifestFile, Data: data, URL: baseURL + ManifestFile}
-	root, err := parseJSON(data)
+func (s *Input) loadManifest(data []byte) error {
+	mf := &file{Path: ManifestFile, Data: data, URL: schema.BaseURL + ManifestFile}
+	root, err := schema.Parse(data)
 	if err != nil {
-		e := syntaxErr(ManifestFile, data, err)
-		e.Kind = ErrManifest
+		e := &schema.Error{Kind: ErrManifest, File: ManifestFile, Msg: "invalid JSON: " + err.Error(), Hint: "fix the JSON syntax at this position"}
+		var se *schema.SyntaxError
+		if errors.As(err, &se) {
+			e.Line, e.Column = schema.LineCol(data, se.Offset)
+		}
 		return e
 	}
 	mf.Root = root
@@ -175,16 +185,11 @@ func (s *Set) loadManifest(data []byte) error {
 	if errors.As(jsonguard.Numbers(data), &ne) {
 		return s.mfErr(mf, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent")
 	}
-	c := jsonschema.NewCompiler()
-	c.LoadURL = refuseLoad
-	if err := c.AddResource("distgen:///_manifest.schema.json", strings.NewReader(manifestSchema)); err != nil {
-		return err
-	}
-	ms, err := c.Compile("distgen:///_manifest.schema.json")
+	ms, err := manifestSchemas()
 	if err != nil {
 		return err
 	}
-	if err := jsonguard.Validate(ms, root.Value()); err != nil {
+	if err := ms.Validate(schema.Loc{File: ms.File("distgen.schema.json")}, root.Value()); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			leaf := ve
@@ -202,26 +207,26 @@ func (s *Set) loadManifest(data []byte) error {
 	m := &manifest{}
 	s.decl = m
 	envs := map[string]*envelopeDecl{}
-	resolve := func(ptr, ref string) (loc, *Error) {
-		l, e := s.resolveRef(loc{mf, ptr}, ref)
-		if e != nil {
-			e.Kind = ErrManifest
-			if strings.Contains(e.Msg, "outside the schema set") {
-				e.Kind = ErrRemoteRef
+	// References in distgen.json are relative to the schema directory, as
+	// from a file in its root.
+	resolve := func(ptr, ref string) (loc, *schema.Error) {
+		l, err := s.set.Lookup(ref)
+		if err != nil {
+			e := err.(*schema.Error)
+			if !errors.Is(e, schema.ErrRemoteRef) {
+				e.Kind = ErrManifest
 			}
 			e.File, e.Pointer = ManifestFile, ptr
-			e.Line, e.Column = jsonpos.LineCol(data, root.Lookup(ptr).Start)
+			e.Line, e.Column = schema.LineCol(data, root.Lookup(ptr).Start)
 			return loc{}, e
 		}
-		return l, nil
+		return loc{l.File, l.Ptr}, nil
 	}
-	s.bases[ManifestFile+"#"] = baseURL + ManifestFile
 	if en := root.Get("envelopes"); en != nil {
 		for i, name := range en.Keys {
 			d := en.Vals[i]
 			ptr := "/envelopes/" + escapePointer(name)
 			ref := d.Get("schema").Str
-			s.bases[ManifestFile+"#"+ptr+"/schema"] = baseURL + ManifestFile
 			l, e := resolve(ptr+"/schema", ref)
 			if e != nil {
 				return e
@@ -236,7 +241,7 @@ func (s *Set) loadManifest(data []byte) error {
 			m.envelopes = append(m.envelopes, ed)
 		}
 	}
-	getEnv := func(n *node, ptr string) (*envelopeDecl, *Error) {
+	getEnv := func(n *node, ptr string) (*envelopeDecl, *schema.Error) {
 		e := n.Get("envelope")
 		if e == nil {
 			return nil, nil
@@ -269,7 +274,7 @@ func (s *Set) loadManifest(data []byte) error {
 		return out
 	}
 	topics := map[string]*topicDecl{}
-	addTopic := func(t *topicDecl) *Error {
+	addTopic := func(t *topicDecl) *schema.Error {
 		if err := topic.ValidateTopic(t.name); err != nil {
 			return s.mfErr(mf, t.ptr, fmt.Sprintf("%q is not a valid topic name: %v", t.name, err), "use words of letters, digits, '_' and '-' separated by '.'")
 		}
@@ -315,7 +320,7 @@ func (s *Set) loadManifest(data []byte) error {
 			d := fn.Vals[i]
 			ptr := "/families/" + escapePointer(name)
 			f := &familyDecl{name: name, pattern: d.Get("topic").Str, ptr: ptr}
-			var e *Error
+			var e *schema.Error
 			if f.envelope, e = getEnv(d, ptr); e != nil {
 				return e
 			}
@@ -469,7 +474,8 @@ func contains(list []string, s string) bool {
 const synthDir = "_distgen/topics/"
 
 // synthesize builds the whole-body schema of every topic and compiles them.
-func (s *Set) synthesize() error {
+func (s *Input) synthesize() error {
+	synth := map[string][]byte{}
 	for _, t := range s.decl.topics {
 		if t.envelope == nil {
 			t.schema = t.ref
@@ -477,8 +483,8 @@ func (s *Set) synthesize() error {
 			continue
 		}
 		name := synthDir + t.name + ".json"
-		if _, clash := s.byPath[name]; clash {
-			return &Error{Kind: ErrCollision, File: name, Msg: "the schema set already has a file where distgen writes a topic schema", Hint: "rename or move the file"}
+		if s.set.File(name) != nil {
+			return &schema.Error{Kind: ErrCollision, File: name, Msg: "the schema set already has a file where distgen writes a topic schema", Hint: "rename or move the file"}
 		}
 		// Constraints from const and part set rules.
 		consts := map[string]any{}
@@ -531,24 +537,20 @@ func (s *Set) synthesize() error {
 		if err != nil {
 			return err
 		}
-		s.synth[name] = string(b) + "\n"
+		synth[name] = append(b, '\n')
 		t.schema = name
 		s.topics[t.name] = name
 	}
-	c := s.comp
-	names := make([]string, 0, len(s.synth))
-	for k := range s.synth {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if err := c.AddResource(baseURL+k, strings.NewReader(s.synth[k])); err != nil {
+	if len(synth) > 0 {
+		set, err := s.set.With(synth)
+		if err != nil {
 			return err
 		}
+		s.set = set
 	}
 	for _, name := range s.Topics() {
-		if _, err := c.Compile(baseURL + strings.Replace(s.topics[name], "#", "#", 1)); err != nil {
-			return &Error{Kind: ErrManifest, File: ManifestFile, Msg: fmt.Sprintf("topic %s: its schema does not compile: %v", name, strings.ReplaceAll(err.Error(), baseURL, "")), Hint: "check the topic's schema, envelope and set rules"}
+		if _, err := s.set.Compile(s.topics[name]); err != nil {
+			return &schema.Error{Kind: ErrManifest, File: ManifestFile, Msg: fmt.Sprintf("topic %s: its schema does not compile: %v", name, err), Hint: "check the topic's schema, envelope and set rules"}
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // tkind is the shape of a Go type expression.
@@ -125,19 +127,19 @@ type branch struct {
 
 // mapper maps the schemas of a set to Go types.
 type mapper struct {
-	set          *Set
+	set          *Input
 	ns           *namespace
 	byLoc        map[string]*named
 	types        []*named
 	refs         map[string]bool // ref chains being followed
-	errs         ErrorList
+	errs         schema.ErrorList
 	needRe       bool
 	needNullable bool
 	sums         bool
 	needExtras   bool
 }
 
-func newMapper(s *Set, ns *namespace) *mapper {
+func newMapper(s *Input, ns *namespace) *mapper {
 	return &mapper{set: s, ns: ns, byLoc: map[string]*named{}, refs: map[string]bool{}}
 }
 
@@ -576,7 +578,7 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 			g := goName(name)
 			if x := pn.Get("x-distgen-name"); x != nil && x.Kind == kString && pn.Get("$ref") == nil {
 				if !isExportedIdent(x.Str) {
-					m.fail(ErrSchema, loc{pl.f, pl.ptr + "/x-distgen-name"}, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", x.Str), "use a name such as UserProfile")
+					m.fail(schema.ErrSchema, loc{pl.f, pl.ptr + "/x-distgen-name"}, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", x.Str), "use a name such as UserProfile")
 				}
 				g = x.Str
 			}
@@ -754,7 +756,7 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	var names []string
 	if x := n.Get("x-distgen-enum-names"); x != nil && x.Kind == kArray {
 		if len(x.Arr) != len(vals) {
-			m.fail(ErrSchema, loc{l.f, l.ptr + "/x-distgen-enum-names"}, fmt.Sprintf("x-distgen-enum-names has %d names for %d enum values", len(x.Arr), len(vals)), "give one name per value, in the order of enum")
+			m.fail(schema.ErrSchema, loc{l.f, l.ptr + "/x-distgen-enum-names"}, fmt.Sprintf("x-distgen-enum-names has %d names for %d enum values", len(x.Arr), len(vals)), "give one name per value, in the order of enum")
 		} else {
 			for i, v := range vals {
 				if v.Kind != kNull && x.Arr[i].Kind == kString {

@@ -60,6 +60,3 @@ var schemaFiles = map[string]string{"shape.json": `{
   ]
 }
 `}
-
-// schemaAliases maps the $id of a schema file to its path.
-var schemaAliases = map[string]string{}

@@ -8,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/distributer/distributer/typed"
-	"github.com/santhosh-tekuri/jsonschema/v5"
-	"io"
-	"strings"
 	"sync"
 )
 
@@ -125,34 +122,14 @@ func (v *SquareKind) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("%s is not a valid SquareKind (want one of \"square\")", b)
 }
 
-var (
-	distgenMu       sync.Mutex
-	distgenCompiled = map[string]*jsonschema.Schema{}
-)
+// distgenSchemas is the schema set of schemaFiles, compiled on first use by
+// distgenMatch.
+var distgenSchemas = sync.OnceValue(func() *typed.Schemas {
+	return typed.MustCompile(schemaFiles, nil)
+})
 
 // distgenMatch reports whether the JSON value b is valid against the embedded
 // schema at ref (file#pointer).
 func distgenMatch(ref string, b []byte) bool {
-	distgenMu.Lock()
-	s, ok := distgenCompiled[ref]
-	if !ok {
-		c := jsonschema.NewCompiler()
-		c.LoadURL = func(u string) (io.ReadCloser, error) {
-			return nil, fmt.Errorf("schema %s is not embedded", u)
-		}
-		for name, text := range schemaFiles {
-			if err := c.AddResource("distgen:///"+name, strings.NewReader(text)); err != nil {
-				panic(err)
-			}
-		}
-		for u, name := range schemaAliases {
-			if err := c.AddResource(u, strings.NewReader(schemaFiles[name])); err != nil {
-				panic(err)
-			}
-		}
-		s = c.MustCompile("distgen:///" + ref)
-		distgenCompiled[ref] = s
-	}
-	distgenMu.Unlock()
-	return typed.Matches(s, b)
+	return distgenSchemas().Matches(ref, b)
 }

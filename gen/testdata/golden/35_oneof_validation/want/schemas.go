@@ -43,6 +43,3 @@ var schemaFiles = map[string]string{"value.json": `{
   ]
 }
 `}
-
-// schemaAliases maps the $id of a schema file to its path.
-var schemaAliases = map[string]string{}

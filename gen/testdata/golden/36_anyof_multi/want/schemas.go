@@ -54,6 +54,3 @@ var schemaFiles = map[string]string{"contact.json": `{
   ]
 }
 `}
-
-// schemaAliases maps the $id of a schema file to its path.
-var schemaAliases = map[string]string{}

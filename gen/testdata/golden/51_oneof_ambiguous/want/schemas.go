@@ -40,6 +40,3 @@ var schemaFiles = map[string]string{"amount.json": `{
   ]
 }
 `}
-
-// schemaAliases maps the $id of a schema file to its path.
-var schemaAliases = map[string]string{}
