@@ -11,36 +11,29 @@ import (
 // schema set.
 const ManifestFile = "distgen.json"
 
-// The parsed schema documents, as package schema reads them.
+// The parsed schema documents, as package schema reads them, under the
+// short names the mapper uses.
 type (
 	node = schema.Node
 	file = schema.File
 )
 
 const (
-	kNull   = schema.Null
-	kBool   = schema.Boolean
-	kNumber = schema.Number
-	kString = schema.String
-	kArray  = schema.Array
-	kObject = schema.Object
+	kNull, kBool, kNumber, kString, kArray, kObject = schema.Null, schema.Boolean, schema.Number, schema.String, schema.Array, schema.Object
+
+	draft07, draft2019, draft2020 = schema.Draft7, schema.Draft2019, schema.Draft2020
 )
 
-// Drafts distgen reads.
-const (
-	draft07   = schema.Draft7
-	draft2019 = schema.Draft2019
-	draft2020 = schema.Draft2020
-)
-
-// loc is the location of a schema: a file and a JSON pointer in it.
+// loc is a schema.Loc in the short form the mapper writes (loc{f, ptr}).
 type loc struct {
 	f   *file
 	ptr string
 }
 
-func (l loc) String() string { return l.f.Path + "#" + l.ptr }
-func (l loc) node() *node    { return l.f.Root.Lookup(l.ptr) }
+func (l loc) at() schema.Loc { return schema.Loc{File: l.f, Ptr: l.ptr} }
+func (l loc) String() string { return l.at().String() }
+func (l loc) node() *node    { return l.at().Node() }
+func locOf(l schema.Loc) loc { return loc{l.File, l.Ptr} }
 
 // Input is what Generate works from: a schema set (package schema) and the
 // topic declarations of its distgen.json. Make one with Load.
@@ -119,11 +112,11 @@ func LoadFiles(files map[string][]byte) (*Input, error) {
 
 // resolveRef resolves the $ref of the schema at from.
 func (s *Input) resolveRef(from loc, ref string) (loc, *schema.Error) {
-	l, err := s.set.Resolve(schema.Loc{File: from.f, Ptr: from.ptr}, ref)
+	l, err := s.set.Resolve(from.at(), ref)
 	if err != nil {
 		return loc{}, err.(*schema.Error)
 	}
-	return loc{l.File, l.Ptr}, nil
+	return locOf(l), nil
 }
 
 // errAt builds a *schema.Error located at ptr in f.

@@ -220,7 +220,7 @@ func (s *Input) loadManifest(data []byte) error {
 			e.Line, e.Column = schema.LineCol(data, root.Lookup(ptr).Start)
 			return loc{}, e
 		}
-		return loc{l.File, l.Ptr}, nil
+		return locOf(l), nil
 	}
 	if en := root.Get("envelopes"); en != nil {
 		for i, name := range en.Keys {
