@@ -280,4 +280,3 @@ func TestOneVerdictRemoteRef(t *testing.T) {
 		t.Errorf("contract Generate(remote) = %v, want ErrRemoteRef", err)
 	}
 }
-
