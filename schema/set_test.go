@@ -162,6 +162,36 @@ func TestFormatChecker(t *testing.T) {
 	}
 }
 
+// The checks stricter than jsonschema/v5's.
+func TestFormatsStricterThanTheLibrary(t *testing.T) {
+	for _, c := range []struct {
+		format, value string
+		ok            bool
+	}{
+		{"ipv4", "10.0.0.1", true},
+		{"ipv4", "+10.0.0.1", false},
+		{"hostname", "xn--bcher-kva.example", true}, // bücher
+		{"hostname", "example.org.", false},
+		{"hostname", "xn--a.example", false},    // not Punycode
+		{"hostname", "xn--abc-.example", false}, // decodes to ASCII only
+		{"hostname", "xn--e28h.example", false}, // an emoji is no letter
+		{"hostname", "xn--ab---3ra", false},     // "ab--ü": "--" in the 3rd and 4th places
+		{"hostname", "ab--cd.example", true},    // ... of a plain label is fine
+		{"uri", "http://[::1]:8080/a?b=c#d", true},
+		{"uri", "http://example.org/a b", false},
+		{"uri", "http://example.org/ä", false},
+		{"uri", "http://example.org/a[1]", false},
+		{"uri", "http://a@b@example.org/", false},
+		{"uri", "http://example.org/%zz", false},
+		{"uri-reference", "a/b?c#d", true},
+		{"uri-reference", "a/b{c}", false},
+	} {
+		if got := FormatChecker(c.format)(c.value); got != c.ok {
+			t.Errorf("%s(%q) = %v, want %v", c.format, c.value, got, c.ok)
+		}
+	}
+}
+
 func TestContextual(t *testing.T) {
 	if load(t, map[string]string{"a.json": `{"$dynamicAnchor": "n", "items": {"$dynamicRef": "#n"}}`}).Contextual() != true {
 		t.Error("$dynamicRef not seen")
