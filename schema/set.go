@@ -488,11 +488,18 @@ func (s *Set) Resolve(from Loc, ref string) (Loc, error) {
 // resolve resolves ref, the value of keyword kw of the schema at from.
 func (s *Set) resolve(from Loc, kw, ref string) (Loc, *Error) {
 	refPtr := from.Ptr + "/" + kw
-	u, err := resolveURL(s.base(from), ref)
+	// The fragment is split off first: a JSON pointer written as is
+	// ("#/properties/50%off") is taken as it stands when it is no valid
+	// percent-encoding.
+	docRef, rawFrag, _ := strings.Cut(ref, "#")
+	doc, err := resolveURL(s.base(from), docRef)
 	if err != nil {
 		return Loc{}, ErrorAt(ErrRef, from.File, refPtr, fmt.Sprintf("%s %q is not a valid URI reference", kw, ref), "fix the "+kw)
 	}
-	doc, frag := splitFragment(u)
+	frag, err := url.PathUnescape(rawFrag)
+	if err != nil {
+		frag = rawFrag
+	}
 	target, ok := s.byURL[doc]
 	if !ok {
 		if !strings.HasPrefix(doc, BaseURL) {

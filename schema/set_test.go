@@ -101,6 +101,19 @@ func TestLookupErrors(t *testing.T) {
 	if l, err := s.Lookup("a.json#ex"); err != nil || l.String() != "a.json#/$defs/x" {
 		t.Errorf("Lookup(anchor) = %v, %v", l, err)
 	}
+	p := load(t, map[string]string{"p.json": `{"$defs": {"50%off": {"type": "string"}, "a b": {"type": "integer"}}}`})
+	for ref, want := range map[string]string{
+		"p.json#/$defs/50%off":   "p.json#/$defs/50%off", // a pointer as distgen writes it
+		"p.json#/$defs/50%25off": "p.json#/$defs/50%off", // percent-encoded, as in a $ref
+		"p.json#/$defs/a%20b":    "p.json#/$defs/a b",
+		"p.json#/$defs/a b":      "p.json#/$defs/a b",
+	} {
+		if l, err := p.Lookup(ref); err != nil || l.String() != want {
+			t.Errorf("Lookup(%q) = %v, %v; want %s", ref, l, err, want)
+		} else if _, err := p.CompileLoc(l); err != nil {
+			t.Errorf("CompileLoc(%s): %v", l, err)
+		}
+	}
 	if _, err := s.Compile("nope.json"); !errors.Is(err, ErrRef) {
 		t.Errorf("Compile(nope.json) = %v", err)
 	}
