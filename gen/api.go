@@ -173,7 +173,7 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 			case r.topic:
 				v = part.topic
 			default:
-				v = r.cnst.value()
+				v = r.cnst.Value()
 			}
 			variable := (r.part || r.topic) && part.variable
 			lit, ok := constLit(base, v)
@@ -816,7 +816,7 @@ func describeSets(rules []*setRule) string {
 		case r.topic:
 			parts = append(parts, r.target+" to the topic name")
 		case r.cnst != nil:
-			parts = append(parts, r.target+" to "+string(r.cnst.raw))
+			parts = append(parts, r.target+" to "+string(r.cnst.Raw))
 		default:
 			parts = append(parts, r.target+" from "+*r.from)
 		}
