@@ -3,6 +3,7 @@ package gen
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -79,6 +80,38 @@ func TestGoldenCommentsOneLineEach(t *testing.T) {
 			if c := strings.TrimSpace(l); strings.HasPrefix(c, "// ") && strings.Contains(c[3:], " // ") {
 				t.Errorf("%s:%d: two comments on one line: %s", f, i+1, c)
 			}
+		}
+	}
+}
+
+// TestDocLead: the doc comment of a generated type starts with its name, in
+// the form Go expects ("Invoice is ..."), whatever the schema's title and
+// description say.
+func TestDocLead(t *testing.T) {
+	meta := &named{name: "Meta", loc: "meta.json#"}
+	g := &generator{m: &mapper{byLoc: map[string]*named{"meta.json#": meta}}}
+	for _, c := range []struct {
+		nt   named
+		want []string
+	}{
+		{named{name: "Event", doc: []string{"The envelope of every message."}}, []string{"Event is the envelope of every message."}},
+		{named{name: "Event", doc: []string{"Event is sent when", "something happens."}}, []string{"Event is sent when", "something happens."}},
+		{named{name: "Invoice", title: "Invoice", doc: []string{"Describes an invoice."}}, []string{"Invoice describes an invoice."}},
+		{named{name: "Key", doc: []string{"JSON Web Key, as sent."}}, []string{"Key is JSON Web Key, as sent."}},
+		{named{name: "Cat", doc: []string{"A cat."}}, []string{"Cat is a cat."}},
+		{named{name: "Switch", title: "Switch state", doc: []string{"0 = off, 1 = on"}}, []string{"Switch is the switch state.", "", "0 = off, 1 = on"}},
+		{named{name: "InvoiceCreated", title: "Invoice", loc: "invoice-created.json#"}, []string{"InvoiceCreated is the invoice."}},
+		{named{name: "InvoiceCreated", title: "InvoiceCreated happens once.", loc: "x.json#"}, []string{"InvoiceCreated happens once."}},
+		{named{name: "LinesItem", title: "Line", loc: "order.json#/properties/lines/items"}, []string{"LinesItem is a line."}},
+		{named{name: "MetaKind", loc: "meta.json#/properties/kind"}, []string{`MetaKind is the "kind" member of Meta.`}},
+		{named{name: "Meta", title: "meta", loc: "meta.json#"}, []string{"Meta is the schema of meta.json."}},
+		{named{name: "OrderID", loc: "defs.json#/$defs/order_id"}, []string{`OrderID is the definition "order_id" of defs.json.`}},
+		{named{name: "TagsItem", loc: "meta.json#/properties/tags/items"}, []string{`TagsItem is an item of the "tags" member of Meta.`}},
+		{named{name: "Shape", loc: "s.json#/oneOf/1"}, []string{"Shape is option 2 of the oneOf of s.json."}},
+		{named{name: "List", doc: []string{"  - a list item"}, loc: "l.json#"}, []string{"List is the schema of l.json.", "", "  - a list item"}},
+	} {
+		if got := g.docLead(&c.nt); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("docLead(%s, title %q, doc %q) =\n%q\nwant\n%q", c.nt.name, c.nt.title, c.nt.doc, got, c.want)
 		}
 	}
 }

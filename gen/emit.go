@@ -199,8 +199,8 @@ func (g *generator) run() (map[string][]byte, error) {
 			}
 			nt := &named{kind: nStruct, name: e.name, loc: e.loc.String(), params: true, building: true}
 			n := e.loc.node()
-			nt.doc = docOf(n)
-			nt.doc = paragraphs(nt.doc, descDoc(e.desc))
+			nt.title, nt.doc = docParts(n)
+			nt.more = descDoc(e.desc)
 			m.byLoc[e.loc.String()] = nt
 			m.types = append(m.types, nt)
 			m.fillStruct(nt, []loc{e.loc})
@@ -416,25 +416,6 @@ func docMarker(w string) bool {
 	return d != w && (d == "." || d == ")")
 }
 
-func (g *generator) typeDoc(f *jen.File, nt *named, fallback string) {
-	lines := nt.doc
-	if len(lines) > 0 && goName(lines[0]) == nt.name {
-		lines = lines[1:]
-		for len(lines) > 0 && lines[0] == "" {
-			lines = lines[1:]
-		}
-	}
-	if len(lines) == 0 {
-		lines = []string{fallback}
-	} else if !strings.HasPrefix(lines[0], nt.name+" ") {
-		lines = append([]string{nt.name + ": " + lines[0]}, lines[1:]...)
-	}
-	lines = append(lines, "", "Schema: "+nt.loc)
-	for _, c := range comments(lines) {
-		f.Add(c)
-	}
-}
-
 func (g *generator) emitTypes(f *jen.File) {
 	for _, nt := range g.m.types {
 		switch nt.kind {
@@ -443,7 +424,7 @@ func (g *generator) emitTypes(f *jen.File) {
 		case nEnum:
 			g.emitEnum(f, nt)
 		case nDefined:
-			g.typeDoc(f, nt, nt.name+" is a schema type.")
+			g.typeDoc(f, nt, "")
 			if nt.alias {
 				f.Type().Id(nt.name).Op("=").Add(g.code(nt.under))
 			} else {
@@ -480,7 +461,7 @@ func tag(f *field) map[string]string {
 }
 
 func (g *generator) emitStruct(f *jen.File, nt *named) {
-	g.typeDoc(f, nt, nt.name+" is a JSON object.")
+	g.typeDoc(f, nt, "")
 	st := jen.Type().Id(nt.name)
 	if nt.params {
 		st = st.Types(jen.Id("T").Any())
@@ -593,7 +574,7 @@ func litOf(v any) jen.Code {
 }
 
 func (g *generator) emitEnum(f *jen.File, nt *named) {
-	g.typeDoc(f, nt, nt.name+" is an enumeration.")
+	g.typeDoc(f, nt, "")
 	f.Type().Id(nt.name).Add(g.code(nt.under))
 	docComment(f, fmt.Sprintf("The values of %s.", nt.name))
 	f.Const().DefsFunc(func(d *jen.Group) {
@@ -646,7 +627,7 @@ func (g *generator) emitEnum(f *jen.File, nt *named) {
 }
 
 func (g *generator) emitTuple(f *jen.File, nt *named) {
-	g.typeDoc(f, nt, nt.name+" is a JSON array with fixed positions.")
+	g.typeDoc(f, nt, "It is encoded as a JSON array with fixed positions, one field per item.")
 	f.Type().Id(nt.name).StructFunc(func(gr *jen.Group) {
 		for i, it := range nt.items {
 			doc := append([]string{fmt.Sprintf("%s is item %d.", it.goName, i)}, it.doc...)
@@ -705,7 +686,7 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 	if nt.oneOf {
 		kw = "oneOf"
 	}
-	g.typeDoc(f, nt, fmt.Sprintf("%s is one of several schemas (%s): set exactly one field.", nt.name, kw))
+	g.typeDoc(f, nt, map[bool]string{true: "It is one of several schemas (oneOf): set exactly one field.", false: "It is one or more of several schemas (anyOf): set at least one field."}[nt.oneOf])
 	fieldType := func(br *branch) jen.Code {
 		if br.t.isRaw() || br.t.kind == tPtr {
 			return g.code(br.t)

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/distributer/distributer/schema"
@@ -68,6 +69,7 @@ func checkGenerate(t *testing.T, set *Input) {
 		if !IsGenerated(src) {
 			t.Fatalf("%s lacks the header", name)
 		}
+		checkComments(t, name, src)
 	}
 }
 
@@ -251,4 +253,28 @@ func FuzzManifest(f *testing.F) {
 		}
 		checkGenerate(t, set)
 	})
+}
+
+// checkComments fails when a comment of a generated file is a directive
+// (//go:..., //line, //export, a build constraint) or holds "*/": schema
+// text in doc comments must stay text.
+func checkComments(t testing.TB, name string, src []byte) {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ParseComments)
+	if err != nil {
+		t.Fatalf("%s does not parse: %v", name, err)
+	}
+	for _, g := range f.Comments {
+		for _, c := range g.List {
+			text := c.Text
+			if strings.HasPrefix(text, "/*") || strings.Contains(text[2:], "*/") {
+				t.Fatalf("%s: comment %q is or holds a block comment", name, text)
+			}
+			for _, d := range []string{"//go:", "//line ", "//export ", "//extern ", "//+build"} {
+				if strings.HasPrefix(text, d) {
+					t.Fatalf("%s: comment %q is a directive", name, text)
+				}
+			}
+		}
+	}
 }

@@ -88,6 +88,7 @@ func TestGolden(t *testing.T) {
 				if !IsGenerated(src) || !bytes.Contains(src, []byte("// distgen test.")) {
 					t.Errorf("%s lacks the header with the version", name)
 				}
+				checkComments(t, name, src)
 			}
 			want := filepath.Join(c.dir, "want")
 			if *update {

@@ -74,8 +74,10 @@ type named struct {
 	name   string
 	loc    string // file#pointer it comes from
 	kind   nkind
-	doc    []string
-	params bool // generic envelope: has a type parameter T
+	title  string   // the schema's title (its first line), "" when none
+	doc    []string // the schema's description, one element a line
+	more   []string // a further paragraph (distgen.json's description of an envelope)
+	params bool     // generic envelope: has a type parameter T
 
 	fields []*field // nStruct
 	extras []*extra // nStruct: additionalProperties / patternProperties
@@ -272,7 +274,7 @@ func (m *mapper) newNamed(l loc, k nkind) *named {
 	} else {
 		nt.name = m.ns.unique(m.hintFor(l))
 	}
-	nt.doc = docOf(n)
+	nt.title, nt.doc = docParts(n)
 	nt.examples = examplesOf(n)
 	m.byLoc[l.String()] = nt
 	m.types = append(m.types, nt)

@@ -179,6 +179,10 @@ func docLines(text string) []string {
 		}
 		return r
 	}, text)
+	// Every line becomes its own // comment, so that nothing in it can end
+	// the comment or start a directive; "*/" is still broken up, for tools
+	// that turn line comments into a block.
+	text = strings.ReplaceAll(text, "*/", "* /")
 	var out []string
 	for _, l := range strings.Split(text, "\n") {
 		out = append(out, strings.TrimRight(l, " \t"))

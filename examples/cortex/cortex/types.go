@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Envelope: Every message on a raw or parsed topic: exactly two members, the
+// Envelope is every message on a raw or parsed topic: exactly two members, the
 // metadata and the data (the payload of the topic).
 //
 // Schema: envelope.json#
@@ -18,8 +18,8 @@ type Envelope[T any] struct {
 	Data T `json:"data"`
 }
 
-// Metadata: The metadata of a message on a raw or parsed topic. A parser keeps
-// the metadata of the raw message it parsed.
+// Metadata is the metadata of a message on a raw or parsed topic. A parser
+// keeps the metadata of the raw message it parsed.
 //
 // Schema: metadata.json#
 type Metadata struct {
@@ -31,8 +31,8 @@ type Metadata struct {
 	Topic string `json:"topic"`
 }
 
-// UserEnvelope: A message on the user topic: exactly two members, the metadata
-// (without datetime) and the user.
+// UserEnvelope is a message on the user topic: exactly two members, the
+// metadata (without datetime) and the user.
 //
 // Schema: user-envelope.json#
 type UserEnvelope[T any] struct {
@@ -41,7 +41,7 @@ type UserEnvelope[T any] struct {
 	Data T `json:"data"`
 }
 
-// UserMetadata: The metadata of a message on the user topic: no datetime.
+// UserMetadata is the metadata of a message on the user topic: no datetime.
 //
 // Schema: user-metadata.json#
 type UserMetadata struct {
@@ -51,7 +51,7 @@ type UserMetadata struct {
 	Topic string `json:"topic"`
 }
 
-// Feelings: How the user feels, each in [-1, 1].
+// Feelings is how the user feels, each in [-1, 1].
 //
 // Schema: feelings.json#
 type Feelings struct {
@@ -61,7 +61,7 @@ type Feelings struct {
 	Happiness  float64 `json:"happiness"`
 }
 
-// Image: A raw image of a snapshot. The pixels are not inlined: data is the
+// Image is a raw image of a snapshot. The pixels are not inlined: data is the
 // path of a file in a directory shared by the services (color: gzip-compressed
 // RGB bytes, width*height*3; depth: gzip-compressed little-endian float32
 // metres, width*height).
@@ -74,8 +74,8 @@ type Image struct {
 	Height uint64 `json:"height"`
 }
 
-// ParsedImage: A parsed image: data is the path of the .jpeg (color) or of the
-// .png heat map (depth) the parser wrote.
+// ParsedImage is a parsed image: data is the path of the .jpeg (color) or of
+// the .png heat map (depth) the parser wrote.
 //
 // Schema: parsed-image.json#
 type ParsedImage struct {
@@ -85,7 +85,7 @@ type ParsedImage struct {
 	Height uint64 `json:"height"`
 }
 
-// Pose: The position and orientation of the user's head.
+// Pose is the position and orientation of the user's head.
 //
 // Schema: pose.json#
 type Pose struct {
@@ -93,7 +93,7 @@ type Pose struct {
 	Rotation    Rotation    `json:"rotation"`
 }
 
-// Translation: Head position.
+// Translation is head position.
 //
 // Schema: pose.json#/$defs/translation
 type Translation struct {
@@ -102,7 +102,7 @@ type Translation struct {
 	Z float64 `json:"z"`
 }
 
-// Rotation: Head orientation, a quaternion.
+// Rotation is head orientation, a quaternion.
 //
 // Schema: pose.json#/$defs/rotation
 type Rotation struct {
@@ -112,8 +112,8 @@ type Rotation struct {
 	W float64 `json:"w"`
 }
 
-// Server: What the server hands the distributer per event: {user} when a user
-// connects, {user, snapshot} for each snapshot.
+// Server is what the server hands the distributer per event: {user} when a
+// user connects, {user, snapshot} for each snapshot.
 //
 // Schema: server.json#
 type Server struct {
@@ -121,7 +121,7 @@ type Server struct {
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
 }
 
-// User: A user of the cortex pipeline, published on the user topic when the
+// User is a user of the cortex pipeline, published on the user topic when the
 // user connects.
 //
 // Schema: user.json#
@@ -135,7 +135,9 @@ type User struct {
 	Gender   Gender `json:"gender"`
 }
 
-// Gender: 0 male, 1 female, 2 other.
+// Gender is the definition "gender" of user.json.
+//
+// 0 male, 1 female, 2 other.
 //
 // Schema: user.json#/$defs/gender
 type Gender int64
@@ -174,8 +176,8 @@ func (v *Gender) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Snapshot: A snapshot of the user's cognition. The server never publishes it
-// whole: it fans out to one raw topic per part present.
+// Snapshot is a snapshot of the user's cognition. The server never publishes
+// it whole: it fans out to one raw topic per part present.
 //
 // Schema: snapshot.json#
 type Snapshot struct {

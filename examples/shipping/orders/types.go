@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Event: The envelope of every message: what it is about, and the payload.
+// Event is the envelope of every message: what it is about, and the payload.
 //
 // Every message: meta (order, time, kind) and data.
 //
@@ -20,7 +20,7 @@ type Event[T any] struct {
 	Data T `json:"data"`
 }
 
-// Meta is a JSON object.
+// Meta is the schema of meta.json.
 //
 // Schema: meta.json#
 type Meta struct {
@@ -31,12 +31,12 @@ type Meta struct {
 	Kind MetaKind `json:"kind"`
 }
 
-// OrderID is a schema type.
+// OrderID is the definition "order_id" of defs.json.
 //
 // Schema: defs.json#/$defs/order_id
 type OrderID string
 
-// MetaKind: What the payload is: the order, or a dispatch part.
+// MetaKind is what the payload is: the order, or a dispatch part.
 //
 // Schema: meta.json#/properties/kind
 type MetaKind string
@@ -76,7 +76,7 @@ func (v *MetaKind) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Carrier: Who ships the parcel.
+// Carrier is who ships the parcel.
 //
 // Schema: defs.json#/$defs/carrier
 type Carrier string
@@ -115,12 +115,12 @@ func (v *Carrier) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Cents: An amount in cents.
+// Cents is an amount in cents.
 //
 // Schema: defs.json#/$defs/cents
 type Cents uint64
 
-// Currency is an enumeration.
+// Currency is the definition "currency" of defs.json.
 //
 // Schema: defs.json#/$defs/currency
 type Currency string
@@ -159,7 +159,7 @@ func (v *Currency) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Address is a JSON object.
+// Address is the definition "address" of defs.json.
 //
 // Schema: defs.json#/$defs/address
 type Address struct {
@@ -171,7 +171,7 @@ type Address struct {
 	Country string `json:"country"`
 }
 
-// Dispatch: What fulfilment produces for one order; each present part is
+// Dispatch is what fulfilment produces for one order; each present part is
 // published on dispatch.<part>.
 //
 // Schema: dispatch.json#
@@ -186,9 +186,7 @@ type Dispatch struct {
 	Notice *DispatchNotice `json:"notice,omitempty"`
 }
 
-// DispatchLabel: Label
-//
-// The shipping label for the carrier.
+// DispatchLabel is the shipping label for the carrier.
 //
 // Schema: dispatch.json#/properties/label
 type DispatchLabel struct {
@@ -200,7 +198,7 @@ type DispatchLabel struct {
 	Service DispatchLabelService `json:"service"`
 }
 
-// DispatchLabelService: Service
+// DispatchLabelService is the service.
 //
 // Schema: dispatch.json#/properties/label/properties/service
 type DispatchLabelService string
@@ -240,7 +238,7 @@ func (v *DispatchLabelService) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// DispatchInvoice: Invoice
+// DispatchInvoice is the invoice.
 //
 // Schema: dispatch.json#/properties/invoice
 type DispatchInvoice struct {
@@ -251,7 +249,7 @@ type DispatchInvoice struct {
 	TaxRate float64 `json:"tax_rate"`
 }
 
-// DispatchNotice: Notice
+// DispatchNotice is the notice.
 //
 // Schema: dispatch.json#/properties/notice
 type DispatchNotice struct {
@@ -260,7 +258,7 @@ type DispatchNotice struct {
 	Text    string `json:"text"`
 }
 
-// Order: An order as the shop accepted it.
+// Order is an order as the shop accepted it.
 //
 // Schema: order.json#
 type Order struct {
@@ -276,7 +274,7 @@ type Order struct {
 	GiftNote *string        `json:"gift_note,omitempty"`
 }
 
-// OrderCustomer: Customer
+// OrderCustomer is the customer.
 //
 // Schema: order.json#/properties/customer
 type OrderCustomer struct {
@@ -286,7 +284,7 @@ type OrderCustomer struct {
 	Email *string `json:"email,omitempty"`
 }
 
-// OrderLinesItem: Line
+// OrderLinesItem is a line.
 //
 // Schema: order.json#/properties/lines/items
 type OrderLinesItem struct {
@@ -296,7 +294,9 @@ type OrderLinesItem struct {
 	WeightGrams uint64 `json:"weight_grams"`
 }
 
-// OrderPriority: 0 standard, 1 express, 2 same day.
+// OrderPriority is the "priority" member of Order.
+//
+// 0 standard, 1 express, 2 same day.
 //
 // Schema: order.json#/properties/priority
 type OrderPriority int64

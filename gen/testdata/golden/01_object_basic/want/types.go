@@ -3,7 +3,7 @@
 
 package g01objectbasic
 
-// Person is a JSON object.
+// Person is the schema of person.json.
 //
 // Schema: person.json#
 type Person struct {

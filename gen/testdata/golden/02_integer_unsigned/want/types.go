@@ -3,7 +3,7 @@
 
 package g02integerunsigned
 
-// Counter is a JSON object.
+// Counter is the schema of counter.json.
 //
 // Schema: counter.json#
 type Counter struct {

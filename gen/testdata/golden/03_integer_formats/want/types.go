@@ -3,7 +3,7 @@
 
 package g03integerformats
 
-// Sizes is a JSON object.
+// Sizes is the schema of sizes.json.
 //
 // Schema: sizes.json#
 type Sizes struct {

@@ -3,7 +3,7 @@
 
 package g04numberformats
 
-// Measure is a JSON object.
+// Measure is the schema of measure.json.
 //
 // Schema: measure.json#
 type Measure struct {

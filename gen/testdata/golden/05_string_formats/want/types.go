@@ -5,7 +5,7 @@ package g05stringformats
 
 import "time"
 
-// Event is a JSON object.
+// Event is the schema of event.json.
 //
 // Schema: event.json#
 type Event struct {

@@ -5,7 +5,7 @@ package g06nullabletypearray
 
 import "github.com/distributer/distributer/typed"
 
-// Profile is a JSON object.
+// Profile is the schema of profile.json.
 //
 // Schema: profile.json#
 type Profile struct {

@@ -3,7 +3,7 @@
 
 package g07nullableoneofnull
 
-// Box is a JSON object.
+// Box is the schema of box.json.
 //
 // Schema: box.json#
 type Box struct {
@@ -11,7 +11,7 @@ type Box struct {
 	Label   *string `json:"label"`
 }
 
-// Item is a JSON object.
+// Item is the definition "item" of box.json.
 //
 // Schema: box.json#/$defs/item
 type Item struct {

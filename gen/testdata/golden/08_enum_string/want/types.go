@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Task is a JSON object.
+// Task is the schema of task.json.
 //
 // Schema: task.json#
 type Task struct {
@@ -16,7 +16,7 @@ type Task struct {
 	Priority *TaskPriority `json:"priority,omitempty"`
 }
 
-// TaskStatus is an enumeration.
+// TaskStatus is the "status" member of Task.
 //
 // Schema: task.json#/properties/status
 type TaskStatus string
@@ -66,7 +66,7 @@ func (v *TaskStatus) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// TaskPriority is an enumeration.
+// TaskPriority is the "priority" member of Task.
 //
 // Schema: task.json#/properties/priority
 type TaskPriority string

@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// User is a JSON object.
+// User is the schema of user.json.
 //
 // Schema: user.json#
 type User struct {
@@ -16,7 +16,9 @@ type User struct {
 	Gender UserGender `json:"gender"`
 }
 
-// UserGender: 0 male, 1 female, 2 other.
+// UserGender is the "gender" member of User.
+//
+// 0 male, 1 female, 2 other.
 //
 // Schema: user.json#/properties/gender
 type UserGender int64

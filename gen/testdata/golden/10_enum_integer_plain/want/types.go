@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Level is an enumeration.
+// Level is the schema of level.json.
 //
 // Schema: level.json#
 type Level int64

@@ -9,14 +9,14 @@ import (
 	"fmt"
 )
 
-// Choice is a JSON object.
+// Choice is the schema of choice.json.
 //
 // Schema: choice.json#
 type Choice struct {
 	Color *ChoiceColor `json:"color"`
 }
 
-// ChoiceColor is an enumeration.
+// ChoiceColor is the "color" member of Choice.
 //
 // Schema: choice.json#/properties/color
 type ChoiceColor string

@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Ping is a JSON object.
+// Ping is the schema of ping.json.
 //
 // Schema: ping.json#
 type Ping struct {
@@ -16,7 +16,7 @@ type Ping struct {
 	Version PingVersion `json:"version"`
 }
 
-// PingKind is an enumeration.
+// PingKind is the "kind" member of Ping.
 //
 // Schema: ping.json#/properties/kind
 type PingKind string
@@ -53,7 +53,7 @@ func (v *PingKind) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// PingVersion is an enumeration.
+// PingVersion is the "version" member of Ping.
 //
 // Schema: ping.json#/properties/version
 type PingVersion int64

@@ -5,7 +5,7 @@ package g13enummixedfallback
 
 import "encoding/json"
 
-// Odd is a JSON object.
+// Odd is the schema of odd.json.
 //
 // Schema: odd.json#
 type Odd struct {
@@ -13,12 +13,12 @@ type Odd struct {
 	Fraction OddFraction `json:"fraction,omitempty"`
 }
 
-// OddValue is a schema type.
+// OddValue is the "value" member of Odd.
 //
 // Schema: odd.json#/properties/value
 type OddValue = json.RawMessage
 
-// OddFraction is a schema type.
+// OddFraction is the "fraction" member of Odd.
 //
 // Schema: odd.json#/properties/fraction
 type OddFraction = json.RawMessage

@@ -3,7 +3,7 @@
 
 package g14additionalfalse
 
-// Point is a JSON object.
+// Point is the schema of point.json.
 //
 // Schema: point.json#
 type Point struct {

@@ -3,7 +3,7 @@
 
 package g15additionaltypedmap
 
-// Scores is a schema type.
+// Scores is the schema of scores.json.
 //
 // Schema: scores.json#
 type Scores map[string]uint64

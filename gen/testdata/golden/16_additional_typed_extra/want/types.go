@@ -9,7 +9,7 @@ import (
 	"sort"
 )
 
-// Labels is a JSON object.
+// Labels is the schema of labels.json.
 //
 // Schema: labels.json#
 type Labels struct {
@@ -57,7 +57,7 @@ func (v *Labels) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// LabelsValue is a JSON object.
+// LabelsValue is a member value of Labels.
 //
 // Schema: labels.json#/additionalProperties
 type LabelsValue struct {

@@ -9,7 +9,7 @@ import (
 	"sort"
 )
 
-// Bag is a JSON object.
+// Bag is the schema of bag.json.
 //
 // Schema: bag.json#
 type Bag struct {

@@ -10,7 +10,7 @@ import (
 	"sort"
 )
 
-// Env is a JSON object.
+// Env is the schema of env.json.
 //
 // Schema: env.json#
 type Env struct {

@@ -10,7 +10,7 @@ import (
 	"sort"
 )
 
-// Metrics is a JSON object.
+// Metrics is the schema of metrics.json.
 //
 // Schema: metrics.json#
 type Metrics struct {

@@ -3,7 +3,7 @@
 
 package g20arrayitems
 
-// Order is a JSON object.
+// Order is the schema of order.json.
 //
 // Schema: order.json#
 type Order struct {
@@ -12,7 +12,7 @@ type Order struct {
 	Maybe *[]*float64      `json:"maybe,omitempty"`
 }
 
-// OrderLinesItem is a JSON object.
+// OrderLinesItem is an item of the "lines" member of Order.
 //
 // Schema: order.json#/properties/lines/items
 type OrderLinesItem struct {

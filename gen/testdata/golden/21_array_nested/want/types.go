@@ -3,7 +3,7 @@
 
 package g21arraynested
 
-// Matrix is a JSON object.
+// Matrix is the schema of matrix.json.
 //
 // Schema: matrix.json#
 type Matrix struct {

@@ -5,7 +5,7 @@ package g22arraynoitems
 
 import "encoding/json"
 
-// List is a JSON object.
+// List is the schema of list.json.
 //
 // Schema: list.json#
 type List struct {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 )
 
-// Point is a JSON array with fixed positions.
+// Point is the schema of point.json.
+//
+// It is encoded as a JSON array with fixed positions, one field per item.
 //
 // Schema: point.json#
 type Point struct {

@@ -8,7 +8,9 @@ import (
 	"fmt"
 )
 
-// Pair is a JSON array with fixed positions.
+// Pair is the schema of pair.json.
+//
+// It is encoded as a JSON array with fixed positions, one field per item.
 //
 // Schema: pair.json#
 type Pair struct {

@@ -8,14 +8,16 @@ import (
 	"fmt"
 )
 
-// Range is a JSON object.
+// Range is the schema of range.json.
 //
 // Schema: range.json#
 type Range struct {
 	Span RangeSpan `json:"span"`
 }
 
-// RangeSpan is a JSON array with fixed positions.
+// RangeSpan is the "span" member of Range.
+//
+// It is encoded as a JSON array with fixed positions, one field per item.
 //
 // Schema: range.json#/properties/span
 type RangeSpan struct {

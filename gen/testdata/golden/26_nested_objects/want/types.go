@@ -3,14 +3,14 @@
 
 package g26nestedobjects
 
-// Order is a JSON object.
+// Order is the schema of order.json.
 //
 // Schema: order.json#
 type Order struct {
 	Customer OrderCustomer `json:"customer"`
 }
 
-// OrderCustomer is a JSON object.
+// OrderCustomer is the "customer" member of Order.
 //
 // Schema: order.json#/properties/customer
 type OrderCustomer struct {
@@ -18,7 +18,7 @@ type OrderCustomer struct {
 	Address OrderCustomerAddress `json:"address"`
 }
 
-// OrderCustomerAddress is a JSON object.
+// OrderCustomerAddress is the "address" member of OrderCustomer.
 //
 // Schema: order.json#/properties/customer/properties/address
 type OrderCustomerAddress struct {
@@ -26,7 +26,7 @@ type OrderCustomerAddress struct {
 	Geo    *OrderCustomerAddressGeo `json:"geo,omitempty"`
 }
 
-// OrderCustomerAddressGeo is a JSON object.
+// OrderCustomerAddressGeo is the "geo" member of OrderCustomerAddress.
 //
 // Schema: order.json#/properties/customer/properties/address/properties/geo
 type OrderCustomerAddressGeo struct {

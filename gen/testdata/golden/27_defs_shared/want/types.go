@@ -3,7 +3,7 @@
 
 package g27defsshared
 
-// Trip is a JSON object.
+// Trip is the schema of trip.json.
 //
 // Schema: trip.json#
 type Trip struct {
@@ -13,14 +13,14 @@ type Trip struct {
 	ID    TripID   `json:"id"`
 }
 
-// Place is a JSON object.
+// Place is the definition "place" of trip.json.
 //
 // Schema: trip.json#/$defs/place
 type Place struct {
 	Name string `json:"name"`
 }
 
-// TripID is a schema type.
+// TripID is the definition "tripId" of trip.json.
 //
 // Schema: trip.json#/$defs/tripId
 type TripID uint64

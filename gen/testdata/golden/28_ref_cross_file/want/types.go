@@ -3,7 +3,7 @@
 
 package g28refcrossfile
 
-// Customer is a JSON object.
+// Customer is the schema of customer.json.
 //
 // Schema: customer.json#
 type Customer struct {
@@ -13,7 +13,7 @@ type Customer struct {
 	Phone *Phone   `json:"phone,omitempty"`
 }
 
-// Address is a JSON object.
+// Address is the schema of defs/address.json.
 //
 // Schema: defs/address.json#
 type Address struct {
@@ -22,7 +22,7 @@ type Address struct {
 	Owner  *Customer `json:"owner,omitempty"`
 }
 
-// Phone is a schema type.
+// Phone is the definition "phone" of defs/common.json.
 //
 // Schema: defs/common.json#/$defs/phone
 type Phone string

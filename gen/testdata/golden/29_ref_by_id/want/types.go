@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// A is a JSON object.
+// A is the schema of a.json.
 //
 // Schema: a.json#
 type A struct {
@@ -16,14 +16,14 @@ type A struct {
 	Currency *Currency `json:"currency,omitempty"`
 }
 
-// B: Money
+// B is the money.
 //
 // Schema: b.json#
 type B struct {
 	Amount float64 `json:"amount"`
 }
 
-// Currency is an enumeration.
+// Currency is the definition "currency" of b.json.
 //
 // Schema: b.json#/$defs/currency
 type Currency string

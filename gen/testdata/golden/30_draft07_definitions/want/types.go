@@ -3,7 +3,7 @@
 
 package g30draft07definitions
 
-// Cart is a JSON object.
+// Cart is the schema of cart.json.
 //
 // Schema: cart.json#
 type Cart struct {
@@ -11,7 +11,7 @@ type Cart struct {
 	Owner *Owner `json:"owner,omitempty"`
 }
 
-// Item is a JSON object.
+// Item is the definition "item" of cart.json.
 //
 // Schema: cart.json#/definitions/item
 type Item struct {
@@ -19,7 +19,7 @@ type Item struct {
 	Price *float64 `json:"price,omitempty"`
 }
 
-// Owner is a schema type.
+// Owner is the definition "owner" of cart.json.
 //
 // Schema: cart.json#/definitions/owner
 type Owner string

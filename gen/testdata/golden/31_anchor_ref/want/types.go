@@ -3,7 +3,7 @@
 
 package g31anchorref
 
-// Doc is a JSON object.
+// Doc is the schema of doc.json.
 //
 // Schema: doc.json#
 type Doc struct {
@@ -11,7 +11,7 @@ type Doc struct {
 	Editor *P `json:"editor,omitempty"`
 }
 
-// P is a JSON object.
+// P is the definition "p" of doc.json.
 //
 // Schema: doc.json#/$defs/p
 type P struct {

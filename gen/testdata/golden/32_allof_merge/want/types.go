@@ -5,7 +5,7 @@ package g32allofmerge
 
 import "time"
 
-// Article is a JSON object.
+// Article is the schema of article.json.
 //
 // Schema: article.json#
 type Article struct {
@@ -15,7 +15,7 @@ type Article struct {
 	Words   *uint64   `json:"words,omitempty"`
 }
 
-// Base is a JSON object.
+// Base is the schema of base.json.
 //
 // Schema: base.json#
 type Base struct {

@@ -3,7 +3,7 @@
 
 package g33allofsingleref
 
-// Wrapper is a JSON object.
+// Wrapper is the schema of wrapper.json.
 //
 // Schema: wrapper.json#
 type Wrapper struct {
@@ -13,7 +13,7 @@ type Wrapper struct {
 	Other *Thing `json:"other,omitempty"`
 }
 
-// Thing is a JSON object.
+// Thing is the definition "thing" of wrapper.json.
 //
 // Schema: wrapper.json#/$defs/thing
 type Thing struct {

@@ -9,7 +9,9 @@ import (
 	"fmt"
 )
 
-// Shape is one of several schemas (oneOf): set exactly one field.
+// Shape is the schema of shape.json.
+//
+// It is one of several schemas (oneOf): set exactly one field.
 //
 // Schema: shape.json#
 type Shape struct {
@@ -56,7 +58,7 @@ func (v *Shape) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("Shape: unknown kind %q", *d.D)
 }
 
-// Circle is a JSON object.
+// Circle is the definition "circle" of shape.json.
 //
 // Schema: shape.json#/$defs/circle
 type Circle struct {
@@ -64,7 +66,7 @@ type Circle struct {
 	R    float64    `json:"r"`
 }
 
-// CircleKind is an enumeration.
+// CircleKind is the "kind" member of Circle.
 //
 // Schema: shape.json#/$defs/circle/properties/kind
 type CircleKind string
@@ -102,7 +104,7 @@ func (v *CircleKind) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Square is a JSON object.
+// Square is the definition "square" of shape.json.
 //
 // Schema: shape.json#/$defs/square
 type Square struct {
@@ -110,7 +112,7 @@ type Square struct {
 	Side float64    `json:"side"`
 }
 
-// SquareKind is an enumeration.
+// SquareKind is the "kind" member of Square.
 //
 // Schema: shape.json#/$defs/square/properties/kind
 type SquareKind string

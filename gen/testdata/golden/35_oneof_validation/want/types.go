@@ -9,7 +9,9 @@ import (
 	"github.com/distributer/distributer/typed"
 )
 
-// Value is one of several schemas (oneOf): set exactly one field.
+// Value is the schema of value.json.
+//
+// It is one of several schemas (oneOf): set exactly one field.
 //
 // Schema: value.json#
 type Value struct {
@@ -48,7 +50,7 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	)
 }
 
-// ValuePair: Pair
+// ValuePair is the pair.
 //
 // Schema: value.json#/oneOf/2
 type ValuePair struct {

@@ -9,7 +9,9 @@ import (
 	"github.com/distributer/distributer/typed"
 )
 
-// Contact is one of several schemas (anyOf): set exactly one field.
+// Contact is the schema of contact.json.
+//
+// It is one or more of several schemas (anyOf): set at least one field.
 //
 // Schema: contact.json#
 type Contact struct {
@@ -71,14 +73,14 @@ func (v *Contact) UnmarshalJSON(b []byte) error {
 	)
 }
 
-// Email is a JSON object.
+// Email is the definition "email" of contact.json.
 //
 // Schema: contact.json#/$defs/email
 type Email struct {
 	Email string `json:"email"`
 }
 
-// Phone is a JSON object.
+// Phone is the definition "phone" of contact.json.
 //
 // Schema: contact.json#/$defs/phone
 type Phone struct {

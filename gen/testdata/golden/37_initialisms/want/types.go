@@ -3,7 +3,7 @@
 
 package g37initialisms
 
-// Account is a JSON object.
+// Account is the schema of account.json.
 //
 // Schema: account.json#
 type Account struct {

@@ -3,7 +3,7 @@
 
 package g38keywordsinvalididents
 
-// Weird is a JSON object.
+// Weird is the schema of weird.json.
 //
 // Schema: weird.json#
 type Weird struct {

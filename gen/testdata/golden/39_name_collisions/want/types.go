@@ -3,7 +3,7 @@
 
 package g39namecollisions
 
-// User is a JSON object.
+// User is the schema of a/user.json.
 //
 // Schema: a/user.json#
 type User struct {
@@ -12,7 +12,7 @@ type User struct {
 	UserID3 int64 `json:"UserID"`
 }
 
-// User2 is a JSON object.
+// User2 is the schema of b/user.json.
 //
 // Schema: b/user.json#
 type User2 struct {
@@ -20,26 +20,26 @@ type User2 struct {
 	Item *UserItem `json:"item,omitempty"`
 }
 
-// UserItem is a JSON object.
+// UserItem is the "item" member of User2.
 //
 // Schema: b/user.json#/properties/item
 type UserItem struct {
 	X *int64 `json:"x,omitempty"`
 }
 
-// C is a JSON object.
+// C is the schema of c.json.
 //
 // Schema: c.json#
 type C struct {
 	N *int64 `json:"n,omitempty"`
 }
 
-// User3 is a schema type.
+// User3 is the definition "user" of c.json.
 //
 // Schema: c.json#/$defs/user
 type User3 string
 
-// UserItem2 is a schema type.
+// UserItem2 is the definition "UserItem" of c.json.
 //
 // Schema: c.json#/$defs/UserItem
 type UserItem2 bool

@@ -3,7 +3,7 @@
 
 package g40doccomments
 
-// Note: A note.
+// Note is a note.
 //
 //	Indented line.
 //
@@ -11,7 +11,7 @@ package g40doccomments
 //
 // Schema: note.json#
 type Note struct {
-	// Ends a comment */ and starts one /* and
+	// Ends a comment * / and starts one /* and
 	// //go:generate rm -rf /
 	// has a line separator
 	// and tab	and bell.

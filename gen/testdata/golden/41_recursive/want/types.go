@@ -3,7 +3,7 @@
 
 package g41recursive
 
-// Tree: Node
+// Tree is the node.
 //
 // Schema: tree.json#
 type Tree struct {
@@ -13,7 +13,7 @@ type Tree struct {
 	Next     *Link   `json:"next,omitempty"`
 }
 
-// Link is a JSON object.
+// Link is the definition "link" of tree.json.
 //
 // Schema: tree.json#/$defs/link
 type Link struct {

@@ -5,7 +5,7 @@ package g42unsupportedfallbacks
 
 import "encoding/json"
 
-// Mixed is a JSON object.
+// Mixed is the schema of mixed.json.
 //
 // Schema: mixed.json#
 type Mixed struct {

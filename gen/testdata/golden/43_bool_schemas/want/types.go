@@ -5,7 +5,7 @@ package g43boolschemas
 
 import "encoding/json"
 
-// Flags is a JSON object.
+// Flags is the schema of flags.json.
 //
 // Schema: flags.json#
 type Flags struct {

@@ -5,17 +5,17 @@ package g44rootscalarandarray
 
 import "time"
 
-// Name is a schema type.
+// Name is the schema of name.json.
 //
 // Schema: name.json#
 type Name string
 
-// Names is a schema type.
+// Names is the schema of names.json.
 //
 // Schema: names.json#
 type Names []Name
 
-// When is a schema type.
+// When is the schema of when.json.
 //
 // Schema: when.json#
 type When = time.Time

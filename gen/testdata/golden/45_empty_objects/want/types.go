@@ -5,7 +5,7 @@ package g45emptyobjects
 
 import "encoding/json"
 
-// Holder is a JSON object.
+// Holder is the schema of holder.json.
 //
 // Schema: holder.json#
 type Holder struct {
@@ -13,7 +13,7 @@ type Holder struct {
 	Free  map[string]json.RawMessage `json:"free"`
 }
 
-// HolderEmpty is a JSON object.
+// HolderEmpty is the "empty" member of Holder.
 //
 // Schema: holder.json#/properties/empty
 type HolderEmpty struct{}

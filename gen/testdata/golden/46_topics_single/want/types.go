@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Greeting is a JSON object.
+// Greeting is the schema of greeting.json.
 //
 // Schema: greeting.json#
 type Greeting struct {
@@ -16,7 +16,7 @@ type Greeting struct {
 	Lang *GreetingLang `json:"lang,omitempty"`
 }
 
-// GreetingLang is an enumeration.
+// GreetingLang is the "lang" member of Greeting.
 //
 // Schema: greeting.json#/properties/lang
 type GreetingLang string

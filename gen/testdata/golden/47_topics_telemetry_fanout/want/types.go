@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// Message is a JSON object.
+// Message is the envelope of messages declared in distgen.json: its type
+// parameter T is the payload's type.
 //
 // Schema: message.json#
 type Message[T any] struct {
@@ -18,7 +19,7 @@ type Message[T any] struct {
 	Body   T      `json:"body"`
 }
 
-// Header is a JSON object.
+// Header is the schema of header.json.
 //
 // Schema: header.json#
 type Header struct {
@@ -28,7 +29,7 @@ type Header struct {
 	Seq       typed.Nullable[uint64] `json:"seq,omitzero"`
 }
 
-// Alert is a JSON object.
+// Alert is the schema of alert.json.
 //
 // Schema: alert.json#
 type Alert struct {
@@ -36,7 +37,7 @@ type Alert struct {
 	Text  string     `json:"text"`
 }
 
-// AlertLevel is an enumeration.
+// AlertLevel is the "level" member of Alert.
 //
 // Schema: alert.json#/properties/level
 type AlertLevel string
@@ -75,7 +76,7 @@ func (v *AlertLevel) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Report is a JSON object.
+// Report is the schema of report.json.
 //
 // Schema: report.json#
 type Report struct {
@@ -86,7 +87,7 @@ type Report struct {
 	Tires   *[]float64 `json:"tires,omitempty"`
 }
 
-// GPS is a JSON object.
+// GPS is the definition "gps" of report.json.
 //
 // Schema: report.json#/$defs/gps
 type GPS struct {
@@ -94,7 +95,7 @@ type GPS struct {
 	Lon float64 `json:"lon"`
 }
 
-// Battery is a JSON object.
+// Battery is the definition "battery" of report.json.
 //
 // Schema: report.json#/$defs/battery
 type Battery struct {
@@ -102,7 +103,7 @@ type Battery struct {
 	State  *BatteryState `json:"state,omitempty"`
 }
 
-// BatteryState is an enumeration.
+// BatteryState is the "state" member of Battery.
 //
 // Schema: report.json#/$defs/battery/properties/state
 type BatteryState string
@@ -141,7 +142,7 @@ func (v *BatteryState) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Upload is a JSON object.
+// Upload is the schema of upload.json.
 //
 // Schema: upload.json#
 type Upload struct {

@@ -3,7 +3,7 @@
 
 package g48ignoredkeywords
 
-// Rules is a JSON object.
+// Rules is the schema of rules.json.
 //
 // Schema: rules.json#
 type Rules struct {

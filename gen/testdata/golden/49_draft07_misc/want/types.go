@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Legacy is a JSON object.
+// Legacy is the schema of legacy.json.
 //
 // Schema: legacy.json#
 type Legacy struct {
@@ -18,7 +18,7 @@ type Legacy struct {
 	Ref  *Code     `json:"ref,omitempty"`
 }
 
-// Code is an enumeration.
+// Code is the definition "code" of legacy.json.
 //
 // Schema: legacy.json#/definitions/code
 type Code string

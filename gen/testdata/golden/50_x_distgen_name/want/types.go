@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Widget is a JSON object.
+// Widget is the schema of thing.json.
 //
 // Schema: thing.json#
 type Widget struct {
@@ -16,14 +16,14 @@ type Widget struct {
 	Sort      *Sort      `json:"kind,omitempty"`
 }
 
-// Component is a JSON object.
+// Component is the "part" member of Widget.
 //
 // Schema: thing.json#/properties/part
 type Component struct {
 	N *int64 `json:"n,omitempty"`
 }
 
-// Sort is an enumeration.
+// Sort is the "kind" member of Widget.
 //
 // Schema: thing.json#/properties/kind
 type Sort string

@@ -9,7 +9,7 @@ import (
 	"github.com/distributer/distributer/typed"
 )
 
-// Amount: An integer also matches the number branch: oneOf rejects it, anyOf
+// Amount is an integer also matches the number branch: oneOf rejects it, anyOf
 // (total) accepts it.
 //
 // Schema: amount.json#
@@ -18,7 +18,9 @@ type Amount struct {
 	Total *AmountTotal `json:"total,omitempty"`
 }
 
-// AmountExact is one of several schemas (oneOf): set exactly one field.
+// AmountExact is the "exact" member of Amount.
+//
+// It is one of several schemas (oneOf): set exactly one field.
 //
 // Schema: amount.json#/properties/exact
 type AmountExact struct {
@@ -51,7 +53,9 @@ func (v *AmountExact) UnmarshalJSON(b []byte) error {
 	)
 }
 
-// AmountTotal is one of several schemas (anyOf): set exactly one field.
+// AmountTotal is the "total" member of Amount.
+//
+// It is one or more of several schemas (anyOf): set at least one field.
 //
 // Schema: amount.json#/properties/total
 type AmountTotal struct {

@@ -8,7 +8,7 @@ import (
 	"fmt"
 )
 
-// Flags is a JSON object.
+// Flags is the schema of flags.json.
 //
 // Schema: flags.json#
 type Flags struct {
@@ -16,7 +16,7 @@ type Flags struct {
 	Big FlagsBig `json:"big"`
 }
 
-// FlagsOn is an enumeration.
+// FlagsOn is the "on" member of Flags.
 //
 // Schema: flags.json#/properties/on
 type FlagsOn bool
@@ -53,7 +53,7 @@ func (v *FlagsOn) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// FlagsBig is an enumeration.
+// FlagsBig is the "big" member of Flags.
 //
 // Schema: flags.json#/properties/big
 type FlagsBig uint64

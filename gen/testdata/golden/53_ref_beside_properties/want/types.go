@@ -3,7 +3,7 @@
 
 package g53refbesideproperties
 
-// Employee is a JSON object.
+// Employee is the schema of employee.json.
 //
 // Schema: employee.json#
 type Employee struct {
@@ -12,7 +12,7 @@ type Employee struct {
 	EmployeeID uint64  `json:"employee_id"`
 }
 
-// Person is a JSON object.
+// Person is the definition "person" of employee.json.
 //
 // Schema: employee.json#/$defs/person
 type Person struct {

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Sensor is a JSON object.
+// Sensor is the schema of sensor.json.
 //
 // Schema: sensor.json#
 type Sensor struct {
@@ -18,7 +18,9 @@ type Sensor struct {
 	Unit     *Unit           `json:"unit,omitempty"`
 }
 
-// SensorReadings is a JSON array with fixed positions.
+// SensorReadings is the "readings" member of Sensor.
+//
+// It is encoded as a JSON array with fixed positions, one field per item.
 //
 // Schema: sensor.json#/properties/readings
 type SensorReadings struct {
@@ -62,7 +64,7 @@ func (v *SensorReadings) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Unit is an enumeration.
+// Unit is the definition "unit" of sensor.json.
 //
 // Schema: sensor.json#/$defs/unit
 type Unit string

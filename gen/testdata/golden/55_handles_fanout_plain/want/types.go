@@ -5,7 +5,7 @@ package g55handlesfanoutplain
 
 import "encoding/json"
 
-// Comp: A composite without an envelope: its members are the messages of the
+// Comp is a composite without an envelope: its members are the messages of the
 // parts.
 //
 // Schema: comp.json#

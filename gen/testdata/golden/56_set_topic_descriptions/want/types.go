@@ -3,7 +3,10 @@
 
 package g56settopicdescriptions
 
-// Env: Every message of the set: meta and data.
+// Env is the envelope of messages declared in distgen.json: its type parameter
+// T is the payload's type.
+//
+// Every message of the set: meta and data.
 //
 // Schema: envelope.json#
 type Env[T any] struct {
@@ -11,7 +14,7 @@ type Env[T any] struct {
 	Data T            `json:"data"`
 }
 
-// EnvelopeMeta is a JSON object.
+// EnvelopeMeta is the "meta" member of Env.
 //
 // Schema: envelope.json#/properties/meta
 type EnvelopeMeta struct {
@@ -21,14 +24,14 @@ type EnvelopeMeta struct {
 	Source   *string `json:"source,omitempty"`
 }
 
-// Level is a JSON object.
+// Level is the schema of level.json.
 //
 // Schema: level.json#
 type Level struct {
 	Value float64 `json:"value"`
 }
 
-// Note is a schema type.
+// Note is the schema of note.json.
 //
 // Schema: note.json#
 type Note string
