@@ -241,6 +241,7 @@ func (g *generator) run() (map[string][]byte, error) {
 			m.typeAt(e.loc, true)
 		}
 	}
+	m.unusedOverrides()
 	if len(m.errs) > 0 {
 		return nil, m.errs
 	}

@@ -186,7 +186,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "manifest: unknown top-level key",
 			files: map[string]string{"a.json": item, "distgen.json": `{"topic": {}}`},
-			kind:  ErrManifest, file: "distgen.json", msg: []string{"allowed keys here: $comment, $schema, entries, envelopes, families, topics;"},
+			kind:  ErrManifest, file: "distgen.json", msg: []string{"allowed keys here: $comment, $schema, entries, envelopes, families, overrides, topics;"},
 		},
 		{
 			name:  "manifest: no topics",
@@ -288,6 +288,56 @@ func TestErrors(t *testing.T) {
 			files: map[string]string{"a.json": item, "e.json": `{"type": "object", "properties": {"meta": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}, "body": true}, "required": ["meta", "body"]}`,
 				"distgen.json": `{"envelopes": {"E": {"schema": "e.json", "payload": "body"}}, "families": {"f": {"topic": "f.{part}", "envelope": "E", "parts": ["a"], "schemas": {"a": "a.json"}, "set": {"/meta/n": {"topic": true}}}}}`},
 			kind: ErrManifest, file: "distgen.json", pointer: "/families/f/set/~1meta~1n", msg: []string{"(Go type int64) cannot hold a topic name (a string)"},
+		},
+		{
+			name:  "override: go_type that is no Go type",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"type": "integer", "go_type": "map[string]int"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0/go_type", msg: []string{`go_type "map[string]int" is not a Go type`},
+		},
+		{
+			name:  "override: unexported type of a package",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"type": "integer", "go_type": "example.com/m.count"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0/go_type", msg: []string{"is not a Go type distgen can use"},
+		},
+		{
+			name:  "override: two matchers",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"type": "integer", "format": "int32", "go_type": "int64"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0", msg: []string{"exactly one of schema, format and type", "has 2 (format, type)"},
+		},
+		{
+			name:  "override: no matcher",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"go_type": "int64"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0", msg: []string{"has 0"},
+		},
+		{
+			name:  "override: unknown key lists the allowed ones",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"type": "integer", "goType": "int64"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0", msg: []string{"allowed keys here: description, format, go_type, schema, type"},
+		},
+		{
+			name:  "override: schema not in the set",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"schema": "b.json", "go_type": "int64"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0/schema", msg: []string{"b.json"},
+		},
+		{
+			name:  "override: a type that cannot hold the JSON type",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"type": "integer", "go_type": "string"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0/go_type", msg: []string{"go_type string cannot hold a JSON integer"},
+		},
+		{
+			name:  "override: a format whose schemas the type cannot hold",
+			files: map[string]string{"a.json": `{` + s20 + `, "type": "object", "properties": {"n": {"type": "integer", "format": "int32"}}}`, "distgen.json": `{"overrides": [{"format": "int32", "go_type": "bool"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0/go_type", msg: []string{"go_type bool cannot hold the integer values of a.json#/properties/n"},
+		},
+		{
+			name:  "override: the same schemas twice",
+			files: map[string]string{"a.json": item, "distgen.json": `{"overrides": [{"format": "date", "go_type": "string"}, {"format": "date", "go_type": "example.com/civil.Date"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/1", msg: []string{"matches the same schemas as /overrides/0"},
+		},
+		{
+			name:  "override: a schema with no Go type",
+			files: map[string]string{"a.json": `{` + s20 + `, "type": "object", "not": {"type": "string"}, "properties": {"n": {"type": "integer"}}}`, "distgen.json": `{"overrides": [{"schema": "a.json#/not", "go_type": "int64"}]}`},
+			kind:  ErrManifest, file: "distgen.json", pointer: "/overrides/0/schema", msg: []string{"override of a.json#/not: no Go type is generated for that schema"},
 		},
 		{
 			name: "manifest: topic rule not true",

@@ -234,6 +234,8 @@ func FuzzManifest(f *testing.F) {
 		`{"envelopes": {"M": {"schema": "message.json", "payload": "body"}}, "families": {"f": {"topic": "{part}", "envelope": "M", "composite": "upload.json", "parts": ["vehicle", "report", "note"], "fanout": {"name": "U", "set": {"/header/vehicle_id": {"from": "/body/vehicle"}, "/header/seq": {"from": "/body/report/seq"}}}}}}`,
 		`{"envelopes": {"M": {"schema": "message.json", "payload": "header"}}, "topics": {"a": {"schema": "alert.json", "envelope": "M", "set": {"/body": {"const": 1}}}}}`,
 		`{"topics": {"a": {"schema": "alert.json"}}, "entries": {"e": {"schema": "upload.json", "routes": [{"when": "/report/gps", "topic": "a", "data": "/report/gps"}, {"entry": "e"}]}}}`,
+		`{"overrides": [{"type": "integer", "go_type": "int32"}, {"format": "date-time", "go_type": "string"}, {"schema": "alert.json#/properties/text", "go_type": "example.com/x.Text"}]}`,
+		`{"envelopes": {"M": {"schema": "message.json", "payload": "body"}}, "families": {"f": {"topic": "f.{part}", "envelope": "M", "parts": ["a", "b"], "schemas": {"a": "alert.json", "b": "alert.json"}, "set": {"/header/channel": {"topic": true}}}}}`,
 	} {
 		f.Add([]byte(m))
 	}

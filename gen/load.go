@@ -42,6 +42,7 @@ type Input struct {
 	files        []*file           // the files of the directory, sorted by path
 	topics       map[string]string // topic -> schema reference
 	decl         *manifest         // nil when the set declares no topics
+	overrides    []*overrideDecl   // the type overrides of distgen.json
 	manifestFile *file
 }
 

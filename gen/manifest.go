@@ -45,6 +45,10 @@ const manifestSchema = `{
             "properties": {"name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]*$"}, "set": {"$ref": "#/$defs/set"}}},
           "description": {"type": "string"},
           "compatibility": {"$ref": "#/$defs/compatibility"}}}},
+    "overrides": {"type": "array", "items": {"type": "object", "additionalProperties": false, "required": ["go_type"],
+      "properties": {"schema": {"type": "string", "minLength": 1}, "format": {"type": "string", "minLength": 1},
+        "type": {"enum": ["integer", "number", "string", "boolean"]},
+        "go_type": {"type": "string", "minLength": 1}, "description": {"type": "string"}}}},
     "entries": {"type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
       "additionalProperties": {"type": "object", "additionalProperties": false, "required": ["schema", "routes"],
         "properties": {"schema": {"type": "string", "minLength": 1}, "description": {"type": "string"},
@@ -472,10 +476,18 @@ func (s *Input) loadManifest(data []byte) error {
 			m.entries = append(m.entries, ed)
 		}
 	}
-	if len(m.topics) == 0 {
-		return s.mfErr(mf, "", "distgen.json declares no topics", "declare topics or families")
-	}
 	s.manifestFile = mf
+	var e *schema.Error
+	if s.overrides, e = s.loadOverrides(mf, root, resolve); e != nil {
+		return e
+	}
+	if len(m.topics) == 0 {
+		if len(s.overrides) > 0 {
+			s.decl = nil // types only
+			return nil
+		}
+		return s.mfErr(mf, "", "distgen.json declares no topics and no overrides", "declare topics or families, or remove distgen.json")
+	}
 	return s.synthesize()
 }
 

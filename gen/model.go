@@ -55,7 +55,7 @@ func (t *tref) isRaw() bool {
 	if t.kind == tNamed && t.named.kind == nDefined && t.named.alias {
 		return t.named.under.isRaw()
 	}
-	return t.kind == tBuiltin && t.pkg == "encoding/json"
+	return t.kind == tBuiltin && t.pkg == "encoding/json" && t.name == "RawMessage"
 }
 
 // nkind is the kind of a generated named type.
@@ -302,6 +302,9 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 	}
 	m.refs[key] = true
 	defer delete(m.refs, key)
+	if o := m.locOverride(l); o != nil {
+		return m.maybeNamed(l, o.goType, top), m.nullable(n)
+	}
 	if r := n.Get("$ref"); r != nil && r.Kind == kString && !hasObjectKeywords(n) {
 		target, err := m.set.resolveRef(l, r.Str)
 		if err != nil {
@@ -340,6 +343,9 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 	}
 	if len(types) != 1 {
 		return m.maybeNamed(l, tRaw, top), null
+	}
+	if t := m.scalarOverride(l, n, types[0]); t != nil {
+		return m.maybeNamed(l, t, top), null
 	}
 	switch types[0] {
 	case "object":
