@@ -71,7 +71,8 @@ func TestPtr(t *testing.T) {
 	if q := typed.Ptr[int64](7); *q != 7 {
 		t.Errorf("Ptr[int64](7) = %d", *q)
 	}
-	if typed.Ptr(1) == typed.Ptr(1) {
+	a, b := typed.Ptr(1), typed.Ptr(1)
+	if a == b {
 		t.Error("Ptr returns the same pointer twice")
 	}
 }
