@@ -395,7 +395,7 @@ func handleName(ns *namespace, goName, suffix string) string {
 	return ns.unique(goName)
 }
 
-func (g *generator) emitTopics(f *jen.File) error {
+func (g *generator) emitTopics(f, handlers *jen.File) error {
 	d := g.set.decl
 	e := &topicsEmitter{generator: g, f: f, members: newNamespace(), priv: newNamespace(),
 		hname: map[*topicDecl]string{}, msgT: map[*topicDecl]jen.Code{}, payT: map[*topicDecl]*tref{},
@@ -414,7 +414,7 @@ func (g *generator) emitTopics(f *jen.File) error {
 		}
 	})
 	e.emitHandles()
-	e.emitHandlerAliases()
+	e.emitHandlerAliases(handlers)
 	e.emitConn()
 	for _, t := range d.topics {
 		if err := e.emitTopicFill(t); err != nil {
@@ -519,11 +519,12 @@ func (e *topicsEmitter) handlerName(name string) string {
 	return base
 }
 
-// emitHandlerAliases writes, per topic and family, aliases of its
-// typed.Handler and typed.HandlerFunc, so that a subscriber need not spell
-// the message type's instantiation.
-func (e *topicsEmitter) emitHandlerAliases() {
-	d, f := e.set.decl, e.f
+// emitHandlerAliases writes handlers.go: per topic and family, aliases of
+// its typed.Handler and typed.HandlerFunc, so that a subscriber need not
+// spell the message type's instantiation.
+func (e *topicsEmitter) emitHandlerAliases(f *jen.File) {
+	d := e.set.decl
+	versionCheck(f)
 	t0 := d.topics[0]
 	for _, c := range comments([]string{
 		fmt.Sprintf("Handler types, two per topic and family: %s is the typed.Handler that Conn.%s.Subscribe takes, %sFunc turns a function into one:", e.topicHandler[t0], e.hname[t0], e.topicHandler[t0]),

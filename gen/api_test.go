@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"bytes"
+	"os"
 	"reflect"
 	"slices"
 	"testing"
@@ -46,5 +48,18 @@ func TestHandleName(t *testing.T) {
 		if got := lowerName(in); got != want {
 			t.Errorf("lowerName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCortexTopicsSize keeps the generated topics.go of the cortex example
+// data and one-line methods (issue 12: at most half of the 483 lines it had
+// when it carried the families' and fan-outs' logic).
+func TestCortexTopicsSize(t *testing.T) {
+	b, err := os.ReadFile("../examples/cortex/cortex/topics.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b, []byte("\n")); n > 483/2 {
+		t.Errorf("examples/cortex/cortex/topics.go has %d lines, want at most %d: logic belongs in package typed", n, 483/2)
 	}
 }

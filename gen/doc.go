@@ -14,7 +14,7 @@
 // [ErrManifest] and the other sentinels), file, line, column, JSON pointer
 // and a hint; several are returned together as a schema.ErrorList.
 // [Generate] then renders the loaded [Input] into files (types.go, schemas.go and, when
-// distgen.json declares topics, topics.go; [AddContractTest] adds
+// distgen.json declares topics, topics.go and handlers.go; [AddContractTest] adds
 // contract_test.go), deterministically and gofmt-clean, each starting with
 // [Header]; the package's doc.go, with its go:generate line, is yours. [Write] writes them and
 // [Compare] reports stale, missing and extra files (distgen check).

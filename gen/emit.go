@@ -50,7 +50,8 @@ type Config struct {
 // (the types), schemas.go (the embedded schema files and, when the set
 // declares topics, Schemas) and, when the set declares topics, topics.go
 // (topic constants, typed handles, families, fan-outs, Conn with a handle
-// per topic and family and the entries' methods). It is a pure function: the same
+// per topic and family and the entries' methods) and handlers.go (the
+// handler type aliases of the topics and families). It is a pure function: the same
 // set and config always give the same bytes.
 func Generate(set *Input, cfg Config) (map[string][]byte, error) {
 	if !isIdent(cfg.Package) {
@@ -263,11 +264,14 @@ func (g *generator) run() (map[string][]byte, error) {
 		return nil, err
 	}
 	if s.decl != nil {
-		af := g.newFile()
-		if err := g.emitTopics(af); err != nil {
+		af, hf := g.newFile(), g.newFile()
+		if err := g.emitTopics(af, hf); err != nil {
 			return nil, err
 		}
 		if err := g.render(out, "topics.go", af); err != nil {
+			return nil, err
+		}
+		if err := g.render(out, "handlers.go", hf); err != nil {
 			return nil, err
 		}
 	}

@@ -53,37 +53,6 @@ var Topics = TopicHandles{
 	User:             typed.NewTopic[UserEnvelope[User]](Schemas, TopicUser),
 }
 
-// Handler types, two per topic and family: UserHandler is the typed.Handler
-// that Conn.User.Subscribe takes, UserHandlerFunc turns a function into one:
-//
-//	conn.User.Subscribe(ctx, UserHandlerFunc(func(ctx context.Context, v UserEnvelope[User], m *distributer.Message) error {
-//		...
-//	}))
-type (
-	UserHandler                 = typed.Handler[UserEnvelope[User]]
-	UserHandlerFunc             = typed.HandlerFunc[UserEnvelope[User]]
-	RawPoseHandler              = typed.Handler[Envelope[Pose]]
-	RawPoseHandlerFunc          = typed.HandlerFunc[Envelope[Pose]]
-	RawColorImageHandler        = typed.Handler[Envelope[Image]]
-	RawColorImageHandlerFunc    = typed.HandlerFunc[Envelope[Image]]
-	RawDepthImageHandler        = typed.Handler[Envelope[Image]]
-	RawDepthImageHandlerFunc    = typed.HandlerFunc[Envelope[Image]]
-	RawFeelingsHandler          = typed.Handler[Envelope[Feelings]]
-	RawFeelingsHandlerFunc      = typed.HandlerFunc[Envelope[Feelings]]
-	ParsedPoseHandler           = typed.Handler[Envelope[Pose]]
-	ParsedPoseHandlerFunc       = typed.HandlerFunc[Envelope[Pose]]
-	ParsedColorImageHandler     = typed.Handler[Envelope[ParsedImage]]
-	ParsedColorImageHandlerFunc = typed.HandlerFunc[Envelope[ParsedImage]]
-	ParsedDepthImageHandler     = typed.Handler[Envelope[ParsedImage]]
-	ParsedDepthImageHandlerFunc = typed.HandlerFunc[Envelope[ParsedImage]]
-	ParsedFeelingsHandler       = typed.Handler[Envelope[Feelings]]
-	ParsedFeelingsHandlerFunc   = typed.HandlerFunc[Envelope[Feelings]]
-	RawHandler                  = typed.Handler[RawPart]
-	RawHandlerFunc              = typed.HandlerFunc[RawPart]
-	ParsedHandler               = typed.Handler[ParsedPart]
-	ParsedHandlerFunc           = typed.HandlerFunc[ParsedPart]
-)
-
 // Conn is a Distributer with a typed handle for each topic and family of the
 // set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
 // what the topic's set rules name, validates the value and publishes it;

@@ -39,26 +39,6 @@ var Topics = TopicHandles{
 	OrderPlaced:     typed.NewTopic[Event[Order]](Schemas, TopicOrderPlaced),
 }
 
-// Handler types, two per topic and family: OrderPlacedHandler is the
-// typed.Handler that Conn.OrderPlaced.Subscribe takes, OrderPlacedHandlerFunc
-// turns a function into one:
-//
-//	conn.OrderPlaced.Subscribe(ctx, OrderPlacedHandlerFunc(func(ctx context.Context, v Event[Order], m *distributer.Message) error {
-//		...
-//	}))
-type (
-	OrderPlacedHandler         = typed.Handler[Event[Order]]
-	OrderPlacedHandlerFunc     = typed.HandlerFunc[Event[Order]]
-	DispatchLabelHandler       = typed.Handler[Event[DispatchLabel]]
-	DispatchLabelHandlerFunc   = typed.HandlerFunc[Event[DispatchLabel]]
-	DispatchInvoiceHandler     = typed.Handler[Event[DispatchInvoice]]
-	DispatchInvoiceHandlerFunc = typed.HandlerFunc[Event[DispatchInvoice]]
-	DispatchNoticeHandler      = typed.Handler[Event[DispatchNotice]]
-	DispatchNoticeHandlerFunc  = typed.HandlerFunc[Event[DispatchNotice]]
-	DispatchHandler            = typed.Handler[DispatchPart]
-	DispatchHandlerFunc        = typed.HandlerFunc[DispatchPart]
-)
-
 // Conn is a Distributer with a typed handle for each topic and family of the
 // set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
 // what the topic's set rules name, validates the value and publishes it;

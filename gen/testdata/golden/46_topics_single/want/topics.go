@@ -32,20 +32,6 @@ var Topics = TopicHandles{
 	GreetingsLoud: typed.NewTopic[Greeting](Schemas, TopicGreetingsLoud),
 }
 
-// Handler types, two per topic and family: GreetingsHandler is the
-// typed.Handler that Conn.Greetings.Subscribe takes, GreetingsHandlerFunc
-// turns a function into one:
-//
-//	conn.Greetings.Subscribe(ctx, GreetingsHandlerFunc(func(ctx context.Context, v Greeting, m *distributer.Message) error {
-//		...
-//	}))
-type (
-	GreetingsHandler         = typed.Handler[Greeting]
-	GreetingsHandlerFunc     = typed.HandlerFunc[Greeting]
-	GreetingsLoudHandler     = typed.Handler[Greeting]
-	GreetingsLoudHandlerFunc = typed.HandlerFunc[Greeting]
-)
-
 // Conn is a Distributer with a typed handle for each topic and family of the
 // set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
 // what the topic's set rules name, validates the value and publishes it;

@@ -44,32 +44,6 @@ var Topics = TopicHandles{
 	VehiclesOnline:     typed.NewTopic[Message[Upload]](Schemas, TopicVehiclesOnline),
 }
 
-// Handler types, two per topic and family: VehiclesOnlineHandler is the
-// typed.Handler that Conn.VehiclesOnline.Subscribe takes,
-// VehiclesOnlineHandlerFunc turns a function into one:
-//
-//	conn.VehiclesOnline.Subscribe(ctx, VehiclesOnlineHandlerFunc(func(ctx context.Context, v Message[Upload], m *distributer.Message) error {
-//		...
-//	}))
-type (
-	VehiclesOnlineHandler         = typed.Handler[Message[Upload]]
-	VehiclesOnlineHandlerFunc     = typed.HandlerFunc[Message[Upload]]
-	TelemetryGPSV1Handler         = typed.Handler[Message[GPS]]
-	TelemetryGPSV1HandlerFunc     = typed.HandlerFunc[Message[GPS]]
-	TelemetryBatteryV1Handler     = typed.Handler[Message[Battery]]
-	TelemetryBatteryV1HandlerFunc = typed.HandlerFunc[Message[Battery]]
-	TelemetryTiresV1Handler       = typed.Handler[Message[[]float64]]
-	TelemetryTiresV1HandlerFunc   = typed.HandlerFunc[Message[[]float64]]
-	AlertsGPSHandler              = typed.Handler[Alert]
-	AlertsGPSHandlerFunc          = typed.HandlerFunc[Alert]
-	AlertsBatteryHandler          = typed.Handler[Alert]
-	AlertsBatteryHandlerFunc      = typed.HandlerFunc[Alert]
-	TelemetryHandler              = typed.Handler[TelemetryPart]
-	TelemetryHandlerFunc          = typed.HandlerFunc[TelemetryPart]
-	AlertsHandler                 = typed.Handler[AlertsPart]
-	AlertsHandlerFunc             = typed.HandlerFunc[AlertsPart]
-)
-
 // Conn is a Distributer with a typed handle for each topic and family of the
 // set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
 // what the topic's set rules name, validates the value and publishes it;

@@ -45,30 +45,6 @@ var Topics = TopicHandles{
 	URLTopic:   typed.NewTopic[string](Schemas, TopicURL),
 }
 
-// Handler types, two per topic and family: CloseTopicHandler is the
-// typed.Handler that Conn.CloseTopic.Subscribe takes, CloseTopicHandlerFunc
-// turns a function into one:
-//
-//	conn.CloseTopic.Subscribe(ctx, CloseTopicHandlerFunc(func(ctx context.Context, v Comp, m *distributer.Message) error {
-//		...
-//	}))
-type (
-	CloseTopicHandler     = typed.Handler[Comp]
-	CloseTopicHandlerFunc = typed.HandlerFunc[Comp]
-	URLTopicHandler       = typed.Handler[string]
-	URLTopicHandlerFunc   = typed.HandlerFunc[string]
-	FAHandler             = typed.Handler[string]
-	FAHandlerFunc         = typed.HandlerFunc[string]
-	FBHandler             = typed.Handler[int64]
-	FBHandlerFunc         = typed.HandlerFunc[int64]
-	FCHandler             = typed.Handler[[]float64]
-	FCHandlerFunc         = typed.HandlerFunc[[]float64]
-	FDHandler             = typed.Handler[json.RawMessage]
-	FDHandlerFunc         = typed.HandlerFunc[json.RawMessage]
-	FHandler              = typed.Handler[FPart]
-	FHandlerFunc          = typed.HandlerFunc[FPart]
-)
-
 // Conn is a Distributer with a typed handle for each topic and family of the
 // set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
 // what the topic's set rules name, validates the value and publishes it;

@@ -36,23 +36,6 @@ var Topics = TopicHandles{
 	Notes:        typed.NewTopic[Env[Note]](Schemas, TopicNotes),
 }
 
-// Handler types, two per topic and family: NotesHandler is the typed.Handler
-// that Conn.Notes.Subscribe takes, NotesHandlerFunc turns a function into one:
-//
-//	conn.Notes.Subscribe(ctx, NotesHandlerFunc(func(ctx context.Context, v Env[Note], m *distributer.Message) error {
-//		...
-//	}))
-type (
-	NotesHandler            = typed.Handler[Env[Note]]
-	NotesHandlerFunc        = typed.HandlerFunc[Env[Note]]
-	LevelsLowV2Handler      = typed.Handler[Env[Level]]
-	LevelsLowV2HandlerFunc  = typed.HandlerFunc[Env[Level]]
-	LevelsHighV2Handler     = typed.Handler[Env[Level]]
-	LevelsHighV2HandlerFunc = typed.HandlerFunc[Env[Level]]
-	LevelsHandler           = typed.Handler[LevelsPart]
-	LevelsHandlerFunc       = typed.HandlerFunc[LevelsPart]
-)
-
 // Conn is a Distributer with a typed handle for each topic and family of the
 // set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in
 // what the topic's set rules name, validates the value and publishes it;
