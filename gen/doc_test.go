@@ -115,3 +115,30 @@ func TestDocLead(t *testing.T) {
 		}
 	}
 }
+
+// Text from distgen.json in generated comments (a set rule's constant and
+// target, a description) stays comment text: a line break, "*/" or
+// "//go:generate" in it cannot end the comment or become a directive.
+func TestManifestTextInComments(t *testing.T) {
+	files := map[string][]byte{
+		"a.json": []byte(`{"type": "object", "properties": {"n": {"type": "integer"}}}`),
+		"e.json": []byte(`{"type": "object", "required": ["meta", "body"], "properties": {"meta": {"type": "object", "required": ["kind", "b */"], "properties": {"kind": {"type": "string"}, "b */": {"type": "string"}}}, "body": true}}`),
+		ManifestFile: []byte(`{"envelopes": {"E": {"schema": "e.json", "payload": "body", "description": "x */ y\n//go:generate rm -rf /"}},
+			"topics": {"t": {"schema": "a.json", "envelope": "E", "description": "*/\n//go:build ignore",
+				"set": {"/meta/kind": {"const": "*/\n//go:generate echo"}, "/meta/b *~1": {"topic": true}}}}}`),
+	}
+	set, err := LoadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Generate(set, Config{Package: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range out {
+		checkComments(t, name, src)
+	}
+	if !strings.Contains(string(out["topics.go"]), `v.Meta.Kind = "*/\n//go:generate echo"`) {
+		t.Errorf("the constant is not set as written:\n%s", out["topics.go"])
+	}
+}

@@ -341,6 +341,9 @@ func (g *generator) code(t *tref) jen.Code {
 }
 
 // comments renders lines as // comments, wrapping long ones (wrapDoc).
+// Every line goes through docLines, so that text from the schemas or
+// distgen.json in it (a member name, a pointer, a constant) cannot end the
+// comment: a line break in it starts another // line.
 func comments(lines []string) []jen.Code {
 	var out []jen.Code
 	for _, l := range lines {
@@ -348,8 +351,14 @@ func comments(lines []string) []jen.Code {
 			out = append(out, jen.Comment("//"))
 			continue
 		}
-		for _, w := range wrapDoc(l) {
-			out = append(out, jen.Comment("// "+w))
+		for _, s := range docLines(l) {
+			if s == "" {
+				out = append(out, jen.Comment("//"))
+				continue
+			}
+			for _, w := range wrapDoc(s) {
+				out = append(out, jen.Comment("// "+w))
+			}
 		}
 	}
 	return out
@@ -700,7 +709,7 @@ func (g *generator) emitSum(f *jen.File, nt *named) {
 	}
 	f.Type().Id(nt.name).StructFunc(func(gr *jen.Group) {
 		for _, br := range nt.branches {
-			gr.Comment(fmt.Sprintf("// %s is set when the value matches %s.", br.goName, br.ref))
+			addComments(gr, fmt.Sprintf("%s is set when the value matches %s.", br.goName, br.ref))
 			gr.Id(br.goName).Add(fieldType(br))
 		}
 	})
