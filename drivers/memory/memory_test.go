@@ -152,7 +152,7 @@ func TestMaxAttemptsAndDeadLetters(t *testing.T) {
 	}
 	dl := dls[0]
 	if dl.Seq != 1 || dl.Message.Topic != "job" || string(dl.Message.Body) != `{"x":1}` || dl.Message.Attempt != 2 ||
-		dl.Group != "workers" || dl.Reason != "fail 2" || dl.Err == nil || dl.Time.IsZero() {
+		dl.Group != "workers" || dl.Reason != "failed 2 attempts, last error: fail 2" || dl.Err == nil || dl.Err.Error() != "fail 2" || dl.Time.IsZero() {
 		t.Errorf("dead letter %+v", dl)
 	}
 	if n := calls.Load(); n != 2 {
