@@ -16,6 +16,7 @@ import (
 
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/memory"
+	"github.com/distributer/distributer/schema"
 	"github.com/distributer/distributer/typed"
 )
 
@@ -34,11 +35,13 @@ type Options struct {
 	// receive paths (default 60); mutants are taken from the generated
 	// instances, at most one per kind and schema location.
 	Mutants int
-	// Files are the schema files, for a typed.Schemas that cannot return
-	// them. Normally nil: Check asks the topic's Schemas.
-	Files map[string]string
 	// Timeout bounds the wait for deliveries on the memory bus (default 10s).
 	Timeout time.Duration
+
+	// set, when not nil, replaces the topic's schema set as the source of
+	// instances and mutants: for the tests of Check itself, which give the
+	// topic schemas that disagree with it.
+	set *Set
 }
 
 func (o Options) withDefaults() Options {
@@ -60,14 +63,6 @@ func (o Options) withDefaults() Options {
 		o.Timeout = 10 * time.Second
 	}
 	return o
-}
-
-// filesOf returns the schema files of s when typed offers them.
-func filesOf(s *typed.Schemas) map[string]string {
-	if f, ok := any(s).(interface{ Files() map[string]string }); ok {
-		return f.Files()
-	}
-	return nil
 }
 
 // Check runs the contract checks of one typed topic as subtests of t:
@@ -192,16 +187,9 @@ func newChecker(s *typed.Schemas, topic string, opts Options) (*checker, error) 
 	if !ok {
 		return nil, fmt.Errorf("contract: topic %q has no schema", topic)
 	}
-	files := opts.Files
-	if files == nil {
-		files = filesOf(s)
-	}
-	if files == nil {
-		return nil, fmt.Errorf("contract: topic %q: the schema files are not available from typed.Schemas; pass them in Options.Files", topic)
-	}
-	set, err := NewSet(files)
-	if err != nil {
-		return nil, fmt.Errorf("contract: topic %q: %w", topic, err)
+	set := opts.set
+	if set == nil {
+		set = setOf(s)
 	}
 	return &checker{schemas: s, topic: topic, ref: ref, set: set, opts: opts}, nil
 }
@@ -254,7 +242,7 @@ type example struct {
 func (c *checker) examples(t reporter, insts []*Instance) []example {
 	t.Helper()
 	var out []example
-	done := map[string]bool{}
+	done := map[schema.Loc]bool{}
 	root := c.rootLoc()
 	for _, in := range insts {
 		for _, s := range in.sites {
@@ -301,7 +289,7 @@ func (c *checker) examples(t reporter, insts []*Instance) []example {
 	return out
 }
 
-func (c *checker) rootLoc() string {
+func (c *checker) rootLoc() schema.Loc {
 	s, _ := c.set.lookup(c.ref)
 	return s.loc
 }

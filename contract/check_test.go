@@ -2,6 +2,8 @@ package contract
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +40,7 @@ var checkTopics = map[string]string{"order.created": "order.json"}
 func TestCheckPasses(t *testing.T) {
 	files := loadDir(t, "testdata/check")
 	s := typed.MustCompile(files, checkTopics)
-	Check(t, typed.NewTopic[order](s, "order.created"), Options{Files: files, N: 30})
+	Check(t, typed.NewTopic[order](s, "order.created"), Options{N: 30})
 }
 
 // fakeT records what a check reports.
@@ -83,7 +85,7 @@ func runFake[V any](topic typed.Topic[V], opts Options) []string {
 func TestCheckFindsLossyType(t *testing.T) {
 	files := loadDir(t, "testdata/check")
 	s := typed.MustCompile(files, checkTopics)
-	out := runFake(typed.NewTopic[lossyOrder](s, "order.created"), Options{Files: files, N: 30})
+	out := runFake(typed.NewTopic[lossyOrder](s, "order.created"), Options{N: 30})
 	joined := strings.Join(out, "\n")
 	for _, want := range []string{"check/topic/examples", "example 0 of order.json", "/note: member lost", "check/topic/generated", "seed ", "reproduce: contract.Options{Seed: "} {
 		if !strings.Contains(joined, want) {
@@ -98,9 +100,12 @@ func TestCheckFindsLossyType(t *testing.T) {
 func TestCheckFindsPermissiveSchemas(t *testing.T) {
 	// The topic's compiled schemas accept anything; the files say otherwise:
 	// every path lets the mutants through and Check says so.
-	files := loadDir(t, "testdata/check")
+	set, err := NewSet(loadDir(t, "testdata/check"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	loose := typed.MustCompile(map[string]string{"order.json": `{"type": "object"}`}, checkTopics)
-	out := runFake(typed.NewTopic[order](loose, "order.created"), Options{Files: files, N: 5, Mutants: 20, Timeout: time.Second})
+	out := runFake(typed.NewTopic[order](loose, "order.created"), Options{set: set, N: 5, Mutants: 20, Timeout: time.Second})
 	joined := strings.Join(out, "\n")
 	for _, want := range []string{
 		"validation path: Schemas.Validate returned <nil>",
@@ -119,13 +124,25 @@ func TestCheckFindsPermissiveSchemas(t *testing.T) {
 	}
 }
 
-func TestCheckNeedsFiles(t *testing.T) {
+// Check needs nothing but the topic (the README's form), and the
+// reproduce hint it prints, contract.Options{Seed: S, N: 1}, runs that one
+// instance again.
+func TestCheckTopicAlone(t *testing.T) {
 	s := typed.MustCompile(loadDir(t, "testdata/check"), checkTopics)
-	if filesOf(s) != nil {
-		t.Skip("typed.Schemas returns its files")
+	topic := typed.NewTopic[lossyOrder](s, "order.created")
+	out := runFake(topic, Options{})
+	joined := strings.Join(out, "\n")
+	if strings.Contains(joined, "not available") || !strings.Contains(joined, "check/topic/generated") {
+		t.Fatalf("Check(topic, Options{}) did not check the generated instances:\n%s", joined)
 	}
-	out := runFake(typed.NewTopic[order](s, "order.created"), Options{})
-	if len(out) != 1 || !strings.Contains(out[0], "Options.Files") {
-		t.Fatalf("got %q", out)
+	m := regexp.MustCompile(`reproduce: contract\.Options\{Seed: (\d+), N: 1\}`).FindStringSubmatch(joined)
+	if m == nil {
+		t.Fatalf("no reproduce hint in:\n%s", joined)
 	}
+	seed, _ := strconv.ParseUint(m[1], 10, 64)
+	again := strings.Join(runFake(topic, Options{Seed: seed, N: 1}), "\n")
+	if !strings.Contains(again, fmt.Sprintf("seed %d", seed)) || !strings.Contains(again, "member lost") {
+		t.Fatalf("the reproduce hint did not reproduce the failure of seed %d:\n%s", seed, again)
+	}
+	Check(t, typed.NewTopic[order](s, "order.created"), Options{Seed: seed, N: 1})
 }

@@ -14,8 +14,11 @@
 // type, a number, string length or item count out of range, a value outside
 // an enum or const, a string not matching its pattern, a property added where
 // additionalProperties is false. Every instance and mutant is checked against
-// the schema (github.com/santhosh-tekuri/jsonschema/v5) before it is
-// returned: a generated instance is always valid, a mutant always invalid.
+// the schema before it is returned, by the validator of package schema that
+// typed and distgen use: a generated instance is always valid, a mutant
+// always invalid. A Set is loaded by package schema too (NewSet; Check uses
+// the topic's typed.Schemas and its schema.Set), so contract accepts and
+// refuses the schema sets typed.Compile and distgen accept and refuse.
 //
 // The generator understands: type (single and lists), enum, const,
 // properties, required, additionalProperties, patternProperties,

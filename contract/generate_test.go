@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // loadDir reads a schema directory into the files map typed.Compile takes.
@@ -274,11 +276,22 @@ func TestMutantPointers(t *testing.T) {
 }
 
 func TestGenerateErrors(t *testing.T) {
+	for _, tc := range []struct {
+		file, text string
+		is         error
+		want       string
+	}{
+		{"remote.json", `{"$ref": "https://example.org/x.json"}`, schema.ErrRemoteRef, "https://example.org/x.json"},
+		{"missing.json", `{"$ref": "nope.json"}`, schema.ErrRef, "nope.json"},
+	} {
+		_, err := NewSet(map[string]string{tc.file: tc.text})
+		if !errors.Is(err, tc.is) || !errors.Is(err, schema.ErrSchema) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.file) {
+			t.Errorf("NewSet(%s) = %v, want %v mentioning %q", tc.file, err, tc.is, tc.want)
+		}
+	}
 	set, err := NewSet(map[string]string{
-		"remote.json":  `{"$ref": "https://example.org/x.json"}`,
-		"missing.json": `{"$ref": "nope.json"}`,
-		"never.json":   `{"type": "integer", "minimum": 5, "maximum": 4}`,
-		"false.json":   `false`,
+		"never.json": `{"type": "integer", "minimum": 5, "maximum": 4}`,
+		"false.json": `false`,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -288,18 +301,17 @@ func TestGenerateErrors(t *testing.T) {
 		is   error
 		want string
 	}{
-		{"remote.json", ErrRemoteRef, "https://example.org/x.json"},
-		{"missing.json", ErrRemoteRef, "nope.json"},
 		{"never.json", ErrUnsatisfiable, "never.json"},
 		{"false.json", ErrUnsatisfiable, "false"},
-		{"absent.json", ErrRemoteRef, "absent.json"},
+		{"absent.json", schema.ErrRef, "absent.json"},
+		{"https://example.org/x.json", schema.ErrRemoteRef, "https://example.org/x.json"},
 	} {
 		_, err := set.Generate(tc.ref, 1)
 		if !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Generate(%s) = %v, want %v mentioning %q", tc.ref, err, tc.is, tc.want)
 		}
 	}
-	if _, err := NewSet(map[string]string{"bad.json": "{\n  \"type\": }"}); err == nil || !strings.Contains(err.Error(), "bad.json") || !strings.Contains(err.Error(), "line 2") {
+	if _, err := NewSet(map[string]string{"bad.json": "{\n  \"type\": }"}); err == nil || !errors.Is(err, schema.ErrSyntax) || !strings.Contains(err.Error(), "bad.json:2:11") {
 		t.Errorf("NewSet(bad JSON) = %v, want file and line", err)
 	}
 }

@@ -144,7 +144,7 @@ func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl,
 			if r.part {
 				v = part.name
 			} else {
-				v = r.cnst.value()
+				v = r.cnst.Value()
 			}
 			lit, ok := constLit(base, v)
 			if !ok {
@@ -664,7 +664,7 @@ func describeSets(rules []*setRule) string {
 		case r.part:
 			parts = append(parts, r.target+" to the part name")
 		case r.cnst != nil:
-			parts = append(parts, r.target+" to "+string(r.cnst.raw))
+			parts = append(parts, r.target+" to "+string(r.cnst.Raw))
 		default:
 			parts = append(parts, r.target+" from "+*r.from)
 		}

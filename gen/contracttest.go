@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"bytes"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -49,12 +48,7 @@ func AddContractTest(files map[string][]byte, pkg string) error {
 	if len(handles) == 0 {
 		return fmt.Errorf("contract test: generated topics.go has no TopicHandles fields")
 	}
-	// Pass the embedded files explicitly when the package has them, so the
-	// test does not depend on typed.Schemas exposing them.
 	opts := "contract.Options{}"
-	if s, ok := files["schemas.go"]; ok && bytes.Contains(s, []byte("var schemaFiles = ")) {
-		opts = "contract.Options{Files: schemaFiles}"
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n// distgen %s (-contract-test). Regenerate with distgen generate; edit the schemas instead.\n\n", Header, Version)
 	fmt.Fprintf(&b, "package %s\n\n", pkg)

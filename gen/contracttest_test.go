@@ -27,7 +27,7 @@ func TestAddContractTest(t *testing.T) {
 		"package cortex\n",
 		`"github.com/distributer/distributer/contract"`,
 		"func TestContract(t *testing.T) {",
-		"t.Run(Topics.User.Name(), func(t *testing.T) { contract.Check(t, Topics.User, contract.Options{Files: schemaFiles}) })",
+		"t.Run(Topics.User.Name(), func(t *testing.T) { contract.Check(t, Topics.User, contract.Options{}) })",
 		"contract.Check(t, Topics.RawPose,",
 		"contract.Check(t, Topics.ParsedFeelings,",
 	} {

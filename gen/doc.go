@@ -6,13 +6,14 @@
 // most users run it through go generate rather than calling this package.
 //
 // Generation has two steps. [Load] (or [LoadFiles]) reads a directory of
-// schemas (JSON Schema 2020-12 or draft-07; references between files are
-// relative paths, never fetched from the network), compiles them with
-// jsonschema/v5, reads distgen.json ([ManifestFile]) and checks everything
-// once: every problem is an [*Error] with its kind (errors.Is against
-// [ErrSyntax] and the other sentinels), file, line, column, JSON pointer and
-// a hint; several are returned together as an [ErrorList]. [Generate] then
-// renders the loaded [Set] into files (types.go, schemas.go and, when
+// schemas with package schema, the schema core typed and contract use too
+// (JSON Schema 2020-12, 2019-09 or draft-07; references between files are
+// relative paths or $ids, never fetched from the network), reads
+// distgen.json ([ManifestFile]) and checks everything once: every problem
+// is a *schema.Error with its kind (errors.Is against schema.ErrSyntax,
+// [ErrManifest] and the other sentinels), file, line, column, JSON pointer
+// and a hint; several are returned together as a schema.ErrorList.
+// [Generate] then renders the loaded [Input] into files (types.go, schemas.go and, when
 // distgen.json declares topics, topics.go; [AddContractTest] adds
 // contract_test.go), deterministically and gofmt-clean, each starting with
 // [Header]; the package's doc.go, with its go:generate line, is yours. [Write] writes them and

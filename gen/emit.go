@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // Version is the distgen version written into generated files.
@@ -25,7 +27,6 @@ const (
 	pkgErrors = "errors"
 	pkgTyped  = "github.com/distributer/distributer/typed"
 	pkgDist   = "github.com/distributer/distributer"
-	pkgJS     = "github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 // Config configures Generate.
@@ -40,9 +41,9 @@ type Config struct {
 // (topic constants, typed handles, families, fan-outs, Conn with a handle
 // per topic and family and the entries' methods). It is a pure function: the same
 // set and config always give the same bytes.
-func Generate(set *Set, cfg Config) (map[string][]byte, error) {
+func Generate(set *Input, cfg Config) (map[string][]byte, error) {
 	if !isIdent(cfg.Package) {
-		return nil, &Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("package name %q is not a Go identifier", cfg.Package), Hint: "pass a lower-case package name such as cortex"}
+		return nil, &schema.Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("package name %q is not a Go identifier", cfg.Package), Hint: "pass a lower-case package name such as cortex"}
 	}
 	if cfg.Version == "" {
 		cfg.Version = Version
@@ -52,7 +53,7 @@ func Generate(set *Set, cfg Config) (map[string][]byte, error) {
 }
 
 // generate is Generate that also returns the generator (for tests).
-func generate(set *Set, cfg Config) (map[string][]byte, *generator, error) {
+func generate(set *Input, cfg Config) (map[string][]byte, *generator, error) {
 	if cfg.Version == "" {
 		cfg.Version = Version
 	}
@@ -83,7 +84,7 @@ func isKeyword(s string) bool {
 }
 
 type generator struct {
-	set *Set
+	set *Input
 	cfg Config
 	ns  *namespace
 	m   *mapper
@@ -101,7 +102,6 @@ func (g *generator) newFile() *jen.File {
 	f.HeaderComment("distgen " + g.cfg.Version + ". Regenerate with distgen generate; edit the schemas instead.")
 	f.ImportName(pkgTyped, "typed")
 	f.ImportName(pkgDist, "distributer")
-	f.ImportName(pkgJS, "jsonschema")
 	return f
 }
 
@@ -112,10 +112,10 @@ func (g *generator) run() (map[string][]byte, error) {
 	s := g.set
 	// Explicit names first, so that derived names avoid them.
 	explicit := map[string]string{}
-	var errs ErrorList
+	var errs schema.ErrorList
 	reserve := func(name, where string, f *file, ptr string) {
 		if !isExportedIdent(name) {
-			errs = append(errs, errAt(ErrSchema, f, ptr, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", name), "use a name such as UserProfile"))
+			errs = append(errs, errAt(schema.ErrSchema, f, ptr, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", name), "use a name such as UserProfile"))
 			return
 		}
 		if prev, dup := explicit[name]; dup {
@@ -153,12 +153,12 @@ func (g *generator) run() (map[string][]byte, error) {
 	for _, f := range s.files {
 		var walk func(n *node, ptr string)
 		walk = func(n *node, ptr string) {
-			if x := n.get("x-distgen-name"); x != nil && x.kind == kString && !strings.Contains(ptr, "/properties/") || x != nil && n.get("$ref") == nil && isStructLike(n) {
-				reserve(x.str, f.path+"#"+ptr, f, ptr+"/x-distgen-name")
+			if x := n.Get("x-distgen-name"); x != nil && x.Kind == kString && !strings.Contains(ptr, "/properties/") || x != nil && n.Get("$ref") == nil && isStructLike(n) {
+				reserve(x.Str, f.Path+"#"+ptr, f, ptr+"/x-distgen-name")
 			}
 			eachSub(n, ptr, walk)
 		}
-		walk(f.root, "")
+		walk(f.Root, "")
 	}
 	g.envTypes = map[*envelopeDecl]*named{}
 	if s.decl != nil {
@@ -206,8 +206,8 @@ func (g *generator) run() (map[string][]byte, error) {
 	for _, f := range s.files {
 		m.typeAt(loc{f, ""}, true)
 		for _, k := range []string{"$defs", "definitions"} {
-			if d := f.root.get(k); d != nil && d.kind == kObject {
-				for _, name := range d.keys {
+			if d := f.Root.Get(k); d != nil && d.Kind == kObject {
+				for _, name := range d.Keys {
 					m.typeAt(loc{f, "/" + k + "/" + escapePointer(name)}, true)
 				}
 			}
@@ -255,7 +255,7 @@ func (g *generator) run() (map[string][]byte, error) {
 }
 
 func isStructLike(n *node) bool {
-	return n.get("properties") != nil || n.get("enum") != nil || n.get("const") != nil || n.get("oneOf") != nil || n.get("anyOf") != nil || n.get("prefixItems") != nil || n.get("allOf") != nil
+	return n.Get("properties") != nil || n.Get("enum") != nil || n.Get("const") != nil || n.Get("oneOf") != nil || n.Get("anyOf") != nil || n.Get("prefixItems") != nil || n.Get("allOf") != nil
 }
 
 func (g *generator) render(out map[string][]byte, name string, f *jen.File) error {

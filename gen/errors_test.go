@@ -6,7 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/distributer/distributer/internal/jsonpos"
+	"github.com/distributer/distributer/schema"
 )
 
 const s20 = `"$schema": "https://json-schema.org/draft/2020-12/schema"`
@@ -22,12 +22,12 @@ type errCase struct {
 	msg     []string // substrings of Error()
 }
 
-func firstError(err error) *Error {
-	var list ErrorList
+func firstError(err error) *schema.Error {
+	var list schema.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
 		return list[0]
 	}
-	var e *Error
+	var e *schema.Error
 	if errors.As(err, &e) {
 		return e
 	}
@@ -54,82 +54,82 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "bad JSON: trailing comma",
 			files: map[string]string{"a.json": "{\n  \"type\": \"object\",\n  \"properties\": {\"x\": {\"type\": \"string\",}}\n}\n"},
-			kind:  ErrSyntax, file: "a.json", line: 3, col: 41,
+			kind:  schema.ErrSyntax, file: "a.json", line: 3, col: 41,
 			msg: []string{"a.json:3:41", "invalid JSON", "expected a member name"},
 		},
 		{
 			name:  "bad JSON: newline in a string",
 			files: map[string]string{"ok.json": `{}`, "b.json": "{\n\t\"title\": \"never ends\n}"},
-			kind:  ErrSyntax, file: "b.json", line: 2, col: 22,
+			kind:  schema.ErrSyntax, file: "b.json", line: 2, col: 22,
 			msg: []string{"b.json:2:22", "invalid control character in string"},
 		},
 		{
 			name:  "bad JSON: unterminated string",
 			files: map[string]string{"b.json": "{\"title\": \"abc"},
-			kind:  ErrSyntax, file: "b.json", line: 1, col: 11,
+			kind:  schema.ErrSyntax, file: "b.json", line: 1, col: 11,
 			msg: []string{"b.json:1:11", "unterminated string"},
 		},
 		{
 			name:  "bad JSON: duplicate member",
 			files: map[string]string{"a.json": `{"type": "object", "type": "string"}`},
-			kind:  ErrSyntax, file: "a.json", line: 1, col: 20,
+			kind:  schema.ErrSyntax, file: "a.json", line: 1, col: 20,
 			msg: []string{`duplicate member name "type"`},
 		},
 		{
 			name:  "meta-schema: unknown type",
 			files: map[string]string{"a.json": "{\n  " + s20 + ",\n  \"properties\": {\n    \"x\": {\"type\": \"strin\"}\n  }\n}"},
-			kind:  ErrSchema, file: "a.json", line: 4, col: 19, pointer: "/properties/x/type",
+			kind:  schema.ErrSchema, file: "a.json", line: 4, col: 19, pointer: "/properties/x/type",
 			msg: []string{"at /properties/x/type", "not a valid draft 2020-12 schema"},
 		},
 		{
 			name:  "meta-schema: minimum is a string (draft-07)",
 			files: map[string]string{"a.json": `{"$schema": "http://json-schema.org/draft-07/schema#", "minimum": "0"}`},
-			kind:  ErrSchema, file: "a.json", pointer: "/minimum",
+			kind:  schema.ErrSchema, file: "a.json", pointer: "/minimum",
 			msg: []string{"draft-07", "at /minimum"},
 		},
 		{
 			name:  "meta-schema: required is not an array",
 			files: map[string]string{"a.json": `{"type": "object", "required": "x"}`},
-			kind:  ErrSchema, file: "a.json", pointer: "/required", line: 1, col: 32,
+			kind:  schema.ErrSchema, file: "a.json", pointer: "/required", line: 1, col: 32,
 		},
 		{
 			name:  "unsupported draft",
 			files: map[string]string{"a.json": `{"$schema": "http://json-schema.org/draft-04/schema#"}`},
-			kind:  ErrUnsupported, file: "a.json", pointer: "/$schema", line: 1, col: 13,
+			kind:  schema.ErrSchema, file: "a.json", pointer: "/$schema", line: 1, col: 13,
 			msg: []string{"unsupported $schema", "2020-12"},
 		},
 		{
 			name:  "top-level value is not a schema",
 			files: map[string]string{"a.json": `[1, 2]`},
-			kind:  ErrSchema, file: "a.json", msg: []string{"must be an object or a boolean"},
+			kind:  schema.ErrSchema, file: "a.json", msg: []string{"must be an object or a boolean"},
 		},
 		{
 			name:  "missing ref file",
 			files: map[string]string{"a.json": `{"type": "object", "properties": {"b": {"$ref": "sub/b.json"}}}`},
-			kind:  ErrRef, file: "a.json", pointer: "/properties/b/$ref", line: 1, col: 49,
+			kind:  schema.ErrRef, file: "a.json", pointer: "/properties/b/$ref", line: 1, col: 49,
 			msg: []string{`no file "sub/b.json" in the schema set`, "add the file"},
 		},
 		{
 			name:  "missing ref pointer",
 			files: map[string]string{"a.json": `{"$defs": {"x": {}}, "$ref": "#/$defs/y"}`},
-			kind:  ErrRef, file: "a.json", pointer: "/$ref",
+			kind:  schema.ErrRef, file: "a.json", pointer: "/$ref",
 			msg: []string{"has no schema at /$defs/y"},
 		},
 		{
 			name:  "missing anchor",
 			files: map[string]string{"a.json": `{"$ref": "#nowhere"}`},
-			kind:  ErrRef, file: "a.json", pointer: "/$ref", msg: []string{`no anchor "nowhere"`},
+			kind:  schema.ErrRef, file: "a.json", pointer: "/$ref", msg: []string{`no anchor "nowhere"`},
 		},
 		{
 			name:  "remote ref refused",
 			files: map[string]string{"a.json": "{\n\"properties\": {\"x\": {\"$ref\": \"https://example.com/schemas/x.json\"}}}"},
-			kind:  ErrRemoteRef, file: "a.json", pointer: "/properties/x/$ref", line: 2, col: 30,
+			kind:  schema.ErrRemoteRef, file: "a.json", pointer: "/properties/x/$ref", line: 2, col: 30,
 			msg: []string{"never fetched", "https://example.com/schemas/x.json"},
 		},
 		{
 			name:  "remote ref from a file with an http $id",
 			files: map[string]string{"a.json": `{"$id": "http://example.com/a.json", "$ref": "b.json"}`},
-			kind:  ErrRemoteRef, file: "a.json", pointer: "/$ref", msg: []string{"http://example.com/b.json"},
+			kind:  schema.ErrRemoteRef, file: "a.json", pointer: "/$ref", msg: []string{"http://example.com/b.json"},
 		},
 		{
 			name: "duplicate $id",
@@ -137,7 +137,7 @@ func TestErrors(t *testing.T) {
 				"a.json": `{"$id": "https://example.com/x.json"}`,
 				"b.json": `{"$id": "https://example.com/x.json"}`,
 			},
-			kind: ErrCollision, file: "b.json", pointer: "/$id", msg: []string{"also used by a.json"},
+			kind: schema.ErrSchema, file: "b.json", pointer: "/$id", msg: []string{"also used by a.json"},
 		},
 		{
 			name: "name collision: x-distgen-name twice",
@@ -150,7 +150,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "x-distgen-name not an identifier",
 			files: map[string]string{"a.json": `{"type": "object", "x-distgen-name": "not ok", "properties": {"n": {}}}`},
-			kind:  ErrSchema, file: "a.json", pointer: "/x-distgen-name", msg: []string{"not an exported Go identifier"},
+			kind:  schema.ErrSchema, file: "a.json", pointer: "/x-distgen-name", msg: []string{"not an exported Go identifier"},
 		},
 		{
 			name:  "unsupported: member name that cannot be a json tag",
@@ -161,12 +161,12 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "unsupported: circular $ref chain",
 			files: map[string]string{"a.json": `{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}`},
-			kind:  ErrSchema, file: "a.json", pointer: "/$defs/a/$ref", msg: []string{"cycle of in-place references", "a.json#/$defs/a/$ref -> a.json#/$defs/b/$ref -> back to"},
+			kind:  schema.ErrSchema, file: "a.json", pointer: "/$defs/a/$ref", msg: []string{"cycle of in-place references", "a.json#/$defs/a/$ref -> a.json#/$defs/b/$ref -> back to"},
 		},
 		{
 			name:  "enum names of the wrong length",
 			files: map[string]string{"a.json": `{"enum": [1, 2], "x-distgen-enum-names": ["one"]}`},
-			kind:  ErrSchema, file: "a.json", pointer: "/x-distgen-enum-names", msg: []string{"1 names for 2 enum values"},
+			kind:  schema.ErrSchema, file: "a.json", pointer: "/x-distgen-enum-names", msg: []string{"1 names for 2 enum values"},
 		},
 		{
 			name:  "manifest: bad JSON",
@@ -201,7 +201,7 @@ func TestErrors(t *testing.T) {
 		{
 			name:  "manifest: remote topic schema",
 			files: map[string]string{"a.json": item, "distgen.json": `{"topics": {"a": {"schema": "https://example.com/a.json"}}}`},
-			kind:  ErrRemoteRef, file: "distgen.json", pointer: "/topics/a/schema", msg: []string{"never fetched"},
+			kind:  schema.ErrRemoteRef, file: "distgen.json", pointer: "/topics/a/schema", msg: []string{"never fetched"},
 		},
 		{
 			name:  "manifest: invalid topic name",
@@ -294,7 +294,7 @@ func TestErrors(t *testing.T) {
 			if c.line != 0 && (e.Line != c.line || e.Column != c.col) {
 				t.Errorf("at %d:%d, want %d:%d (%v)", e.Line, e.Column, c.line, c.col, err)
 			}
-			if e.Hint == "" && c.kind != ErrSchema {
+			if e.Hint == "" && c.kind != schema.ErrSchema {
 				t.Errorf("no hint on what to do: %v", err)
 			}
 			for _, m := range c.msg {
@@ -321,7 +321,7 @@ func TestBadPackageName(t *testing.T) {
 func TestLineCol(t *testing.T) {
 	data := []byte("ab\ncd\n\nef")
 	for _, c := range []struct{ off, line, col int }{{0, 1, 1}, {2, 1, 3}, {3, 2, 1}, {6, 3, 1}, {7, 4, 1}, {9, 4, 3}, {99, 4, 3}} {
-		if l, col := jsonpos.LineCol(data, c.off); l != c.line || col != c.col {
+		if l, col := schema.LineCol(data, c.off); l != c.line || col != c.col {
 			t.Errorf("LineCol(%d) = %d:%d, want %d:%d", c.off, l, col, c.line, c.col)
 		}
 	}
@@ -358,7 +358,7 @@ func TestManifestErrorsMore(t *testing.T) {
 func TestBadMemberGoName(t *testing.T) {
 	err := loadAndGenerate(map[string]string{"a.json": `{"type": "object", "properties": {"n": {"type": "integer", "x-distgen-name": "9lives"}}}`})
 	e := firstError(err)
-	if !errors.Is(err, ErrSchema) || e == nil || e.Pointer != "/properties/n/x-distgen-name" || !strings.Contains(err.Error(), "not an exported Go identifier") {
+	if !errors.Is(err, schema.ErrSchema) || e == nil || e.Pointer != "/properties/n/x-distgen-name" || !strings.Contains(err.Error(), "not an exported Go identifier") {
 		t.Fatalf("err = %v", err)
 	}
 }

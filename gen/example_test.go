@@ -45,7 +45,7 @@ func ExampleLoadFiles_error() {
 	_, err := gen.LoadFiles(map[string][]byte{"user.json": []byte("{\n  \"type\": \"object\",\n}")})
 	fmt.Println(err)
 	// Output:
-	// distgen: user.json:3:1: invalid JSON: unexpected '}' in object, expected a member name in double quotes (fix the JSON syntax at this position)
+	// user.json:3:1: invalid JSON: unexpected '}' in object, expected a member name in double quotes (fix the JSON syntax at this position)
 }
 
 // A mistake in distgen.json is reported with its file, line, column and
@@ -59,5 +59,5 @@ func ExampleLoadFiles_manifest() {
 	fmt.Println(err)
 	// Output:
 	// true
-	// distgen: distgen.json:1:29: at /topics/order.placed: additionalProperties 'envelop' not allowed (allowed keys here: compatibility, description, envelope, schema, set; see the topic-declaration vocabulary in docs/distgen-json.md)
+	// distgen.json:1:29: at /topics/order.placed: additionalProperties 'envelop' not allowed (allowed keys here: compatibility, description, envelope, schema, set; see the topic-declaration vocabulary in docs/distgen-json.md)
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // FuzzGenerate feeds arbitrary schema files to the generator: it must never
@@ -47,13 +49,13 @@ func FuzzGenerate(f *testing.F) {
 	})
 }
 
-// checkGenerate generates set: a failure must be a located *Error, and every
+// checkGenerate generates set: a failure must be a located *schema.Error, and every
 // output file must parse as Go and carry the header.
-func checkGenerate(t *testing.T, set *Set) {
+func checkGenerate(t *testing.T, set *Input) {
 	files, err := Generate(set, Config{Package: "fuzz"})
 	if err != nil {
-		var e *Error
-		var l ErrorList
+		var e *schema.Error
+		var l schema.ErrorList
 		if !errors.As(err, &e) && !errors.As(err, &l) {
 			t.Fatalf("internal error: %v", err)
 		}
@@ -89,8 +91,8 @@ func FuzzGenerateStructured(f *testing.F) {
 		}
 		set, err := LoadFiles(map[string][]byte{"s.json": src})
 		if err != nil {
-			var e *Error
-			var l ErrorList
+			var e *schema.Error
+			var l schema.ErrorList
 			if !errors.As(err, &e) && !errors.As(err, &l) {
 				t.Fatalf("Load: unlocated error %v for %s", err, src)
 			}
@@ -205,7 +207,7 @@ func (b *schemaBuilder) schema(depth int) map[string]any {
 
 // FuzzManifest feeds arbitrary topic declarations (distgen.json) beside the
 // schemas of the telemetry golden case: no panic, every failure a located
-// *Error, output parses as Go.
+// *schema.Error, output parses as Go.
 func FuzzManifest(f *testing.F) {
 	dir := filepath.Join(goldenDir, "47_topics_telemetry_fanout", "schemas")
 	ents, err := os.ReadDir(dir)
@@ -240,8 +242,8 @@ func FuzzManifest(f *testing.F) {
 		}
 		set, err := LoadFiles(files)
 		if err != nil {
-			var e *Error
-			var l ErrorList
+			var e *schema.Error
+			var l schema.ErrorList
 			if !errors.As(err, &e) && !errors.As(err, &l) {
 				t.Fatalf("Load: unlocated error %v", err)
 			}

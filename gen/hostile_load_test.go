@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/distributer/distributer/schema"
 )
 
-func loadMap(t *testing.T, files map[string]string) (*Set, error) {
+func loadMap(t *testing.T, files map[string]string) (*Input, error) {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	for k, v := range files {
@@ -75,8 +77,8 @@ func TestLoadRefusesInPlaceCycle(t *testing.T) {
 				t.Fatal("loaded; want the cycle refused")
 			}
 			e := firstError(err)
-			if e == nil || !errors.Is(err, ErrSchema) || e.File != c.file || e.Pointer != c.pointer {
-				t.Fatalf("got %v (%#v), want ErrSchema in %s at %s", err, e, c.file, c.pointer)
+			if e == nil || !errors.Is(err, schema.ErrSchema) || e.File != c.file || e.Pointer != c.pointer {
+				t.Fatalf("got %v (%#v), want schema.ErrSchema in %s at %s", err, e, c.file, c.pointer)
 			}
 			if !strings.Contains(e.Msg, c.chain) || e.Line == 0 {
 				t.Errorf("message %q (line %d): want the chain %q and a line", e.Msg, e.Line, c.chain)
@@ -148,12 +150,12 @@ func TestLoadRefusesSymlinksOutside(t *testing.T) {
 		link(c.target, c.name)
 	}
 	_, err := Load(os.DirFS(dir))
-	if !errors.Is(err, ErrOutsideDir) {
-		t.Fatalf("got %v, want ErrOutsideDir", err)
+	if !errors.Is(err, schema.ErrOutsideDir) {
+		t.Fatalf("got %v, want schema.ErrOutsideDir", err)
 	}
-	var list ErrorList
+	var list schema.ErrorList
 	if !errors.As(err, &list) {
-		t.Fatalf("got %T, want an ErrorList", err)
+		t.Fatalf("got %T, want an schema.ErrorList", err)
 	}
 	got := map[string]string{}
 	for _, e := range list {

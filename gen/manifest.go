@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"sync"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/distributer/distributer/internal/jsonguard"
-	"github.com/distributer/distributer/internal/jsonpos"
+	"github.com/distributer/distributer/schema"
 	"github.com/distributer/distributer/topic"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -160,35 +162,38 @@ type entryDecl struct {
 	ptr    string
 }
 
-func (s *Set) mfErr(mf *file, ptr, msg, hint string) *Error {
+func (s *Input) mfErr(mf *file, ptr, msg, hint string) *schema.Error {
 	return errAt(ErrManifest, mf, ptr, msg, hint)
 }
 
+// manifestSchemas holds the compiled manifestSchema.
+var manifestSchemas = sync.OnceValues(func() (*schema.Set, error) {
+	return schema.LoadFiles(map[string][]byte{"distgen.schema.json": []byte(manifestSchema)})
+})
+
 // loadManifest parses and checks distgen.json and synthesizes the topic
 // schemas.
-func (s *Set) loadManifest(data []byte) error {
-	mf := &file{path: ManifestFile, data: data, url: baseURL + ManifestFile}
-	root, err := parseJSON(data)
+func (s *Input) loadManifest(data []byte) error {
+	mf := &file{Path: ManifestFile, Data: data, URL: schema.BaseURL + ManifestFile}
+	root, err := schema.Parse(data)
 	if err != nil {
-		e := syntaxErr(ManifestFile, data, err)
-		e.Kind = ErrManifest
+		e := &schema.Error{Kind: ErrManifest, File: ManifestFile, Msg: "invalid JSON: " + err.Error(), Hint: "fix the JSON syntax at this position"}
+		var se *schema.SyntaxError
+		if errors.As(err, &se) {
+			e.Line, e.Column = schema.LineCol(data, se.Offset)
+		}
 		return e
 	}
-	mf.root = root
+	mf.Root = root
 	var ne *jsonguard.NumberError
 	if errors.As(jsonguard.Numbers(data), &ne) {
 		return s.mfErr(mf, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent")
 	}
-	c := jsonschema.NewCompiler()
-	c.LoadURL = refuseLoad
-	if err := c.AddResource("distgen:///_manifest.schema.json", strings.NewReader(manifestSchema)); err != nil {
-		return err
-	}
-	ms, err := c.Compile("distgen:///_manifest.schema.json")
+	ms, err := manifestSchemas()
 	if err != nil {
 		return err
 	}
-	if err := jsonguard.Validate(ms, root.value()); err != nil {
+	if err := ms.Validate(schema.Loc{File: ms.File("distgen.schema.json")}, root.Value()); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
 			leaf := ve
@@ -206,33 +211,33 @@ func (s *Set) loadManifest(data []byte) error {
 	m := &manifest{}
 	s.decl = m
 	envs := map[string]*envelopeDecl{}
-	resolve := func(ptr, ref string) (loc, *Error) {
-		l, e := s.resolveRef(loc{mf, ptr}, ref)
-		if e != nil {
-			e.Kind = ErrManifest
-			if strings.Contains(e.Msg, "outside the schema set") {
-				e.Kind = ErrRemoteRef
+	// References in distgen.json are relative to the schema directory, as
+	// from a file in its root.
+	resolve := func(ptr, ref string) (loc, *schema.Error) {
+		l, err := s.set.Lookup(ref)
+		if err != nil {
+			e := err.(*schema.Error)
+			if !errors.Is(e, schema.ErrRemoteRef) {
+				e.Kind = ErrManifest
 			}
 			e.File, e.Pointer = ManifestFile, ptr
-			e.Line, e.Column = jsonpos.LineCol(data, root.lookup(ptr).start)
+			e.Line, e.Column = schema.LineCol(data, root.Lookup(ptr).Start)
 			return loc{}, e
 		}
-		return l, nil
+		return locOf(l), nil
 	}
-	s.bases[ManifestFile+"#"] = baseURL + ManifestFile
-	if en := root.get("envelopes"); en != nil {
-		for i, name := range en.keys {
-			d := en.vals[i]
+	if en := root.Get("envelopes"); en != nil {
+		for i, name := range en.Keys {
+			d := en.Vals[i]
 			ptr := "/envelopes/" + escapePointer(name)
-			ref := d.get("schema").str
-			s.bases[ManifestFile+"#"+ptr+"/schema"] = baseURL + ManifestFile
+			ref := d.Get("schema").Str
 			l, e := resolve(ptr+"/schema", ref)
 			if e != nil {
 				return e
 			}
-			pay := d.get("payload").str
-			props := l.node().get("properties")
-			if props == nil || props.get(pay) == nil {
+			pay := d.Get("payload").Str
+			props := l.node().Get("properties")
+			if props == nil || props.Get(pay) == nil {
 				return s.mfErr(mf, ptr+"/payload", fmt.Sprintf("envelope schema %s has no member %q", ref, pay), "name a member of the envelope schema's properties")
 			}
 			ed := &envelopeDecl{name: name, ref: ref, loc: l, payload: pay, ptr: ptr}
@@ -240,14 +245,14 @@ func (s *Set) loadManifest(data []byte) error {
 			m.envelopes = append(m.envelopes, ed)
 		}
 	}
-	getEnv := func(n *node, ptr string) (*envelopeDecl, *Error) {
-		e := n.get("envelope")
+	getEnv := func(n *node, ptr string) (*envelopeDecl, *schema.Error) {
+		e := n.Get("envelope")
 		if e == nil {
 			return nil, nil
 		}
-		ed, ok := envs[e.str]
+		ed, ok := envs[e.Str]
 		if !ok {
-			return nil, s.mfErr(mf, ptr+"/envelope", fmt.Sprintf("no envelope %q is declared", e.str), "declare it under \"envelopes\"")
+			return nil, s.mfErr(mf, ptr+"/envelope", fmt.Sprintf("no envelope %q is declared", e.Str), "declare it under \"envelopes\"")
 		}
 		return ed, nil
 	}
@@ -256,16 +261,16 @@ func (s *Set) loadManifest(data []byte) error {
 		if n == nil {
 			return nil
 		}
-		for i, t := range n.keys {
-			v := n.vals[i]
+		for i, t := range n.Keys {
+			v := n.Vals[i]
 			r := &setRule{target: t, ptr: ptr + "/" + escapePointer(t)}
 			switch {
-			case v.get("part") != nil:
+			case v.Get("part") != nil:
 				r.part = true
-			case v.get("const") != nil:
-				r.cnst = v.get("const")
+			case v.Get("const") != nil:
+				r.cnst = v.Get("const")
 			default:
-				f := v.get("from").str
+				f := v.Get("from").Str
 				r.from = &f
 			}
 			out = append(out, r)
@@ -273,7 +278,7 @@ func (s *Set) loadManifest(data []byte) error {
 		return out
 	}
 	topics := map[string]*topicDecl{}
-	addTopic := func(t *topicDecl) *Error {
+	addTopic := func(t *topicDecl) *schema.Error {
 		if err := topic.ValidateTopic(t.name); err != nil {
 			return s.mfErr(mf, t.ptr, fmt.Sprintf("%q is not a valid topic name: %v", t.name, err), "use words of letters, digits, '_' and '-' separated by '.'")
 		}
@@ -286,13 +291,13 @@ func (s *Set) loadManifest(data []byte) error {
 		m.topics = append(m.topics, t)
 		return nil
 	}
-	if tn := root.get("topics"); tn != nil {
-		for i, name := range tn.keys {
-			d := tn.vals[i]
+	if tn := root.Get("topics"); tn != nil {
+		for i, name := range tn.Keys {
+			d := tn.Vals[i]
 			ptr := "/topics/" + escapePointer(name)
-			t := &topicDecl{name: name, ref: d.get("schema").str, ptr: ptr}
-			if c := d.get("compatibility"); c != nil {
-				t.compat = c.str
+			t := &topicDecl{name: name, ref: d.Get("schema").Str, ptr: ptr}
+			if c := d.Get("compatibility"); c != nil {
+				t.compat = c.Str
 			}
 			l, e := resolve(ptr+"/schema", t.ref)
 			if e != nil {
@@ -302,7 +307,7 @@ func (s *Set) loadManifest(data []byte) error {
 			if t.envelope, e = getEnv(d, ptr); e != nil {
 				return e
 			}
-			t.sets = sets(d.get("set"), ptr+"/set")
+			t.sets = sets(d.Get("set"), ptr+"/set")
 			if len(t.sets) > 0 && t.envelope == nil {
 				return s.mfErr(mf, ptr+"/set", "set rules need an envelope", "declare the topic's envelope")
 			}
@@ -317,24 +322,24 @@ func (s *Set) loadManifest(data []byte) error {
 		}
 	}
 	fams := map[string]*familyDecl{}
-	if fn := root.get("families"); fn != nil {
-		for i, name := range fn.keys {
-			d := fn.vals[i]
+	if fn := root.Get("families"); fn != nil {
+		for i, name := range fn.Keys {
+			d := fn.Vals[i]
 			ptr := "/families/" + escapePointer(name)
-			f := &familyDecl{name: name, pattern: d.get("topic").str, ptr: ptr}
-			var e *Error
+			f := &familyDecl{name: name, pattern: d.Get("topic").Str, ptr: ptr}
+			var e *schema.Error
 			if f.envelope, e = getEnv(d, ptr); e != nil {
 				return e
 			}
-			for _, p := range d.get("parts").arr {
-				f.parts = append(f.parts, p.str)
+			for _, p := range d.Get("parts").Arr {
+				f.parts = append(f.parts, p.Str)
 			}
-			schemas := d.get("schemas")
-			if c := d.get("composite"); c != nil {
+			schemas := d.Get("schemas")
+			if c := d.Get("composite"); c != nil {
 				if schemas != nil {
 					return s.mfErr(mf, ptr+"/schemas", "a family takes either composite or schemas, not both", "remove one")
 				}
-				l, e := resolve(ptr+"/composite", c.str)
+				l, e := resolve(ptr+"/composite", c.Str)
 				if e != nil {
 					return e
 				}
@@ -344,26 +349,26 @@ func (s *Set) loadManifest(data []byte) error {
 			}
 			for j, p := range f.parts {
 				t := &topicDecl{name: strings.Replace(f.pattern, "{part}", p, 1), family: f, part: p, envelope: f.envelope, ptr: fmt.Sprintf("%s/parts/%d", ptr, j)}
-				if c := d.get("compatibility"); c != nil {
-					t.compat = c.str
+				if c := d.Get("compatibility"); c != nil {
+					t.compat = c.Str
 				}
 				if f.composite != nil {
-					props := f.composite.node().get("properties")
-					if props == nil || props.get(p) == nil {
-						return s.mfErr(mf, t.ptr, fmt.Sprintf("composite %s has no member %q", c2s(d.get("composite")), p), "list only members of the composite schema's properties")
+					props := f.composite.node().Get("properties")
+					if props == nil || props.Get(p) == nil {
+						return s.mfErr(mf, t.ptr, fmt.Sprintf("composite %s has no member %q", c2s(d.Get("composite")), p), "list only members of the composite schema's properties")
 					}
 					t.loc = loc{f.composite.f, f.composite.ptr + "/properties/" + escapePointer(p)}
-					t.ref = t.loc.f.path + "#" + t.loc.ptr
+					t.ref = t.loc.f.Path + "#" + t.loc.ptr
 				} else {
-					sn := schemas.get(p)
+					sn := schemas.Get(p)
 					if sn == nil {
 						return s.mfErr(mf, ptr+"/schemas", fmt.Sprintf("no schema for part %q", p), "map every part to a schema")
 					}
-					l, e := resolve(ptr+"/schemas/"+escapePointer(p), sn.str)
+					l, e := resolve(ptr+"/schemas/"+escapePointer(p), sn.Str)
 					if e != nil {
 						return e
 					}
-					t.loc, t.ref = l, sn.str
+					t.loc, t.ref = l, sn.Str
 				}
 				f.topics = append(f.topics, t)
 				if e := addTopic(t); e != nil {
@@ -371,24 +376,24 @@ func (s *Set) loadManifest(data []byte) error {
 				}
 			}
 			if schemas != nil {
-				for _, k := range schemas.keys {
+				for _, k := range schemas.Keys {
 					if !contains(f.parts, k) {
 						return s.mfErr(mf, ptr+"/schemas/"+escapePointer(k), fmt.Sprintf("%q is not listed in parts", k), "add it to parts or remove it")
 					}
 				}
 			}
-			f.sets = sets(d.get("set"), ptr+"/set")
+			f.sets = sets(d.Get("set"), ptr+"/set")
 			for _, r := range f.sets {
 				if r.from != nil {
 					return s.mfErr(mf, r.ptr, "a family's set takes {\"part\": true} or {\"const\": value}", "put from-rules in the fan-out's set")
 				}
 			}
-			if fo := d.get("fanout"); fo != nil {
+			if fo := d.Get("fanout"); fo != nil {
 				if f.composite == nil {
 					return s.mfErr(mf, ptr+"/fanout", "a fan-out needs a composite", "add composite")
 				}
-				f.fanout = fo.get("name").str
-				f.fanSets = sets(fo.get("set"), ptr+"/fanout/set")
+				f.fanout = fo.Get("name").Str
+				f.fanSets = sets(fo.Get("set"), ptr+"/fanout/set")
 			}
 			if len(f.sets)+len(f.fanSets) > 0 && f.envelope == nil {
 				return s.mfErr(mf, ptr+"/set", "set rules need an envelope", "declare the family's envelope")
@@ -397,41 +402,41 @@ func (s *Set) loadManifest(data []byte) error {
 			m.families = append(m.families, f)
 		}
 	}
-	if en := root.get("entries"); en != nil {
-		for i, name := range en.keys {
-			d := en.vals[i]
+	if en := root.Get("entries"); en != nil {
+		for i, name := range en.Keys {
+			d := en.Vals[i]
 			ptr := "/entries/" + escapePointer(name)
-			ed := &entryDecl{name: name, ref: d.get("schema").str, ptr: ptr}
+			ed := &entryDecl{name: name, ref: d.Get("schema").Str, ptr: ptr}
 			l, e := resolve(ptr+"/schema", ed.ref)
 			if e != nil {
 				return e
 			}
 			ed.loc = l
-			for j, rn := range d.get("routes").arr {
+			for j, rn := range d.Get("routes").Arr {
 				rp := fmt.Sprintf("%s/routes/%d", ptr, j)
-				r := &routeDecl{ptr: rp, sets: sets(rn.get("set"), rp+"/set")}
-				if w := rn.get("when"); w != nil {
-					r.when, r.hasWhen = w.str, true
+				r := &routeDecl{ptr: rp, sets: sets(rn.Get("set"), rp+"/set")}
+				if w := rn.Get("when"); w != nil {
+					r.when, r.hasWhen = w.Str, true
 				}
-				if dn := rn.get("data"); dn != nil {
-					r.data = dn.str
+				if dn := rn.Get("data"); dn != nil {
+					r.data = dn.Str
 				}
 				switch {
-				case rn.get("topic") != nil:
-					t, ok := topics[rn.get("topic").str]
+				case rn.Get("topic") != nil:
+					t, ok := topics[rn.Get("topic").Str]
 					if !ok {
-						return s.mfErr(mf, rp+"/topic", fmt.Sprintf("no topic %q is declared", rn.get("topic").str), "declare it under topics or families")
+						return s.mfErr(mf, rp+"/topic", fmt.Sprintf("no topic %q is declared", rn.Get("topic").Str), "declare it under topics or families")
 					}
 					r.topic = t
-				case rn.get("fanout") != nil:
-					f, ok := fams[rn.get("fanout").str]
+				case rn.Get("fanout") != nil:
+					f, ok := fams[rn.Get("fanout").Str]
 					if !ok || f.fanout == "" {
-						return s.mfErr(mf, rp+"/fanout", fmt.Sprintf("no family %q with a fan-out is declared", rn.get("fanout").str), "declare the family with a fanout")
+						return s.mfErr(mf, rp+"/fanout", fmt.Sprintf("no family %q with a fan-out is declared", rn.Get("fanout").Str), "declare the family with a fanout")
 					}
 					r.fanout = f
 				default:
-					r.entry = rn.get("entry").str
-					if en.get(r.entry) == nil {
+					r.entry = rn.Get("entry").Str
+					if en.Get(r.entry) == nil {
 						return s.mfErr(mf, rp+"/entry", fmt.Sprintf("no entry %q is declared", r.entry), "declare it under entries")
 					}
 					if len(r.sets) > 0 {
@@ -462,7 +467,7 @@ func c2s(n *node) string {
 	if n == nil {
 		return ""
 	}
-	return n.str
+	return n.Str
 }
 
 func contains(list []string, s string) bool {
@@ -479,7 +484,8 @@ func contains(list []string, s string) bool {
 const synthDir = "_distgen/topics/"
 
 // synthesize builds the whole-body schema of every topic and compiles them.
-func (s *Set) synthesize() error {
+func (s *Input) synthesize() error {
+	synth := map[string][]byte{}
 	for _, t := range s.decl.topics {
 		if t.envelope == nil {
 			t.schema = t.ref
@@ -487,8 +493,8 @@ func (s *Set) synthesize() error {
 			continue
 		}
 		name := synthDir + t.name + ".json"
-		if _, clash := s.byPath[name]; clash {
-			return &Error{Kind: ErrCollision, File: name, Msg: "the schema set already has a file where distgen writes a topic schema", Hint: "rename or move the file"}
+		if s.set.File(name) != nil {
+			return &schema.Error{Kind: ErrCollision, File: name, Msg: "the schema set already has a file where distgen writes a topic schema", Hint: "rename or move the file"}
 		}
 		// Constraints from const and part set rules.
 		consts := map[string]any{}
@@ -502,10 +508,10 @@ func (s *Set) synthesize() error {
 			case r.part:
 				consts[r.target] = t.part
 			case r.cnst != nil:
-				consts[r.target] = r.cnst.value()
+				consts[r.target] = r.cnst.Value()
 			}
 		}
-		payload := map[string]any{"$ref": "../../" + t.loc.f.path + fragment(t.loc.ptr)}
+		payload := map[string]any{"$ref": "../../" + t.loc.f.Path + fragment(t.loc.ptr)}
 		over := map[string]any{"properties": map[string]any{t.envelope.payload: payload}}
 		keys := make([]string, 0, len(consts))
 		for k := range consts {
@@ -535,30 +541,26 @@ func (s *Set) synthesize() error {
 		doc := map[string]any{
 			"$schema":  "https://json-schema.org/draft/2020-12/schema",
 			"$comment": "Generated by distgen from distgen.json: the whole message body on topic " + t.name + ".",
-			"allOf":    []any{map[string]any{"$ref": "../../" + t.envelope.loc.f.path + fragment(t.envelope.loc.ptr)}, over},
+			"allOf":    []any{map[string]any{"$ref": "../../" + t.envelope.loc.f.Path + fragment(t.envelope.loc.ptr)}, over},
 		}
 		b, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
 			return err
 		}
-		s.synth[name] = string(b) + "\n"
+		synth[name] = append(b, '\n')
 		t.schema = name
 		s.topics[t.name] = name
 	}
-	c := s.comp
-	names := make([]string, 0, len(s.synth))
-	for k := range s.synth {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if err := c.AddResource(baseURL+k, strings.NewReader(s.synth[k])); err != nil {
+	if len(synth) > 0 {
+		set, err := s.set.With(synth)
+		if err != nil {
 			return err
 		}
+		s.set = set
 	}
 	for _, name := range s.Topics() {
-		if _, err := c.Compile(baseURL + strings.Replace(s.topics[name], "#", "#", 1)); err != nil {
-			return &Error{Kind: ErrManifest, File: ManifestFile, Msg: fmt.Sprintf("topic %s: its schema does not compile: %v", name, strings.ReplaceAll(err.Error(), baseURL, "")), Hint: "check the topic's schema, envelope and set rules"}
+		if _, err := s.set.Compile(s.topics[name]); err != nil {
+			return &schema.Error{Kind: ErrManifest, File: ManifestFile, Msg: fmt.Sprintf("topic %s: its schema does not compile: %v", name, err), Hint: "check the topic's schema, envelope and set rules"}
 		}
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // tkind is the shape of a Go type expression.
@@ -125,19 +127,19 @@ type branch struct {
 
 // mapper maps the schemas of a set to Go types.
 type mapper struct {
-	set          *Set
+	set          *Input
 	ns           *namespace
 	byLoc        map[string]*named
 	types        []*named
 	refs         map[string]bool // ref chains being followed
-	errs         ErrorList
+	errs         schema.ErrorList
 	needRe       bool
 	needNullable bool
 	sums         bool
 	needExtras   bool
 }
 
-func newMapper(s *Set, ns *namespace) *mapper {
+func newMapper(s *Input, ns *namespace) *mapper {
 	return &mapper{set: s, ns: ns, byLoc: map[string]*named{}, refs: map[string]bool{}}
 }
 
@@ -147,10 +149,10 @@ func (m *mapper) fail(kind error, l loc, msg, hint string) {
 
 // fileHint is the Go name for a file's root schema.
 func fileHint(f *file) string {
-	if n := f.root.get("x-distgen-name"); n != nil && n.kind == kString && isExportedIdent(n.str) {
-		return n.str
+	if n := f.Root.Get("x-distgen-name"); n != nil && n.Kind == kString && isExportedIdent(n.Str) {
+		return n.Str
 	}
-	base := strings.TrimSuffix(path.Base(f.path), ".json")
+	base := strings.TrimSuffix(path.Base(f.Path), ".json")
 	base = strings.TrimSuffix(base, ".schema")
 	if g := goName(base); g != "" {
 		return g
@@ -161,7 +163,7 @@ func fileHint(f *file) string {
 // hintFor derives a readable Go name from a schema location.
 func (m *mapper) hintFor(l loc) string {
 	name := fileHint(l.f)
-	cur := l.f.root
+	cur := l.f.Root
 	toks := splitPointer(l.ptr)
 	for i := 0; i < len(toks); i++ {
 		kw := toks[i]
@@ -183,7 +185,7 @@ func (m *mapper) hintFor(l loc) string {
 			name += goNameOr(arg, "Dep")
 			i++
 		case "items":
-			if cur != nil && cur.get("items") != nil && cur.get("items").kind == kArray {
+			if cur != nil && cur.Get("items") != nil && cur.Get("items").Kind == kArray {
 				name += "Item" + arg
 				i++
 			} else {
@@ -205,13 +207,13 @@ func (m *mapper) hintFor(l loc) string {
 		default:
 			i++ // if/then/not...: keep the parent's name
 		}
-		next := l.f.root.lookup("/" + strings.Join(escapeAll(toks[:min(i+1, len(toks))]), "/"))
+		next := l.f.Root.Lookup("/" + strings.Join(escapeAll(toks[:min(i+1, len(toks))]), "/"))
 		if next != nil {
 			cur = next
-			if x := next.get("x-distgen-name"); x != nil && x.kind == kString && isExportedIdent(x.str) {
-				name = x.str
-			} else if t := next.get("title"); t != nil && t.kind == kString && (kw == "oneOf" || kw == "anyOf") {
-				if g := goName(t.str); g != "" && len(g) <= 40 {
+			if x := next.Get("x-distgen-name"); x != nil && x.Kind == kString && isExportedIdent(x.Str) {
+				name = x.Str
+			} else if t := next.Get("title"); t != nil && t.Kind == kString && (kw == "oneOf" || kw == "anyOf") {
+				if g := goName(t.Str); g != "" && len(g) <= 40 {
 					name = strings.TrimSuffix(name, "Option"+strconv.Itoa(atoi(arg)+1)) + g
 				}
 			}
@@ -241,11 +243,11 @@ func goNameOr(s, def string) string {
 func docOf(n *node) []string {
 	var parts []string
 	for _, k := range []string{"title", "description"} {
-		if v := n.get(k); v != nil && v.kind == kString && strings.TrimSpace(v.str) != "" {
+		if v := n.Get(k); v != nil && v.Kind == kString && strings.TrimSpace(v.Str) != "" {
 			if len(parts) > 0 {
 				parts = append(parts, "")
 			}
-			parts = append(parts, docLines(v.str)...)
+			parts = append(parts, docLines(v.Str)...)
 		}
 	}
 	return parts
@@ -253,9 +255,9 @@ func docOf(n *node) []string {
 
 func examplesOf(n *node) [][]byte {
 	var out [][]byte
-	if e := n.get("examples"); e != nil && e.kind == kArray {
-		for _, x := range e.arr {
-			out = append(out, x.raw)
+	if e := n.Get("examples"); e != nil && e.Kind == kArray {
+		for _, x := range e.Arr {
+			out = append(out, x.Raw)
 		}
 	}
 	return out
@@ -265,8 +267,8 @@ func examplesOf(n *node) [][]byte {
 func (m *mapper) newNamed(l loc, k nkind) *named {
 	n := l.node()
 	nt := &named{kind: k, loc: l.String(), building: true}
-	if x := n.get("x-distgen-name"); x != nil && x.kind == kString && isExportedIdent(x.str) {
-		nt.name = x.str // reserved up front; collisions were reported
+	if x := n.Get("x-distgen-name"); x != nil && x.Kind == kString && isExportedIdent(x.Str) {
+		nt.name = x.Str // reserved up front; collisions were reported
 	} else {
 		nt.name = m.ns.unique(m.hintFor(l))
 	}
@@ -282,7 +284,7 @@ func (m *mapper) newNamed(l loc, k nkind) *named {
 // $ref targets).
 func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 	n := l.node()
-	if n == nil || n.kind == kBool {
+	if n == nil || n.Kind == kBool {
 		return tRaw, false
 	}
 	if nt, ok := m.byLoc[l.String()]; ok {
@@ -298,8 +300,8 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 	}
 	m.refs[key] = true
 	defer delete(m.refs, key)
-	if r := n.get("$ref"); r != nil && r.kind == kString && !hasObjectKeywords(n) {
-		target, err := m.set.resolveRef(l, r.str)
+	if r := n.Get("$ref"); r != nil && r.Kind == kString && !hasObjectKeywords(n) {
+		target, err := m.set.resolveRef(l, r.Str)
 		if err != nil {
 			m.errs = append(m.errs, err)
 			return tRaw, false
@@ -310,20 +312,20 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 		t, null := m.typeAt(target, true)
 		return t, null || m.nullable(n)
 	}
-	if n.get("$dynamicRef") != nil || n.get("$recursiveRef") != nil {
+	if n.Get("$dynamicRef") != nil || n.Get("$recursiveRef") != nil {
 		return tRaw, false // documented fallback
 	}
-	if n.get("const") != nil || n.get("enum") != nil {
+	if n.Get("const") != nil || n.Get("enum") != nil {
 		return m.enumType(l, n)
 	}
-	if a := n.get("allOf"); a != nil && a.kind == kArray {
+	if a := n.Get("allOf"); a != nil && a.Kind == kArray {
 		return m.allOfType(l, n, top)
 	}
-	if r := n.get("$ref"); r != nil && r.kind == kString {
+	if r := n.Get("$ref"); r != nil && r.Kind == kString {
 		return m.allOfType(l, n, top) // $ref beside properties: merged like allOf
 	}
 	for _, k := range []string{"oneOf", "anyOf"} {
-		if a := n.get(k); a != nil && a.kind == kArray {
+		if a := n.Get(k); a != nil && a.Kind == kArray {
 			return m.sumType(l, n, k)
 		}
 	}
@@ -344,9 +346,9 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 		return m.arrayType(l, n, top), null
 	case "string":
 		t := tString
-		if f := n.get("format"); f != nil && f.kind == kString && f.str == "date-time" {
+		if f := n.Get("format"); f != nil && f.Kind == kString && f.Str == "date-time" {
 			t = tTime
-		} else if ce := n.get("contentEncoding"); ce != nil && ce.kind == kString && ce.str == "base64" {
+		} else if ce := n.Get("contentEncoding"); ce != nil && ce.Kind == kString && ce.Str == "base64" {
 			t = tBytes
 		}
 		return m.maybeNamed(l, t, top), null
@@ -354,7 +356,7 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 		return m.maybeNamed(l, intType(n), top), null
 	case "number":
 		t := tFloat64
-		if f := n.get("format"); f != nil && f.kind == kString && f.str == "float" {
+		if f := n.Get("format"); f != nil && f.Kind == kString && f.Str == "float" {
 			t = &tref{kind: tBuiltin, name: "float32"}
 		}
 		return m.maybeNamed(l, t, top), null
@@ -366,7 +368,7 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 
 func hasObjectKeywords(n *node) bool {
 	for _, k := range []string{"properties", "patternProperties", "allOf"} {
-		if n.get(k) != nil {
+		if n.Get(k) != nil {
 			return true
 		}
 	}
@@ -381,7 +383,7 @@ func (m *mapper) nullable(n *node) bool {
 // typeSet returns the "type" keyword's types (sorted, without "null") and
 // whether "null" is among them.
 func typeSet(n *node) ([]string, bool) {
-	t := n.get("type")
+	t := n.Get("type")
 	if t == nil {
 		return nil, false
 	}
@@ -399,13 +401,13 @@ func typeSet(n *node) ([]string, bool) {
 		}
 		out = append(out, s)
 	}
-	switch t.kind {
+	switch t.Kind {
 	case kString:
-		add(t.str)
+		add(t.Str)
 	case kArray:
-		for _, e := range t.arr {
-			if e.kind == kString {
-				add(e.str)
+		for _, e := range t.Arr {
+			if e.Kind == kString {
+				add(e.Str)
 			}
 		}
 	}
@@ -428,7 +430,7 @@ func sortStrings(s []string) {
 func inferTypes(n *node) []string {
 	has := func(ks ...string) bool {
 		for _, k := range ks {
-			if n.get(k) != nil {
+			if n.Get(k) != nil {
 				return true
 			}
 		}
@@ -450,14 +452,14 @@ func inferTypes(n *node) []string {
 // intType picks the Go integer type: format wins, then minimum >= 0 ->
 // uint64, else int64.
 func intType(n *node) *tref {
-	if f := n.get("format"); f != nil && f.kind == kString {
-		if g, ok := intFormats[f.str]; ok {
+	if f := n.Get("format"); f != nil && f.Kind == kString {
+		if g, ok := intFormats[f.Str]; ok {
 			return &tref{kind: tBuiltin, name: g}
 		}
 	}
 	for _, k := range []string{"minimum", "exclusiveMinimum"} {
-		if v := n.get(k); v != nil && v.kind == kNumber {
-			r, ok := new(big.Rat).SetString(v.str)
+		if v := n.Get(k); v != nil && v.Kind == kNumber {
+			r, ok := new(big.Rat).SetString(v.Str)
 			if ok && r.Sign() >= 0 || ok && k == "exclusiveMinimum" && r.Cmp(big.NewRat(-1, 1)) >= 0 {
 				return tUint64
 			}
@@ -490,18 +492,18 @@ func (m *mapper) finishNamed(nt *named, t *tref) *tref {
 }
 
 func (m *mapper) objectType(l loc, n *node, top bool) *tref {
-	props := n.get("properties")
-	pats := n.get("patternProperties")
-	addl := n.get("additionalProperties")
+	props := n.Get("properties")
+	pats := n.Get("patternProperties")
+	addl := n.Get("additionalProperties")
 	nprops := 0
-	if props != nil && props.kind == kObject {
-		nprops = len(props.keys)
+	if props != nil && props.Kind == kObject {
+		nprops = len(props.Keys)
 	}
 	npats := 0
-	if pats != nil && pats.kind == kObject {
-		npats = len(pats.keys)
+	if pats != nil && pats.Kind == kObject {
+		npats = len(pats.Keys)
 	}
-	addlFalse := addl != nil && addl.kind == kBool && !addl.b
+	addlFalse := addl != nil && addl.Kind == kBool && !addl.Bool
 	if nprops == 0 && npats == 0 {
 		switch {
 		case addl != nil && !addlFalse:
@@ -523,7 +525,7 @@ func (m *mapper) objectType(l loc, n *node, top bool) *tref {
 		if top {
 			nt = m.newNamed(l, nDefined)
 		}
-		vt, null := m.typeAt(loc{l.f, l.ptr + "/patternProperties/" + escapePointer(pats.keys[0])}, false)
+		vt, null := m.typeAt(loc{l.f, l.ptr + "/patternProperties/" + escapePointer(pats.Keys[0])}, false)
 		return m.finishNamed(nt, &tref{kind: tMap, elem: elemType(vt, null)})
 	}
 	nt := m.newNamed(l, nStruct)
@@ -547,22 +549,22 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 	seen := map[string]bool{}
 	required := map[string]bool{}
 	for _, p := range parts {
-		if r := p.node().get("required"); r != nil && r.kind == kArray {
-			for _, e := range r.arr {
-				if e.kind == kString {
-					required[e.str] = true
+		if r := p.node().Get("required"); r != nil && r.Kind == kArray {
+			for _, e := range r.Arr {
+				if e.Kind == kString {
+					required[e.Str] = true
 				}
 			}
 		}
 	}
 	for _, p := range parts {
-		props := p.node().get("properties")
-		if props == nil || props.kind != kObject {
+		props := p.node().Get("properties")
+		if props == nil || props.Kind != kObject {
 			continue
 		}
-		for i, name := range props.keys {
-			pn := props.vals[i]
-			if seen[name] || pn.kind == kBool && !pn.b {
+		for i, name := range props.Keys {
+			pn := props.Vals[i]
+			if seen[name] || pn.Kind == kBool && !pn.Bool {
 				continue
 			}
 			seen[name] = true
@@ -574,11 +576,11 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 			t, null := m.typeAt(pl, false)
 			f := &field{jsonName: name, doc: docOf(pn)}
 			g := goName(name)
-			if x := pn.get("x-distgen-name"); x != nil && x.kind == kString && pn.get("$ref") == nil {
-				if !isExportedIdent(x.str) {
-					m.fail(ErrSchema, loc{pl.f, pl.ptr + "/x-distgen-name"}, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", x.str), "use a name such as UserProfile")
+			if x := pn.Get("x-distgen-name"); x != nil && x.Kind == kString && pn.Get("$ref") == nil {
+				if !isExportedIdent(x.Str) {
+					m.fail(schema.ErrSchema, loc{pl.f, pl.ptr + "/x-distgen-name"}, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", x.Str), "use a name such as UserProfile")
 				}
-				g = x.str
+				g = x.Str
 			}
 			if g == "" {
 				g = "Field"
@@ -610,18 +612,18 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 	}
 	last := parts[len(parts)-1]
 	ln := last.node()
-	if pats := ln.get("patternProperties"); pats != nil && pats.kind == kObject {
-		for i, p := range pats.keys {
+	if pats := ln.Get("patternProperties"); pats != nil && pats.Kind == kObject {
+		for i, p := range pats.Keys {
 			vt, null := m.typeAt(loc{last.f, last.ptr + "/patternProperties/" + escapePointer(p)}, false)
 			g := "PatternProperties"
-			if len(pats.keys) > 1 {
+			if len(pats.Keys) > 1 {
 				g += strconv.Itoa(i + 1)
 			}
 			nt.extras = append(nt.extras, &extra{goName: fns.unique(g), pattern: p, t: elemType(vt, null)})
 			m.needRe = true
 		}
 	}
-	if addl := ln.get("additionalProperties"); addl != nil && !(addl.kind == kBool && !addl.b) {
+	if addl := ln.Get("additionalProperties"); addl != nil && !(addl.Kind == kBool && !addl.Bool) {
 		vt, null := m.typeAt(loc{last.f, last.ptr + "/additionalProperties"}, false)
 		nt.extras = append(nt.extras, &extra{goName: fns.unique("AdditionalProperties"), t: elemType(vt, null)})
 	}
@@ -634,19 +636,19 @@ func (m *mapper) arrayType(l loc, n *node, top bool) *tref {
 	var prefix []loc
 	var rest *node
 	restPtr := ""
-	items := n.get("items")
-	if l.f.draft == draft07 || l.f.draft == draft2019 {
-		if items != nil && items.kind == kArray {
-			for i := range items.arr {
+	items := n.Get("items")
+	if l.f.Draft == draft07 || l.f.Draft == draft2019 {
+		if items != nil && items.Kind == kArray {
+			for i := range items.Arr {
 				prefix = append(prefix, loc{l.f, fmt.Sprintf("%s/items/%d", l.ptr, i)})
 			}
-			rest, restPtr = n.get("additionalItems"), "/additionalItems"
+			rest, restPtr = n.Get("additionalItems"), "/additionalItems"
 		} else {
 			rest, restPtr = items, "/items"
 		}
 	} else {
-		if p := n.get("prefixItems"); p != nil && p.kind == kArray {
-			for i := range p.arr {
+		if p := n.Get("prefixItems"); p != nil && p.Kind == kArray {
+			for i := range p.Arr {
 				prefix = append(prefix, loc{l.f, fmt.Sprintf("%s/prefixItems/%d", l.ptr, i)})
 			}
 		}
@@ -666,17 +668,17 @@ func (m *mapper) arrayType(l loc, n *node, top bool) *tref {
 	}
 	nt := m.newNamed(l, nTuple)
 	minItems := 0
-	if mi := n.get("minItems"); mi != nil && mi.kind == kNumber {
-		minItems, _ = strconv.Atoi(mi.str)
+	if mi := n.Get("minItems"); mi != nil && mi.Kind == kNumber {
+		minItems, _ = strconv.Atoi(mi.Str)
 	}
 	fns := fieldNamespace()
 	for i, p := range prefix {
 		t, null := m.typeAt(p, false)
 		g := "Item" + strconv.Itoa(i)
-		if x := p.node().get("x-distgen-name"); x != nil && x.kind == kString && isExportedIdent(x.str) {
-			g = x.str
-		} else if tt := p.node().get("title"); tt != nil && tt.kind == kString && goName(tt.str) != "" && len(goName(tt.str)) <= 30 {
-			g = goName(tt.str)
+		if x := p.node().Get("x-distgen-name"); x != nil && x.Kind == kString && isExportedIdent(x.Str) {
+			g = x.Str
+		} else if tt := p.node().Get("title"); tt != nil && tt.Kind == kString && goName(tt.Str) != "" && len(goName(tt.Str)) <= 30 {
+			g = goName(tt.Str)
 		}
 		f := &field{goName: fns.unique(g), t: t, doc: docOf(p.node())}
 		if i >= minItems || null {
@@ -687,8 +689,8 @@ func (m *mapper) arrayType(l loc, n *node, top bool) *tref {
 		}
 		nt.items = append(nt.items, f)
 	}
-	if rest == nil || rest.kind != kBool || rest.b {
-		if rest == nil || rest.kind == kBool {
+	if rest == nil || rest.Kind != kBool || rest.Bool {
+		if rest == nil || rest.Kind == kBool {
 			nt.rest = tRaw
 		} else {
 			t, null := m.typeAt(loc{l.f, l.ptr + restPtr}, false)
@@ -705,15 +707,15 @@ func isIntLiteral(s string) bool {
 
 func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	var vals []*node
-	if c := n.get("const"); c != nil {
+	if c := n.Get("const"); c != nil {
 		vals = []*node{c}
-	} else if e := n.get("enum"); e != nil && e.kind == kArray {
-		vals = e.arr
+	} else if e := n.Get("enum"); e != nil && e.Kind == kArray {
+		vals = e.Arr
 	}
 	null := false
 	var rest []*node
 	for _, v := range vals {
-		if v.kind == kNull {
+		if v.Kind == kNull {
 			null = true
 			continue
 		}
@@ -723,9 +725,9 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 		return tRaw, null
 	}
 	var base *tref
-	k := rest[0].kind
+	k := rest[0].Kind
 	for _, v := range rest {
-		if v.kind != k || k == kNumber && !isIntLiteral(v.str) {
+		if v.Kind != k || k == kNumber && !isIntLiteral(v.Str) {
 			k = kNull // mixed or fractional: fallback
 			break
 		}
@@ -738,9 +740,9 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	case kNumber:
 		base = tInt64
 		for _, v := range rest {
-			if _, err := strconv.ParseInt(v.str, 10, 64); err != nil {
+			if _, err := strconv.ParseInt(v.Str, 10, 64); err != nil {
 				base = tUint64
-				if _, err := strconv.ParseUint(v.str, 10, 64); err != nil {
+				if _, err := strconv.ParseUint(v.Str, 10, 64); err != nil {
 					return m.maybeNamed(l, tRaw, true), null
 				}
 			}
@@ -752,46 +754,46 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	nt.under = base
 	nt.null = null
 	var names []string
-	if x := n.get("x-distgen-enum-names"); x != nil && x.kind == kArray {
-		if len(x.arr) != len(vals) {
-			m.fail(ErrSchema, loc{l.f, l.ptr + "/x-distgen-enum-names"}, fmt.Sprintf("x-distgen-enum-names has %d names for %d enum values", len(x.arr), len(vals)), "give one name per value, in the order of enum")
+	if x := n.Get("x-distgen-enum-names"); x != nil && x.Kind == kArray {
+		if len(x.Arr) != len(vals) {
+			m.fail(schema.ErrSchema, loc{l.f, l.ptr + "/x-distgen-enum-names"}, fmt.Sprintf("x-distgen-enum-names has %d names for %d enum values", len(x.Arr), len(vals)), "give one name per value, in the order of enum")
 		} else {
 			for i, v := range vals {
-				if v.kind != kNull && x.arr[i].kind == kString {
-					names = append(names, x.arr[i].str)
-				} else if v.kind != kNull {
+				if v.Kind != kNull && x.Arr[i].Kind == kString {
+					names = append(names, x.Arr[i].Str)
+				} else if v.Kind != kNull {
 					names = append(names, "")
 				}
 			}
 		}
 	}
 	for i, v := range rest {
-		ev := enumValue{raw: string(v.raw)}
+		ev := enumValue{raw: string(v.Raw)}
 		label := ""
 		if i < len(names) {
 			label = names[i]
 		}
 		switch k {
 		case kString:
-			ev.lit = v.str
+			ev.lit = v.Str
 			if label == "" {
-				label = v.str
+				label = v.Str
 			}
 		case kBool:
-			ev.lit = v.b
+			ev.lit = v.Bool
 			if label == "" {
-				label = strconv.FormatBool(v.b)
+				label = strconv.FormatBool(v.Bool)
 			}
 		case kNumber:
 			if base == tInt64 {
-				x, _ := strconv.ParseInt(v.str, 10, 64)
+				x, _ := strconv.ParseInt(v.Str, 10, 64)
 				ev.lit = x
 			} else {
-				x, _ := strconv.ParseUint(v.str, 10, 64)
+				x, _ := strconv.ParseUint(v.Str, 10, 64)
 				ev.lit = x
 			}
 			if label == "" {
-				label = strings.Replace(v.str, "-", "Minus", 1)
+				label = strings.Replace(v.Str, "-", "Minus", 1)
 			}
 		}
 		g := goNameBody(label)
@@ -818,19 +820,19 @@ func (m *mapper) allOfType(l loc, n *node, top bool) (*tref, bool) {
 			return
 		}
 		n := l.node()
-		if n == nil || n.kind != kObject {
+		if n == nil || n.Kind != kObject {
 			return
 		}
-		if r := n.get("$ref"); r != nil && r.kind == kString {
-			t, err := m.set.resolveRef(l, r.str)
+		if r := n.Get("$ref"); r != nil && r.Kind == kString {
+			t, err := m.set.resolveRef(l, r.Str)
 			if err != nil {
 				m.errs = append(m.errs, err)
 			} else {
 				flatten(t, depth+1)
 			}
 		}
-		if a := n.get("allOf"); a != nil && a.kind == kArray {
-			for i := range a.arr {
+		if a := n.Get("allOf"); a != nil && a.Kind == kArray {
+			for i := range a.Arr {
 				flatten(loc{l.f, fmt.Sprintf("%s/allOf/%d", l.ptr, i)}, depth+1)
 			}
 		}
@@ -845,7 +847,7 @@ func (m *mapper) allOfType(l loc, n *node, top bool) (*tref, bool) {
 		if len(ts) == 0 {
 			ts = inferTypes(pn)
 		}
-		shaped := pn.get("properties") != nil || pn.get("oneOf") != nil || pn.get("anyOf") != nil || pn.get("enum") != nil || pn.get("const") != nil || pn.get("items") != nil || pn.get("prefixItems") != nil || pn.get("additionalProperties") != nil || pn.get("patternProperties") != nil
+		shaped := pn.Get("properties") != nil || pn.Get("oneOf") != nil || pn.Get("anyOf") != nil || pn.Get("enum") != nil || pn.Get("const") != nil || pn.Get("items") != nil || pn.Get("prefixItems") != nil || pn.Get("additionalProperties") != nil || pn.Get("patternProperties") != nil
 		if len(ts) == 1 && ts[0] == "object" {
 			objectish = true
 		}
@@ -858,7 +860,7 @@ func (m *mapper) allOfType(l loc, n *node, top bool) (*tref, bool) {
 	// was reached by $ref).
 	withProps := 0
 	for _, p := range parts {
-		if p.node().get("properties") != nil || p.node().get("patternProperties") != nil {
+		if p.node().Get("properties") != nil || p.node().Get("patternProperties") != nil {
 			withProps++
 		}
 	}
@@ -889,12 +891,12 @@ func (m *mapper) isTarget(l loc) bool {
 }
 
 func (m *mapper) sumType(l loc, n *node, kw string) (*tref, bool) {
-	a := n.get(kw)
+	a := n.Get(kw)
 	null := m.nullable(n)
 	var bl []loc
-	for i, b := range a.arr {
+	for i, b := range a.Arr {
 		bloc := loc{l.f, fmt.Sprintf("%s/%s/%d", l.ptr, kw, i)}
-		if ts, _ := typeSet(b); len(ts) == 1 && ts[0] == "null" && b.get("properties") == nil {
+		if ts, _ := typeSet(b); len(ts) == 1 && ts[0] == "null" && b.Get("properties") == nil {
 			null = true
 			continue
 		}
@@ -907,7 +909,7 @@ func (m *mapper) sumType(l loc, n *node, kw string) (*tref, bool) {
 		t, null2 := m.typeAt(bl[0], false)
 		return t, null || null2
 	}
-	if n.get("properties") != nil {
+	if n.Get("properties") != nil {
 		return m.maybeNamed(l, tRaw, true), null // documented fallback
 	}
 	nt := m.newNamed(l, nSum)
@@ -954,11 +956,11 @@ func (m *mapper) discriminator(bl []loc, brs []*branch) string {
 	resolve := func(l loc) *node {
 		for i := 0; i < 8; i++ {
 			n := l.node()
-			r := n.get("$ref")
-			if r == nil || r.kind != kString {
+			r := n.Get("$ref")
+			if r == nil || r.Kind != kString {
 				return n
 			}
-			t, err := m.set.resolveRef(l, r.str)
+			t, err := m.set.resolveRef(l, r.Str)
 			if err != nil {
 				return nil
 			}
@@ -972,18 +974,18 @@ func (m *mapper) discriminator(bl []loc, brs []*branch) string {
 		if n == nil {
 			return ""
 		}
-		props := n.get("properties")
-		req := n.get("required")
-		if props == nil || req == nil || req.kind != kArray {
+		props := n.Get("properties")
+		req := n.Get("required")
+		if props == nil || req == nil || req.Kind != kArray {
 			return ""
 		}
 		var here []string
-		for _, r := range req.arr {
-			if r.kind != kString {
+		for _, r := range req.Arr {
+			if r.Kind != kString {
 				continue
 			}
-			if constString(props.get(r.str)) != nil {
-				here = append(here, r.str)
+			if constString(props.Get(r.Str)) != nil {
+				here = append(here, r.Str)
 			}
 		}
 		if i == 0 {
@@ -996,7 +998,7 @@ func (m *mapper) discriminator(bl []loc, brs []*branch) string {
 		vals := map[string]bool{}
 		ok := true
 		for i, b := range bl {
-			v := constString(resolve(b).get("properties").get(c))
+			v := constString(resolve(b).Get("properties").Get(c))
 			if vals[*v] {
 				ok = false
 				break
@@ -1018,11 +1020,11 @@ func constString(n *node) *string {
 	if n == nil {
 		return nil
 	}
-	if c := n.get("const"); c != nil && c.kind == kString {
-		return &c.str
+	if c := n.Get("const"); c != nil && c.Kind == kString {
+		return &c.Str
 	}
-	if e := n.get("enum"); e != nil && e.kind == kArray && len(e.arr) == 1 && e.arr[0].kind == kString {
-		return &e.arr[0].str
+	if e := n.Get("enum"); e != nil && e.Kind == kArray && len(e.Arr) == 1 && e.Arr[0].Kind == kString {
+		return &e.Arr[0].Str
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // A schema file or distgen.json holding a number the validator cannot
@@ -17,9 +19,9 @@ func TestLoadHugeNumbers(t *testing.T) {
 		file    string
 		pointer string
 	}{
-		{"minLength", map[string]string{"a.json": `{"type": "string", "minLength": 1e99999999}`}, ErrSchema, "a.json", "/minLength"},
-		{"minimum", map[string]string{"a.json": "{\n\"properties\": {\"n\": {\"minimum\": -1e9999999}}}"}, ErrSchema, "a.json", "/properties/n/minimum"},
-		{"enum", map[string]string{"a.json": `{"enum": [1, 1E+99999999]}`}, ErrSchema, "a.json", "/enum/1"},
+		{"minLength", map[string]string{"a.json": `{"type": "string", "minLength": 1e99999999}`}, schema.ErrSchema, "a.json", "/minLength"},
+		{"minimum", map[string]string{"a.json": "{\n\"properties\": {\"n\": {\"minimum\": -1e9999999}}}"}, schema.ErrSchema, "a.json", "/properties/n/minimum"},
+		{"enum", map[string]string{"a.json": `{"enum": [1, 1E+99999999]}`}, schema.ErrSchema, "a.json", "/enum/1"},
 		{"manifest", map[string]string{"a.json": `{"type": "object"}`, "distgen.json": `{"topics": {"a": {"schema": "a.json", "x": 1e9999999}}}`}, ErrManifest, "distgen.json", "/topics/a/x"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,8 +3,6 @@ package typed
 import (
 	"encoding/json"
 	"fmt"
-
-	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
 // Branches holds the compiled schemas of the branches of the oneOf and
@@ -23,7 +21,8 @@ import (
 // The schemas are compiled once, by CompileBranches; Branches is immutable
 // and safe for concurrent use.
 type Branches struct {
-	schemas map[string]*jsonschema.Schema
+	schemas *Schemas
+	refs    map[string]bool
 }
 
 // CompileBranches compiles the schemas at refs ("contact.json#/anyOf/0": a
@@ -31,21 +30,16 @@ type Branches struct {
 // schema files, with the loader of Compile: files is the same map, and
 // references resolve as there. Errors name the reference and wrap ErrSchema.
 func CompileBranches(files map[string]string, refs ...string) (*Branches, error) {
-	c, err := newCompiler(files)
+	schemas, err := Compile(files, nil)
 	if err != nil {
 		return nil, err
 	}
-	bs := &Branches{schemas: make(map[string]*jsonschema.Schema, len(refs))}
+	bs := &Branches{schemas: schemas, refs: make(map[string]bool, len(refs))}
 	for _, ref := range refs {
-		u, err := resolve(ref)
-		if err != nil {
-			return nil, fmt.Errorf("typed: compile branch schema %q: %w: %w", ref, ErrSchema, err)
+		if _, err := schemas.at(ref); err != nil {
+			return nil, fmt.Errorf("typed: compile branch schema %q: %w", ref, err)
 		}
-		js, err := c.Compile(u)
-		if err != nil {
-			return nil, fmt.Errorf("typed: compile branch schema %q: %w: %w", ref, ErrSchema, schemaError(err))
-		}
-		bs.schemas[ref] = js
+		bs.refs[ref] = true
 	}
 	return bs, nil
 }
@@ -120,11 +114,10 @@ func (bs *Branches) AnyOf(typ string, b []byte, branches ...Branch) error {
 func (bs *Branches) decode(typ, keyword string, b []byte, branches []Branch) error {
 	n := 0
 	for _, br := range branches {
-		s, ok := bs.schemas[br.ref]
-		if !ok {
+		if !bs.refs[br.ref] {
 			return fmt.Errorf("%s: the schema of branch %s (%s) was not compiled: regenerate the package", typ, br.field, br.ref)
 		}
-		if !Matches(s, b) {
+		if !bs.schemas.Matches(br.ref, b) {
 			continue
 		}
 		n++

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/distributer/distributer/schema"
 	"strings"
 	"sync"
 	"testing"
@@ -155,13 +156,13 @@ func TestCompileBranchesErrors(t *testing.T) {
 		ref   string
 		want  string
 	}{
-		{branchFiles, "missing.json#/oneOf/0", `no schema file "missing.json"`},
+		{branchFiles, "missing.json#/oneOf/0", `no file "missing.json"`},
 		{branchFiles, "value.json#/oneOf/7", "value.json#/oneOf/7"},
 		{map[string]string{"r.json": `{"$ref": "https://elsewhere.example/x.json"}`}, "r.json", "remote"},
 		{map[string]string{"n.json": `{"minimum": 1e99999}`}, "n.json", "n.json"},
 	} {
 		_, err := typed.CompileBranches(c.files, c.ref)
-		if !errors.Is(err, typed.ErrSchema) || !strings.Contains(err.Error(), c.want) {
+		if !errors.Is(err, schema.ErrSchema) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("CompileBranches(%s) = %v, want an ErrSchema naming %q", c.ref, err, c.want)
 		}
 	}

@@ -7,13 +7,18 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/schema"
 )
 
 // ValidationError reports a message body that does not satisfy its topic's
 // schema. errors.Is(err, distributer.ErrInvalidMessage) is true for it.
 type ValidationError struct {
-	// Topic is the topic the message was published to or delivered on.
+	// Topic is the topic the message was published to or delivered on; ""
+	// for a value checked with Schemas.ValidateRef.
 	Topic string
+	// Schema is the schema reference a value was checked against with
+	// Schemas.ValidateRef; "" for a topic's message.
+	Schema string
 	// Causes are the failing checks, one per failing instance location and
 	// keyword, in the order the validator found them.
 	Causes []Cause
@@ -45,7 +50,11 @@ const maxShown = 3
 // Error lists the topic and the first causes.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "invalid message for topic %q", e.Topic)
+	if e.Topic == "" && e.Schema != "" {
+		fmt.Fprintf(&b, "invalid value for schema %q", e.Schema)
+	} else {
+		fmt.Fprintf(&b, "invalid message for topic %q", e.Topic)
+	}
 	for i, c := range e.Causes {
 		if i == maxShown {
 			fmt.Fprintf(&b, "; and %d more", len(e.Causes)-maxShown)
@@ -90,7 +99,7 @@ func leaves(ve *jsonschema.ValidationError, out []Cause) []Cause {
 		return append(out, Cause{
 			InstanceLocation:        ve.InstanceLocation,
 			KeywordLocation:         ve.KeywordLocation,
-			AbsoluteKeywordLocation: strings.ReplaceAll(ve.AbsoluteKeywordLocation, baseURL, ""),
+			AbsoluteKeywordLocation: strings.ReplaceAll(ve.AbsoluteKeywordLocation, schema.BaseURL, ""),
 			Keyword:                 keyword(ve.KeywordLocation),
 			Message:                 ve.Message,
 		})

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/distributer/distributer/schema"
 )
 
 // The fast path. jsonschema/v5 builds instance and keyword locations,
@@ -146,14 +148,8 @@ func compileFast(s *jsonschema.Schema, memo map[*jsonschema.Schema]*fnode) *fnod
 		n.unsure = true
 		return n
 	}
-	if s.Format != "" && assertsFormat(s.Draft) {
-		f, ok := jsonschema.Formats[s.Format]
-		if !ok {
-			n.unsure = true
-			return n
-		}
-		n.format = f
-	}
+	n.format = schema.FormatChecker(s.Format) // nil: not asserted
+
 	for _, t := range s.Types {
 		n.types |= typeBits[t]
 	}
@@ -245,13 +241,6 @@ func compileFast(s *jsonschema.Schema, memo map[*jsonschema.Schema]*fnode) *fnod
 		n.minLen != -1 || n.maxLen != -1 || n.pattern != nil ||
 		n.min != nil || n.exMin != nil || n.max != nil || n.exMax != nil || n.multipleOf != nil
 	return n
-}
-
-// assertsFormat reports whether jsonschema asserts "format" for draft: it
-// does for drafts before 2019-09; later drafts treat it as an annotation
-// unless asked (Compile does not ask).
-func assertsFormat(d *jsonschema.Draft) bool {
-	return d == jsonschema.Draft4 || d == jsonschema.Draft6 || d == jsonschema.Draft7
 }
 
 // maxFastDepth bounds the fast path's recursion: deeper (or a reference

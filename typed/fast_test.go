@@ -78,7 +78,7 @@ var fastSeeds = []string{
 	`{"not": 1}`, `{"v": 1, "kids": [{"v": 2, "kids": [{"v": 3.5}]}]}`, `{"v": 1, "kids": [{"v": 2}]}`, `{"uniq": [1, 1.0]}`, `{"f": 1}`, `{"t": 1}`, `1`, `"s"`, `[]`,
 }
 
-func compileFastSchemas(t testing.TB) map[string]*schema {
+func compileFastSchemas(t testing.TB) map[string]*compiled {
 	t.Helper()
 	topics := map[string]string{}
 	for f := range fastSchemas {
@@ -91,7 +91,7 @@ func compileFastSchemas(t testing.TB) map[string]*schema {
 	return s.topics
 }
 
-func checkFast(t *testing.T, schemas map[string]*schema, body []byte) {
+func checkFast(t *testing.T, schemas map[string]*compiled, body []byte) {
 	v, err := decodeExact(body)
 	if err != nil {
 		return
@@ -160,7 +160,7 @@ func TestFastPathDecides(t *testing.T) {
 	}
 }
 
-func checkScan(t *testing.T, schemas map[string]*schema, body []byte) {
+func checkScan(t *testing.T, schemas map[string]*compiled, body []byte) {
 	for name, sch := range schemas {
 		if !scanBody(sch.fast, body) {
 			continue

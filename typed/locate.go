@@ -11,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/distributer/distributer/internal/jsonguard"
+	"github.com/distributer/distributer/schema"
 )
 
 // Validation of large bodies. jsonschema/v5 allocates, for every object and
@@ -51,7 +52,7 @@ func (l *locator) add(n *fnode, ptr, kw, keyword, format string, args ...any) {
 	l.causes = append(l.causes, Cause{
 		InstanceLocation:        ptr,
 		KeywordLocation:         kw + "/" + keyword,
-		AbsoluteKeywordLocation: strings.ReplaceAll(abs, baseURL, ""),
+		AbsoluteKeywordLocation: strings.ReplaceAll(abs, schema.BaseURL, ""),
 		Keyword:                 keyword,
 		Message:                 fmt.Sprintf(format, args...),
 	})
@@ -365,7 +366,7 @@ func (l *locator) array(n *fnode, b []byte, start int, ptr, kw string, depth int
 // validateLarge validates a body over detailLimit that the fast path did
 // not accept, without decoding it whole: check the syntax, the numbers,
 // then locate.
-func validateLarge(sch *schema, topic string, body []byte) error {
+func validateLarge(sch *compiled, topic string, body []byte) error {
 	if err := checkSyntax(body); err != nil {
 		return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{Message: err.Error()}}}
 	}

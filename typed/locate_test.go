@@ -37,7 +37,7 @@ func sortedNames(c Cause) Cause {
 // checkLocate checks that locate, the check of bodies over detailLimit,
 // agrees with jsonschema on the whole body: the same verdict, and causes
 // that are jsonschema's (all of them, when there are at most maxCauses).
-func checkLocate(t *testing.T, schemas map[string]*schema, body []byte) {
+func checkLocate(t *testing.T, schemas map[string]*compiled, body []byte) {
 	v, err := decodeExact(body)
 	if err != nil || len(body) > detailLimit || jsonguard.Numbers(body) != nil {
 		return // validate stops before locate

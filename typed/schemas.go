@@ -1,120 +1,131 @@
 package typed
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/internal/jsonguard"
+	"github.com/distributer/distributer/schema"
 	"github.com/distributer/distributer/topic"
 )
 
-// baseURL is the URL the schema files are served under: "user.json" is
-// mem:///user.json to the compiler. Nothing is ever read from it; it only
-// gives relative references a base to resolve against.
-const baseURL = "mem:///"
-
-// ErrRemoteRef is wrapped by the Compile error for a reference to a schema
-// outside the given files (an http or https URL, for example). Such
-// references are refused, never fetched.
-var ErrRemoteRef = errors.New("remote schema reference refused")
-
-// ErrSchema is wrapped by every Compile error about the schemas themselves.
-var ErrSchema = errors.New("invalid schema set")
-
 // Schemas is a compiled set of topic schemas: for each topic, the schema a
-// whole message body on that topic must satisfy. Every schema is compiled
-// once, by Compile, with github.com/santhosh-tekuri/jsonschema/v5; bodies are
-// decoded with exact numbers (json.Number) before validation, so an integer
-// such as 18446744073709551615 is checked as written.
+// whole message body on that topic must satisfy. It is built from a
+// schema.Set, the one schema core of the module, so that a message gets the
+// same verdict here as from distgen and package contract: every schema is
+// compiled once, with the validator configuration of package schema
+// (formats asserted in every draft, see schema.AssertedFormats); bodies
+// are decoded with exact numbers (json.Number) before validation, so an
+// integer such as 18446744073709551615 is checked as written.
 //
 // Schemas implements distributer.Validator: give it to distributer.Open with
 // distributer.WithValidator to validate untyped publishes too. It is safe
 // for concurrent use.
 type Schemas struct {
-	topics map[string]*schema
+	set    *schema.Set
+	topics map[string]*compiled
 	refs   map[string]string // topic -> the reference it was compiled from
 	names  []string          // sorted topic names
+
+	byLoc map[string]*compiled // every compiled schema, by schema.Loc; guarded by mu after CompileSet
+
+	mu    sync.RWMutex
+	byRef map[string]*compiled // ValidateRef's schemas, by reference
 }
 
 // Compile compiles a schema set. files maps the slash-separated path of each
 // schema file, relative to the schema directory ("user.json",
-// "defs/image.json"), to its JSON text. topics maps each topic to a reference
-// to the schema of a whole message body on it: a file path, optionally with
-// a fragment ("topics/raw.pose.json", "snapshot.json#/$defs/pose").
+// "defs/image.json"), to its JSON text; it is loaded with schema.LoadFiles,
+// which checks every file. topics maps each topic to a reference to the
+// schema of a whole message body on it: a file path, optionally with a
+// fragment ("topics/raw.pose.json", "snapshot.json#/$defs/pose"), or the
+// $id of a schema of the set. Without topics, the Schemas validates by
+// reference only (ValidateRef, Matches).
 //
-// Draft 2020-12 and draft-07 schemas are supported ($schema selects; 2020-12
-// when absent). References between the files resolve by relative path and by
-// $id; a reference to anything else, such as an https URL that is not the
-// $id of one of the files, is refused with an error wrapping ErrRemoteRef and
-// is never fetched. Errors name the topic, the file and what is wrong, and
-// wrap ErrSchema.
+// Draft 2020-12, 2019-09 and draft-07 schemas are supported ($schema
+// selects; 2020-12 when absent). References resolve as schema.Set
+// describes; a reference to anything else, such as an https URL that is
+// not the $id of one of the files, is refused with an error wrapping
+// schema.ErrRemoteRef and is never fetched. Every error wraps
+// schema.ErrSchema and names the file, the JSON pointer or the topic.
 func Compile(files map[string]string, topics map[string]string) (*Schemas, error) {
-	if len(topics) == 0 {
-		return nil, fmt.Errorf("typed: compile: no topics given: %w", ErrSchema)
+	b := make(map[string][]byte, len(files))
+	for p, text := range files {
+		b[p] = []byte(text)
 	}
-	c, err := newCompiler(files)
+	set, err := schema.LoadFiles(b)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("typed: compile: %w: %w", schema.ErrSchema, err)
 	}
+	return CompileSet(set, topics)
+}
+
+// CompileSet is Compile for a loaded schema set.
+func CompileSet(set *schema.Set, topics map[string]string) (*Schemas, error) {
 	s := &Schemas{
-		topics: make(map[string]*schema, len(topics)),
+		set:    set,
+		topics: make(map[string]*compiled, len(topics)),
 		refs:   make(map[string]string, len(topics)),
+		byLoc:  map[string]*compiled{},
+		byRef:  map[string]*compiled{},
 	}
-	byURL := map[string]*schema{}
 	memo := map[*jsonschema.Schema]*fnode{}
 	for _, name := range sortedKeys(topics) {
 		ref := topics[name]
 		if err := topic.ValidateTopic(name); err != nil {
-			return nil, fmt.Errorf("typed: compile: topic %q: %w: %w", name, ErrSchema, err)
+			return nil, fmt.Errorf("typed: compile: topic %q: %w: %w", name, schema.ErrSchema, err)
 		}
-		u, err := resolve(ref)
+		sch, err := s.compileRef(ref, memo)
 		if err != nil {
-			return nil, fmt.Errorf("typed: compile: topic %q: schema reference %q: %w: %w", name, ref, ErrSchema, err)
-		}
-		sch, ok := byURL[u]
-		if !ok {
-			js, err := c.Compile(u)
-			if err != nil {
-				return nil, fmt.Errorf("typed: compile: topic %q: schema %q: %w: %w", name, ref, ErrSchema, schemaError(err))
-			}
-			sch = &schema{js: js, fast: compileFast(js, memo)}
-			byURL[u] = sch
+			return nil, fmt.Errorf("typed: compile: topic %q: schema %q: %w: %w", name, ref, schema.ErrSchema, err)
 		}
 		s.topics[name] = sch
 		s.refs[name] = ref
 		s.names = append(s.names, name)
 	}
-	// Merge in a fixed order (by schema location), so that every process
-	// builds the same nodes.
+	mergeAll(memo)
+	return s, nil
+}
+
+// compileRef compiles the schema at ref, once: fast path included.
+func (s *Schemas) compileRef(ref string, memo map[*jsonschema.Schema]*fnode) (*compiled, error) {
+	l, err := s.set.Lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	if sch, ok := s.byLoc[l.String()]; ok {
+		return sch, nil
+	}
+	js, err := s.set.CompileLoc(l)
+	if err != nil {
+		return nil, err
+	}
+	sch := &compiled{js: js, fast: compileFast(js, memo), locate: !s.set.Contextual()}
+	s.byLoc[l.String()] = sch
+	return sch, nil
+}
+
+// mergeAll merges the fast-path nodes of memo in a fixed order (by schema
+// location), so that every process builds the same nodes.
+func mergeAll(memo map[*jsonschema.Schema]*fnode) {
 	js := make([]*jsonschema.Schema, 0, len(memo))
 	for j := range memo {
 		js = append(js, j)
 	}
 	slices.SortFunc(js, func(a, b *jsonschema.Schema) int { return strings.Compare(a.Location, b.Location) })
-	// Conservative: a file that mentions the keywords at all.
-	contextual := false
-	for _, text := range files {
-		contextual = contextual || strings.Contains(text, `"$dynamicRef"`) || strings.Contains(text, `"$recursiveRef"`)
-	}
-	for _, sch := range byURL {
-		sch.locate = !contextual
-	}
 	ms := &mergeSet{memo: map[string]*fnode{}}
 	for _, j := range js {
 		if n := memo[j]; !n.own && (n.ref != nil || len(n.allOf) > 0) {
 			n.merged = ms.merged(n)
 		}
 	}
-	return s, nil
 }
 
 // MustCompile is like Compile but panics on error. It is meant for package
@@ -127,141 +138,54 @@ func MustCompile(files map[string]string, topics map[string]string) *Schemas {
 	return s
 }
 
-// newCompiler returns a compiler that loads the schema files and nothing
-// else (see serve): Compile's, and CompileBranches'.
-func newCompiler(files map[string]string) (*jsonschema.Compiler, error) {
-	served, err := serve(files)
+// Set returns the schema set s was compiled from: what package contract
+// generates instances from.
+func (s *Schemas) Set() *schema.Set { return s.set }
+
+// ValidateRef checks body, one JSON value, against the schema at ref (a
+// reference as for Compile's topics: "user.json", "events.json#/$defs/ping",
+// an $id), compiling it on first use, exactly as Validate checks a topic's
+// messages. It returns nil when body is valid, a *ValidationError (with
+// Schema set to ref) when it is not or is not JSON, and an error wrapping
+// schema.ErrSchema when ref names no schema of the set.
+func (s *Schemas) ValidateRef(ref string, body []byte) error {
+	sch, err := s.at(ref)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	c := jsonschema.NewCompiler()
-	c.Draft = jsonschema.Draft2020
-	c.LoadURL = func(u string) (io.ReadCloser, error) {
-		if text, ok := served[u]; ok {
-			return io.NopCloser(strings.NewReader(text)), nil
-		}
-		if strings.HasPrefix(u, baseURL) {
-			return nil, fmt.Errorf("no schema file %q in the set (files: %s)", strings.TrimPrefix(u, baseURL), strings.Join(sortedKeys(files), ", "))
-		}
-		return nil, fmt.Errorf("%w: %q is not one of the schema files nor the $id of one", ErrRemoteRef, u)
+	err = validate(sch, "", body)
+	if ve, ok := err.(*ValidationError); ok {
+		ve.Schema = ref
 	}
-	return c, nil
+	return err
 }
 
-// serve returns the URLs the compiler may load: each file under baseURL, and
-// each file again under its top-level $id (and the $id of its direct $defs
-// and definitions) when that is absolute, so that references by $id resolve
-// inside the set. When a file's $id ends with the file's own path
-// ("https://shop.example/order.json" for "order.json"), the $id's directory
-// is taken to be the schema directory: every file is served under it too,
-// so that relative references from that file resolve to the set's files.
-func serve(files map[string]string) (map[string]string, error) {
-	served := make(map[string]string, len(files))
-	var roots []string
-	for _, p := range sortedKeys(files) {
-		if !fs.ValidPath(p) || p == "." || strings.Contains(p, "\\") {
-			return nil, fmt.Errorf("typed: compile: file name %q: want a clean slash-separated relative path such as \"defs/image.json\": %w", p, ErrSchema)
-		}
-		u := baseURL + p
-		text := files[p]
-		served[u] = text
-		var doc struct {
-			ID          string                     `json:"$id"`
-			Defs        map[string]json.RawMessage `json:"$defs"`
-			Definitions map[string]json.RawMessage `json:"definitions"`
-		}
-		if err := json.Unmarshal([]byte(text), &doc); err != nil {
-			// Not an object, or not JSON: the compiler reports it, with the
-			// file name, if the file is used.
-			continue
-		}
-		if err := jsonguard.Numbers([]byte(text)); err != nil {
-			return nil, fmt.Errorf("typed: compile: file %q: %w: %w", p, ErrSchema, err)
-		}
-		ids := []string{doc.ID}
-		for _, defs := range []map[string]json.RawMessage{doc.Defs, doc.Definitions} {
-			for _, raw := range defs {
-				var sub struct {
-					ID string `json:"$id"`
-				}
-				if json.Unmarshal(raw, &sub) == nil {
-					ids = append(ids, sub.ID)
-				}
-			}
-		}
-		for i, id := range ids {
-			if id == "" {
-				continue
-			}
-			base, _ := url.Parse(u)
-			ref, err := url.Parse(id)
-			if err != nil {
-				return nil, fmt.Errorf("typed: compile: file %q: $id %q: %w: %w", p, id, ErrSchema, err)
-			}
-			abs := base.ResolveReference(ref)
-			abs.Fragment = ""
-			a := abs.String()
-			if a == u {
-				continue
-			}
-			if _, dup := served[a]; !dup {
-				served[a] = text
-			}
-			if root, ok := strings.CutSuffix(a, "/"+p); ok && i == 0 && !slices.Contains(roots, root) {
-				roots = append(roots, root)
-			}
-		}
+// at returns the compiled schema at ref, compiling it on first use.
+func (s *Schemas) at(ref string) (*compiled, error) {
+	s.mu.RLock()
+	sch, ok := s.byRef[ref]
+	s.mu.RUnlock()
+	if ok {
+		return sch, nil
 	}
-	for _, root := range roots {
-		for p, text := range files {
-			if _, dup := served[root+"/"+p]; !dup {
-				served[root+"/"+p] = text
-			}
-		}
-	}
-	return served, nil
-}
-
-// resolve turns a topic's schema reference into an absolute URL.
-func resolve(ref string) (string, error) {
-	if ref == "" {
-		return "", errors.New("empty reference")
-	}
-	r, err := url.Parse(ref)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	memo := map[*jsonschema.Schema]*fnode{}
+	sch, err := s.compileRef(ref, memo)
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("typed: schema %q: %w: %w", ref, schema.ErrSchema, err)
 	}
-	if r.IsAbs() {
-		return ref, nil
-	}
-	base, _ := url.Parse(baseURL)
-	return base.ResolveReference(r).String(), nil
+	mergeAll(memo)
+	s.byRef[ref] = sch
+	return sch, nil
 }
 
-// schemaError makes compiler errors readable: the jsonschema error text with
-// mem:/// URLs shown as file names, keeping the original in the chain.
-func schemaError(err error) error {
-	return &compileError{err: err}
+// Matches reports whether b, one JSON value, is valid against the schema at
+// ref (see ValidateRef). It is the check of the distgenMatch helper that
+// distgen generates for oneOf and anyOf types.
+func (s *Schemas) Matches(ref string, b []byte) bool {
+	return s.ValidateRef(ref, b) == nil
 }
-
-type compileError struct{ err error }
-
-func (e *compileError) Error() string {
-	msg := e.err.Error()
-	var ve *jsonschema.ValidationError
-	if errors.As(e.err, &ve) {
-		// A meta-schema violation: list every leaf, not only the first.
-		var b strings.Builder
-		b.WriteString("schema does not conform to its meta-schema:")
-		for _, c := range leaves(ve, nil) {
-			fmt.Fprintf(&b, " at %s: %s;", pointerOrRoot(c.InstanceLocation), c.Message)
-		}
-		msg = strings.TrimSuffix(b.String(), ";")
-	}
-	return strings.ReplaceAll(msg, baseURL, "")
-}
-
-func (e *compileError) Unwrap() error { return e.err }
 
 // Topics returns the topics that have a schema, sorted.
 func (s *Schemas) Topics() []string { return slices.Clone(s.names) }
@@ -291,8 +215,8 @@ func (s *Schemas) Validate(topic string, body []byte) error {
 	return validate(sch, topic, body)
 }
 
-// schema is one compiled topic schema: jsonschema's, and the fast path's.
-type schema struct {
+// compiled is one compiled schema: jsonschema's, and the fast path's.
+type compiled struct {
 	js   *jsonschema.Schema
 	fast *fnode
 	// locate is false when the set uses $dynamicRef or $recursiveRef, whose
@@ -305,7 +229,7 @@ type schema struct {
 // numbers outside the range jsonschema handles are refused first (see
 // package internal/jsonguard), and any panic left is recovered as a
 // *ValidationError.
-func validate(sch *schema, topic string, body []byte) (err error) {
+func validate(sch *compiled, topic string, body []byte) (err error) {
 	if scanBody(sch.fast, body) {
 		return nil
 	}
@@ -351,14 +275,6 @@ func numbers(topic string, body []byte) error {
 		toks[i] = url.PathEscape(t)
 	}
 	return &ValidationError{Topic: topic, Err: err, Causes: []Cause{{InstanceLocation: strings.Join(toks, "/"), Message: ne.Message()}}}
-}
-
-// Matches reports whether b, one JSON value, is valid against s, with the
-// guards of Schemas.Validate: it never panics, and a number outside the
-// supported range (ErrNumberRange) does not match. It is the check of
-// Branches, the decoder of generated oneOf and anyOf types.
-func Matches(s *jsonschema.Schema, b []byte) bool {
-	return jsonguard.ValidateJSON(s, b) == nil
 }
 
 // ErrNumberRange is wrapped by the Err of a *ValidationError for a body

@@ -18,7 +18,7 @@ import (
 type Topic[T any] struct {
 	name    string
 	schemas *Schemas
-	schema  *schema
+	schema  *compiled
 }
 
 // NewTopic returns the typed handle for topic name, whose schema is in s. It
@@ -72,11 +72,11 @@ func (t Topic[T]) Unmarshal(body []byte) (v T, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			var zero T
-			v, err = zero, &DecodeError{Topic: t.name, Err: fmt.Errorf("panic while decoding: %v", r)}
+			v, err = zero, newDecodeError(t.name, body, &v, fmt.Errorf("panic while decoding: %v", r))
 		}
 	}()
 	if err := json.Unmarshal(body, &v); err != nil {
-		return v, &DecodeError{Topic: t.name, Err: err}
+		return v, newDecodeError(t.name, body, &v, err)
 	}
 	return v, nil
 }
@@ -195,22 +195,6 @@ type MisroutedError struct {
 func (e *MisroutedError) Error() string {
 	return fmt.Sprintf("typed: message on topic %q reached the subscription to %q: subscriptions to different topics share a group (one queue), in another Distributer or process; subscribe to all of them in one subscription (typed.Router, Schemas.Subscribe)", e.Topic, e.Want)
 }
-
-// DecodeError reports a body that satisfies the schema (or was not checked)
-// but does not decode into the topic's Go type. It wraps
-// distributer.ErrInvalidMessage and the decoding error.
-type DecodeError struct {
-	Topic string
-	Err   error
-}
-
-// Error says which topic and why the body does not decode.
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("invalid message for topic %q: cannot decode: %v", e.Topic, e.Err)
-}
-
-// Unwrap returns distributer.ErrInvalidMessage and the decoding error.
-func (e *DecodeError) Unwrap() []error { return []error{distributer.ErrInvalidMessage, e.Err} }
 
 // Subscribe delivers the messages whose topics match patterns to h, each
 // checked first against the schema of its own topic (unless d was opened

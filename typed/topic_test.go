@@ -324,6 +324,8 @@ func TestWithoutReceiveValidation(t *testing.T) {
 	var de *typed.DecodeError
 	if !errors.As(inv.errs[0], &de) || !errors.Is(inv.errs[0], distributer.ErrInvalidMessage) {
 		t.Errorf("OnInvalid error = %v, want *DecodeError", inv.errs[0])
+	} else if de.Topic != "orders.created" || de.Pointer != "/id" {
+		t.Errorf("DecodeError topic %q pointer %q, want orders.created and /id", de.Topic, de.Pointer)
 	}
 	inv.mu.Unlock()
 }

@@ -114,7 +114,7 @@ func runBreaking(_ context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	next, err := compat.Load(os.DirFS(*schemaDir))
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", prefixDir(err, *schemaDir))
+		printSchemaErr(stderr, err, *schemaDir)
 		return exitUsage
 	}
 	var names []string

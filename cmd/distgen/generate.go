@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/schema"
 )
 
 func init() {
@@ -95,14 +96,14 @@ func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFl
 // produce loads the schemas and generates: the one pure function both verbs
 // share.
 func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
-	set, err := gen.Load(os.DirFS(f.schemas))
+	in, err := gen.Load(os.DirFS(f.schemas))
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", prefixDir(err, f.schemas))
+		printSchemaErr(stderr, err, f.schemas)
 		return nil, exitUsage
 	}
-	files, err := gen.Generate(set, gen.Config{Package: f.pkg})
+	files, err := gen.Generate(in, gen.Config{Package: f.pkg})
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", prefixDir(err, f.schemas))
+		printSchemaErr(stderr, err, f.schemas)
 		return nil, exitUsage
 	}
 	if f.contract {
@@ -114,20 +115,44 @@ func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
 	return files, -1
 }
 
-// prefixDir puts the schema directory in front of file names in errors.
-func prefixDir(err error, dir string) error {
-	var list gen.ErrorList
-	var one *gen.Error
+// printSchemaErr prints err, an error loading or generating from the schema
+// directory dir, one problem a line, each "distgen: " and the file's path
+// under dir first.
+func printSchemaErr(w io.Writer, err error, dir string) {
+	list, ok := schemaErrors(prefixDir(err, dir))
+	if !ok {
+		fmt.Fprintf(w, "distgen: %v\n", err)
+		return
+	}
+	for i, e := range list {
+		if i == 10 {
+			fmt.Fprintf(w, "distgen: ... and %d more errors\n", len(list)-10)
+			break
+		}
+		fmt.Fprintf(w, "distgen: %v\n", e)
+	}
+}
+
+// schemaErrors returns the located schema errors err holds.
+func schemaErrors(err error) (schema.ErrorList, bool) {
+	var list schema.ErrorList
+	var one *schema.Error
 	switch {
 	case errors.As(err, &list):
-		for _, e := range list {
-			if e.File != "" {
-				e.File = filepath.ToSlash(filepath.Join(dir, e.File))
-			}
-		}
+		return list, true
 	case errors.As(err, &one):
-		if one.File != "" {
-			one.File = filepath.ToSlash(filepath.Join(dir, one.File))
+		return schema.ErrorList{one}, true
+	}
+	return nil, false
+}
+
+// prefixDir puts dir before the file paths of the schema errors in err
+// (paths in the set are relative to the schema directory) and returns err.
+func prefixDir(err error, dir string) error {
+	list, _ := schemaErrors(err)
+	for _, e := range list {
+		if e.File != "" {
+			e.File = filepath.ToSlash(filepath.Join(dir, e.File))
 		}
 	}
 	return err

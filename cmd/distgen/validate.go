@@ -118,16 +118,16 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "distgen validate: -schemas %s: not a readable directory\n", *schemaDir)
 		return exitUsage
 	}
-	set, err := gen.Load(os.DirFS(*schemaDir))
+	in, err := gen.Load(os.DirFS(*schemaDir))
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", prefixDir(err, *schemaDir))
+		printSchemaErr(stderr, err, *schemaDir)
 		return exitUsage
 	}
-	if len(set.Topics()) == 0 {
+	if len(in.Topics()) == 0 {
 		fmt.Fprintf(stderr, "distgen validate: %s declares no topics (add them to %s)\n", *schemaDir, filepath.Join(*schemaDir, gen.ManifestFile))
 		return exitUsage
 	}
-	schemas, err := typed.Compile(set.Files(), set.TopicSchemas())
+	schemas, err := typed.CompileSet(in.Set(), in.TopicSchemas())
 	if err != nil {
 		fmt.Fprintf(stderr, "distgen validate: %s: %v\n", *schemaDir, err)
 		return exitUsage

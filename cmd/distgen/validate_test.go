@@ -142,3 +142,40 @@ func TestValidateDirectorySkipsHiddenFiles(t *testing.T) {
 		t.Fatalf("code %d\n%s", code, out)
 	}
 }
+
+// distgen validate and generate give the verdicts of the schema core, as
+// typed and contract do (schema/agree_test.go): formats asserted in draft
+// 2020-12, remote references refused, the $id-directory alias accepted.
+func TestValidateOneVerdict(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "event.json"), []byte(`{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+		"required": ["occurred_at"], "properties": {"occurred_at": {"type": "string", "format": "date-time"}}}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "distgen.json"), []byte(`{"topics": {"event.happened": {"schema": "event.json"}}}`), 0o644)
+	in := `{"occurred_at": "yesterday"}
+{"occurred_at": "2024-02-29T23:59:60Z"}
+{"occurred_at": "1990-02-31T15:59:59Z"}
+`
+	code, out, errs := runCmd(t, in, "validate", "-schemas", dir, "-topic", "event.happened")
+	want := `<stdin>:1: topic "event.happened": at /occurred_at: 'yesterday' is not valid 'date-time' (format)
+<stdin>:3: topic "event.happened": at /occurred_at: '1990-02-31T15:59:59Z' is not valid 'date-time' (format)
+3 message(s) checked: 1 valid, 2 invalid
+`
+	if code != 1 || out != want {
+		t.Fatalf("code %d\nstdout:\n%s\nwant:\n%s\nstderr: %s", code, out, want, errs)
+	}
+
+	remote := t.TempDir()
+	os.WriteFile(filepath.Join(remote, "s.json"), []byte(`{"properties": {"a": {"$ref": "https://example.com/a.json"}}}`), 0o644)
+	os.WriteFile(filepath.Join(remote, "distgen.json"), []byte(`{"topics": {"t": {"schema": "s.json"}}}`), 0o644)
+	for _, verb := range [][]string{{"validate", "-schemas", remote}, {"generate", "-schemas", remote, "-out", t.TempDir(), "-package", "p"}} {
+		code, _, errs = runCmd(t, "{}", verb...)
+		if code != 2 || !strings.Contains(errs, filepath.ToSlash(filepath.Join(remote, "s.json"))+":1:31: at /properties/a/$ref: $ref \"https://example.com/a.json\" points outside the schema set") {
+			t.Errorf("%s with a remote $ref: code %d, stderr %s", verb[0], code, errs)
+		}
+	}
+
+	code, _, errs = runCmd(t, "", "generate", "-schemas", "../../typed/testdata/shop", "-out", t.TempDir(), "-package", "shop")
+	if code != 0 {
+		t.Errorf("generate of a set with an $id-directory alias: code %d, stderr %s", code, errs)
+	}
+}

@@ -1,8 +1,10 @@
 // Package jsonguard is the one boundary in front of
-// github.com/santhosh-tekuri/jsonschema/v5: every place of this module that
-// validates a JSON instance with it (typed.Schemas, gen.Load, contract.Set,
-// the distgenMatch helper of generated code through typed.Matches) checks
-// the instance's numbers with Numbers and validates with Validate.
+// github.com/santhosh-tekuri/jsonschema/v5: the two places of this module
+// that validate a JSON instance with it, schema.Set (its Validate and
+// ValidateJSON: gen.Load, contract.Set) and typed.Schemas (Publish, receive,
+// distgen validate, and the distgenMatch helper of generated code through
+// Schemas.Matches), check the instance's numbers with Numbers and validate
+// with Validate.
 //
 // jsonschema/v5 turns numbers into math/big.Rat values; a number whose
 // exponent is too large for big.Rat (1e9999999) becomes a nil *big.Rat

@@ -54,9 +54,9 @@ type Source interface {
 	Files() map[string]string
 }
 
-// genSource adapts a *gen.Set (the loader of today) to Source.
+// genSource adapts a *gen.Input (the loader of today) to Source.
 type genSource struct {
-	set    *gen.Set
+	set    *gen.Input
 	topics []Topic
 	files  map[string]string
 	cache  map[string]any
@@ -64,7 +64,7 @@ type genSource struct {
 
 // FromSet returns the Source of a schema set loaded by gen.Load. The
 // per-topic "compatibility" of distgen.json is its topics' Mode.
-func FromSet(s *gen.Set) Source {
+func FromSet(s *gen.Input) Source {
 	g := &genSource{set: s, files: s.Files(), cache: map[string]any{}}
 	refs := s.TopicSchemas()
 	for _, name := range s.Topics() {
@@ -94,9 +94,9 @@ func LoadFiles(files map[string][]byte) (Source, error) {
 	return FromSet(s), nil
 }
 
-// GenSet returns the *gen.Set behind a Source made by FromSet, Load or
+// GenSet returns the *gen.Input behind a Source made by FromSet, Load or
 // LoadFiles (for the generated-API comparison), or nil.
-func GenSet(src Source) *gen.Set {
+func GenSet(src Source) *gen.Input {
 	if g, ok := src.(*genSource); ok {
 		return g.set
 	}

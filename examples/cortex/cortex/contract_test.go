@@ -15,13 +15,13 @@ import (
 // dead-lettered on receive. Set DISTRIBUTER_CONTRACT_SEED to try other
 // instances; a failure prints the seed that reproduces it.
 func TestContract(t *testing.T) {
-	t.Run(Topics.User.Name(), func(t *testing.T) { contract.Check(t, Topics.User, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.RawPose.Name(), func(t *testing.T) { contract.Check(t, Topics.RawPose, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.RawColorImage.Name(), func(t *testing.T) { contract.Check(t, Topics.RawColorImage, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.RawDepthImage.Name(), func(t *testing.T) { contract.Check(t, Topics.RawDepthImage, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.RawFeelings.Name(), func(t *testing.T) { contract.Check(t, Topics.RawFeelings, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.ParsedPose.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedPose, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.ParsedColorImage.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedColorImage, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.ParsedDepthImage.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedDepthImage, contract.Options{Files: schemaFiles}) })
-	t.Run(Topics.ParsedFeelings.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedFeelings, contract.Options{Files: schemaFiles}) })
+	t.Run(Topics.User.Name(), func(t *testing.T) { contract.Check(t, Topics.User, contract.Options{}) })
+	t.Run(Topics.RawPose.Name(), func(t *testing.T) { contract.Check(t, Topics.RawPose, contract.Options{}) })
+	t.Run(Topics.RawColorImage.Name(), func(t *testing.T) { contract.Check(t, Topics.RawColorImage, contract.Options{}) })
+	t.Run(Topics.RawDepthImage.Name(), func(t *testing.T) { contract.Check(t, Topics.RawDepthImage, contract.Options{}) })
+	t.Run(Topics.RawFeelings.Name(), func(t *testing.T) { contract.Check(t, Topics.RawFeelings, contract.Options{}) })
+	t.Run(Topics.ParsedPose.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedPose, contract.Options{}) })
+	t.Run(Topics.ParsedColorImage.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedColorImage, contract.Options{}) })
+	t.Run(Topics.ParsedDepthImage.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedDepthImage, contract.Options{}) })
+	t.Run(Topics.ParsedFeelings.Name(), func(t *testing.T) { contract.Check(t, Topics.ParsedFeelings, contract.Options{}) })
 }

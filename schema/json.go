@@ -1,87 +1,92 @@
-package gen
+package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
 )
 
-// kind is the JSON type of a node.
-type kind uint8
+// Kind is the JSON type of a Node.
+type Kind uint8
 
+// The kinds of JSON values.
 const (
-	kNull kind = iota
-	kBool
-	kNumber
-	kString
-	kArray
-	kObject
+	Null Kind = iota
+	Boolean
+	Number
+	String
+	Array
+	Object
 )
 
-func (k kind) String() string {
+// String returns the JSON name of the Kind ("object", "boolean", ...).
+func (k Kind) String() string {
 	return [...]string{"null", "boolean", "number", "string", "array", "object"}[k]
 }
 
-// node is a parsed JSON value that keeps object member order and byte
-// offsets, so that generated code follows schema order and errors can say
-// line:column.
-type node struct {
-	kind  kind
-	start int // byte offset of the value's first byte
-	end   int // byte offset after its last byte
-	raw   []byte
-	b     bool
-	str   string   // string value, or number literal
-	arr   []*node  // array elements
-	keys  []string // object keys in document order
-	vals  []*node  // object values, parallel to keys
+// Node is a parsed JSON value that keeps object member order and byte
+// offsets, so that code generated from a schema follows its order and errors
+// can say line:column. Nodes are read-only once parsed.
+type Node struct {
+	Kind  Kind
+	Start int // byte offset of the value's first byte
+	End   int // byte offset after its last byte
+	Raw   []byte
+	Bool  bool
+	Str   string   // string value, or number literal
+	Arr   []*Node  // array elements
+	Keys  []string // object keys in document order
+	Vals  []*Node  // object values, parallel to keys
 	index map[string]int
 }
 
-// get returns the member named k of an object node, or nil.
-func (n *node) get(k string) *node {
-	if n == nil || n.kind != kObject {
+// Get returns the member named k of an object node, or nil.
+func (n *Node) Get(k string) *Node {
+	if n == nil || n.Kind != Object {
 		return nil
 	}
 	if i, ok := n.index[k]; ok {
-		return n.vals[i]
+		return n.Vals[i]
 	}
 	return nil
 }
 
-// value returns the node as a plain Go value (json.Number for numbers).
-func (n *node) value() any {
-	switch n.kind {
-	case kBool:
-		return n.b
-	case kNumber:
-		return json.Number(n.str)
-	case kString:
-		return n.str
-	case kArray:
-		out := make([]any, len(n.arr))
-		for i, e := range n.arr {
-			out[i] = e.value()
+// Value returns the node as a plain Go value (json.Number for numbers):
+// a new value on every call.
+func (n *Node) Value() any {
+	switch n.Kind {
+	case Boolean:
+		return n.Bool
+	case Number:
+		return json.Number(n.Str)
+	case String:
+		return n.Str
+	case Array:
+		out := make([]any, len(n.Arr))
+		for i, e := range n.Arr {
+			out[i] = e.Value()
 		}
 		return out
-	case kObject:
-		out := make(map[string]any, len(n.keys))
-		for i, k := range n.keys {
-			out[k] = n.vals[i].value()
+	case Object:
+		out := make(map[string]any, len(n.Keys))
+		for i, k := range n.Keys {
+			out[k] = n.Vals[i].Value()
 		}
 		return out
 	}
 	return nil
 }
 
-// syntaxError is a JSON syntax error at a byte offset.
-type syntaxError struct {
-	off int
-	msg string
+// SyntaxError is a JSON syntax error at a byte offset.
+type SyntaxError struct {
+	Offset int    // byte offset of the error
+	Msg    string // what is wrong
 }
 
-func (e *syntaxError) Error() string { return e.msg }
+// Error returns Msg.
+func (e *SyntaxError) Error() string { return e.Msg }
 
 type jsonParser struct {
 	data  []byte
@@ -91,8 +96,9 @@ type jsonParser struct {
 
 const maxDepth = 200
 
-// parseJSON parses data into a node tree. Duplicate object keys are an error.
-func parseJSON(data []byte) (*node, error) {
+// Parse parses data, one JSON value, into a Node tree. Duplicate object
+// keys are an error. The error is a *SyntaxError.
+func Parse(data []byte) (*Node, error) {
 	p := &jsonParser{data: data}
 	p.ws()
 	n, err := p.value()
@@ -107,7 +113,7 @@ func parseJSON(data []byte) (*node, error) {
 }
 
 func (p *jsonParser) errf(format string, args ...any) error {
-	return &syntaxError{off: p.pos, msg: fmt.Sprintf(format, args...)}
+	return &SyntaxError{Offset: p.pos, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *jsonParser) what() string {
@@ -129,12 +135,12 @@ func (p *jsonParser) ws() {
 	}
 }
 
-func (p *jsonParser) value() (*node, error) {
+func (p *jsonParser) value() (*Node, error) {
 	if p.pos >= len(p.data) {
 		return nil, p.errf("unexpected end of input, expected a value")
 	}
 	start := p.pos
-	var n *node
+	var n *Node
 	var err error
 	switch c := p.data[p.pos]; {
 	case c == '{':
@@ -144,16 +150,16 @@ func (p *jsonParser) value() (*node, error) {
 	case c == '"':
 		var s string
 		s, err = p.string()
-		n = &node{kind: kString, str: s}
+		n = &Node{Kind: String, Str: s}
 	case c == 't':
 		err = p.lit("true")
-		n = &node{kind: kBool, b: true}
+		n = &Node{Kind: Boolean, Bool: true}
 	case c == 'f':
 		err = p.lit("false")
-		n = &node{kind: kBool}
+		n = &Node{Kind: Boolean}
 	case c == 'n':
 		err = p.lit("null")
-		n = &node{kind: kNull}
+		n = &Node{Kind: Null}
 	case c == '-' || (c >= '0' && c <= '9'):
 		n, err = p.number()
 	default:
@@ -162,8 +168,8 @@ func (p *jsonParser) value() (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n.start, n.end = start, p.pos
-	n.raw = p.data[start:p.pos]
+	n.Start, n.End = start, p.pos
+	n.Raw = p.data[start:p.pos]
 	return n, nil
 }
 
@@ -175,7 +181,7 @@ func (p *jsonParser) lit(s string) error {
 	return nil
 }
 
-func (p *jsonParser) number() (*node, error) {
+func (p *jsonParser) number() (*Node, error) {
 	start := p.pos
 	if p.data[p.pos] == '-' {
 		p.pos++
@@ -208,7 +214,7 @@ func (p *jsonParser) number() (*node, error) {
 			return nil, p.errf("invalid number: expected an exponent digit, got %s", p.what())
 		}
 	}
-	return &node{kind: kNumber, str: string(p.data[start:p.pos])}, nil
+	return &Node{Kind: Number, Str: string(p.data[start:p.pos])}, nil
 }
 
 func (p *jsonParser) string() (string, error) {
@@ -217,7 +223,7 @@ func (p *jsonParser) string() (string, error) {
 	escaped := false
 	for {
 		if p.pos >= len(p.data) {
-			return "", &syntaxError{off: start, msg: "unterminated string"}
+			return "", &SyntaxError{Offset: start, Msg: "unterminated string"}
 		}
 		c := p.data[p.pos]
 		switch {
@@ -226,13 +232,13 @@ func (p *jsonParser) string() (string, error) {
 			lit := p.data[start:p.pos]
 			if !escaped {
 				if !utf8.Valid(lit) {
-					return "", &syntaxError{off: start, msg: "string is not valid UTF-8"}
+					return "", &SyntaxError{Offset: start, Msg: "string is not valid UTF-8"}
 				}
 				return string(lit[1 : len(lit)-1]), nil
 			}
 			var s string
 			if err := json.Unmarshal(lit, &s); err != nil {
-				return "", &syntaxError{off: start, msg: "invalid string escape"}
+				return "", &SyntaxError{Offset: start, Msg: "invalid string escape"}
 			}
 			return s, nil
 		case c == '\\':
@@ -246,13 +252,13 @@ func (p *jsonParser) string() (string, error) {
 	}
 }
 
-func (p *jsonParser) array() (*node, error) {
+func (p *jsonParser) array() (*Node, error) {
 	p.depth++
 	if p.depth > maxDepth {
 		return nil, p.errf("nesting deeper than %d levels", maxDepth)
 	}
 	defer func() { p.depth-- }()
-	n := &node{kind: kArray}
+	n := &Node{Kind: Array}
 	p.pos++
 	p.ws()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
@@ -265,7 +271,7 @@ func (p *jsonParser) array() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.arr = append(n.arr, v)
+		n.Arr = append(n.Arr, v)
 		p.ws()
 		if p.pos >= len(p.data) {
 			return nil, p.errf("unexpected end of input in array, expected ',' or ']'")
@@ -282,13 +288,13 @@ func (p *jsonParser) array() (*node, error) {
 	}
 }
 
-func (p *jsonParser) object() (*node, error) {
+func (p *jsonParser) object() (*Node, error) {
 	p.depth++
 	if p.depth > maxDepth {
 		return nil, p.errf("nesting deeper than %d levels", maxDepth)
 	}
 	defer func() { p.depth-- }()
-	n := &node{kind: kObject, index: map[string]int{}}
+	n := &Node{Kind: Object, index: map[string]int{}}
 	p.pos++
 	p.ws()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
@@ -306,7 +312,7 @@ func (p *jsonParser) object() (*node, error) {
 			return nil, err
 		}
 		if _, dup := n.index[k]; dup {
-			return nil, &syntaxError{off: kstart, msg: fmt.Sprintf("duplicate member name %q", k)}
+			return nil, &SyntaxError{Offset: kstart, Msg: fmt.Sprintf("duplicate member name %q", k)}
 		}
 		p.ws()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
@@ -318,9 +324,9 @@ func (p *jsonParser) object() (*node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.index[k] = len(n.keys)
-		n.keys = append(n.keys, k)
-		n.vals = append(n.vals, v)
+		n.index[k] = len(n.Keys)
+		n.Keys = append(n.Keys, k)
+		n.Vals = append(n.Vals, v)
 		p.ws()
 		if p.pos >= len(p.data) {
 			return nil, p.errf("unexpected end of input in object, expected ',' or '}'")
@@ -337,8 +343,9 @@ func (p *jsonParser) object() (*node, error) {
 	}
 }
 
-// lookup resolves a JSON pointer ("" or "/a/0") in n.
-func (n *node) lookup(ptr string) *node {
+// Lookup resolves a JSON pointer ("" or "/a/0") in n; nil when nothing is
+// there.
+func (n *Node) Lookup(ptr string) *Node {
 	if ptr == "" {
 		return n
 	}
@@ -346,21 +353,30 @@ func (n *node) lookup(ptr string) *node {
 		return nil
 	}
 	cur := n
-	for _, tok := range splitPointer(ptr) {
+	for _, tok := range SplitPointer(ptr) {
 		switch {
 		case cur == nil:
 			return nil
-		case cur.kind == kObject:
-			cur = cur.get(tok)
-		case cur.kind == kArray:
+		case cur.Kind == Object:
+			cur = cur.Get(tok)
+		case cur.Kind == Array:
 			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(cur.arr) || strconv.Itoa(i) != tok {
+			if err != nil || i < 0 || i >= len(cur.Arr) || strconv.Itoa(i) != tok {
 				return nil
 			}
-			cur = cur.arr[i]
+			cur = cur.Arr[i]
 		default:
 			return nil
 		}
 	}
 	return cur
+}
+
+// LineCol returns the 1-based line and column of byte offset off in data.
+// Columns count bytes. An offset past the end is taken as the end.
+func LineCol(data []byte, off int) (line, col int) {
+	off = max(0, min(off, len(data)))
+	line = 1 + bytes.Count(data[:off], []byte{'\n'})
+	col = off - bytes.LastIndexByte(data[:off], '\n')
+	return line, col
 }

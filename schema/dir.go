@@ -1,17 +1,64 @@
-package gen
+package schema
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
-// ErrOutsideDir: a file of the schema directory is a symbolic link whose
-// target lies outside the directory. Such files are never read.
-var ErrOutsideDir = errors.New("symbolic link leads outside the schema directory")
+// ReadDir reads every *.json file of fsys, a schema directory, into the
+// form LoadFiles takes (slash-separated path -> content). Files and
+// directories whose names start with "." or "_" are skipped. A file that is
+// a symbolic link is read only when it leads, by a relative path, to a file
+// inside the directory; otherwise ReadDir fails with an ErrorList of
+// *Error wrapping ErrOutsideDir that name them (a link to /etc/passwd is
+// never read).
+func ReadDir(fsys fs.FS) (map[string][]byte, error) {
+	var paths []string
+	var linkErrs ErrorList
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		base := path.Base(p)
+		if p != "." && (strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_")) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			if e := checkLink(fsys, p); e != nil {
+				linkErrs = append(linkErrs, e)
+				return nil
+			}
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading schema directory: %w", err)
+	}
+	if len(linkErrs) > 0 {
+		return nil, linkErrs
+	}
+	sort.Strings(paths)
+	files := make(map[string][]byte, len(paths))
+	for _, p := range paths {
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, err)
+		}
+		files[p] = b
+	}
+	return files, nil
+}
 
 // maxLinks bounds the symbolic links followed for one file, as the OS does.
 const maxLinks = 40

@@ -1,4 +1,4 @@
-package gen
+package schema
 
 import (
 	"fmt"
@@ -18,38 +18,38 @@ var (
 // edge is one in-place application from a schema: to its subschema, or,
 // when ref is set, through its $ref (ref is the keyword's location).
 type edge struct {
-	from, to loc
+	from, to Loc
 	ref      string
 }
 
 // inPlaceEdges returns the in-place applications of the schema at l.
-func (s *Set) inPlaceEdges(l loc) []edge {
-	n := l.node()
-	if n == nil || n.kind != kObject {
+func (s *Set) inPlaceEdges(l Loc) []edge {
+	n := l.Node()
+	if n == nil || n.Kind != Object {
 		return nil
 	}
 	var out []edge
-	if r := n.get("$ref"); r != nil && r.kind == kString {
-		if to, err := s.resolveRef(l, r.str); err == nil {
+	if r := n.Get("$ref"); r != nil && r.Kind == String {
+		if to, err := s.resolve(l, "$ref", r.Str); err == nil {
 			out = append(out, edge{from: l, to: to, ref: l.String() + "/$ref"})
 		}
 	}
 	for _, k := range inPlaceSingle {
-		if c := n.get(k); c != nil && c.kind == kObject {
-			out = append(out, edge{from: l, to: loc{l.f, l.ptr + "/" + k}})
+		if c := n.Get(k); c != nil && c.Kind == Object {
+			out = append(out, edge{from: l, to: Loc{l.File, l.Ptr + "/" + k}})
 		}
 	}
 	for _, k := range inPlaceArray {
-		if c := n.get(k); c != nil && c.kind == kArray {
-			for i := range c.arr {
-				out = append(out, edge{from: l, to: loc{l.f, fmt.Sprintf("%s/%s/%d", l.ptr, k, i)}})
+		if c := n.Get(k); c != nil && c.Kind == Array {
+			for i := range c.Arr {
+				out = append(out, edge{from: l, to: Loc{l.File, fmt.Sprintf("%s/%s/%d", l.Ptr, k, i)}})
 			}
 		}
 	}
 	for _, k := range inPlaceMap {
-		if c := n.get(k); c != nil && c.kind == kObject {
-			for _, name := range c.keys {
-				out = append(out, edge{from: l, to: loc{l.f, l.ptr + "/" + k + "/" + escapePointer(name)}})
+		if c := n.Get(k); c != nil && c.Kind == Object {
+			for _, name := range c.Keys {
+				out = append(out, edge{from: l, to: Loc{l.File, l.Ptr + "/" + k + "/" + EscapeToken(name)}})
 			}
 		}
 	}
@@ -72,8 +72,8 @@ func (s *Set) checkCycles() ErrorList {
 	var stack []edge // the edges followed to reach the current schema
 	var errs ErrorList
 	reported := map[string]bool{}
-	var visit func(l loc)
-	visit = func(l loc) {
+	var visit func(l Loc)
+	visit = func(l Loc) {
 		key := l.String()
 		color[key] = grey
 		for _, e := range s.inPlaceEdges(l) {
@@ -98,14 +98,14 @@ func (s *Set) checkCycles() ErrorList {
 		color[key] = black
 	}
 	for _, f := range s.files {
-		var walk func(n *node, ptr string)
-		walk = func(n *node, ptr string) {
-			if color[f.path+"#"+ptr] == white {
-				visit(loc{f, ptr})
+		var walk func(n *Node, ptr string)
+		walk = func(n *Node, ptr string) {
+			if color[f.Path+"#"+ptr] == white {
+				visit(Loc{f, ptr})
 			}
-			eachSub(n, ptr, func(c *node, cptr string) { walk(c, cptr) })
+			EachSub(n, ptr, func(c *Node, cptr string) { walk(c, cptr) })
 		}
-		walk(f.root, "")
+		walk(f.Root, "")
 	}
 	return errs
 }
@@ -142,8 +142,8 @@ func cycleError(cyc []edge, reported map[string]bool) *Error {
 	reported[key] = true
 	at := cyc[refs[first]]
 	from := at.from
-	ptr := from.ptr
+	ptr := from.Ptr
 	msg := fmt.Sprintf("cycle of in-place references (allOf, anyOf, oneOf, not, if/then/else, $ref): %s -> back to %s; every value would be checked against itself forever (the validator reports \"infinite loop\")",
 		strings.Join(chain, " -> "), chain[0])
-	return errAt(ErrSchema, from.f, ptr+"/$ref", msg, "break the cycle: one of these schemas must not apply the other to the same value (move the shared part into a third schema that both refer to)")
+	return ErrorAt(ErrSchema, from.File, ptr+"/$ref", msg, "break the cycle: one of these schemas must not apply the other to the same value (move the shared part into a third schema that both refer to)")
 }

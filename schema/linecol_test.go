@@ -1,4 +1,4 @@
-package jsonpos
+package schema
 
 import "testing"
 
