@@ -19,9 +19,37 @@
 // message; the members of a named Group share the work, each message going
 // to one of them.
 //
-// A message whose handler fails max_attempts times (a driver option), or
-// rejects it (Reject), is dead-lettered, and logged once, at Warn, by the
-// runtime whatever the driver (see WithLogger).
+// # Delivery policy
+//
+// What becomes of a delivered message is decided here, once, for every
+// driver (drivers count attempts and carry the decision out, see
+// driver.Delivery):
+//
+//   - The handler returns nil: the message is acknowledged.
+//   - The handler returns an error or panics (a *PanicError): the message
+//     is delivered again, with Attempt one higher and the same ID, behind
+//     the messages already waiting in its queue (at the tail, on every
+//     driver: a failing message never holds up the others, and loses its
+//     place in publish order), up to max_attempts deliveries (a URL option
+//     of every driver, default DefaultMaxAttempts, 5); the failure of the
+//     last attempt dead-letters it.
+//   - Dead-lettered at once, without redelivery: an error made with
+//     Reject; an invalid message (validation fails, or the handler returns
+//     an error wrapping ErrInvalidMessage; OnInvalid is called); a body
+//     larger than max_message_bytes (OnInvalid too); a body that is not
+//     JSON (sent by another client of the broker); a delivery the driver
+//     could not read (logged at Error). The last three never reach the
+//     handler.
+//   - A handler that fails while its subscription closes (Close cancels
+//     its context, or gives up on it at the drain timeout) has not had an
+//     attempt: its message goes back to its group's queue with Attempt
+//     unchanged, for another member, even at the last attempt; without a
+//     group it goes with the subscription's queue. A rejection still
+//     dead-letters. A delivery handed over while the subscription closes is
+//     given back without running the handler.
+//
+// Every dead letter is logged once, at Warn, by the runtime whatever the
+// driver (see WithLogger), and kept in the driver's dead-letter store.
 //
 // Closing is bounded. Subscription.Close and Distributer.Close stop
 // deliveries, cancel the context of running handlers and wait for them at
@@ -37,6 +65,8 @@
 // Every URL, whatever its driver, also takes the runtime's own options,
 // which Open reads and removes before the driver sees the URL:
 //
+//	max_attempts=5             deliveries of a message whose handler fails before
+//	                           it is dead-lettered (1 to 1000)
 //	max_message_bytes=1048576  largest body Publish sends and a handler is given;
 //	                           larger: *TooLargeError on publish, dead-lettered
 //	                           on receive before decoding or validation (0: no limit)
@@ -106,6 +136,7 @@ type Distributer struct {
 //
 // Besides its driver's options, every URL accepts the runtime's own:
 //
+//	max_attempts=5             deliveries of a failing message before it is dead-lettered
 //	max_message_bytes=1048576  largest body published or handled (0: no limit)
 //	open_wait=60s              how long Open waits for an unavailable broker (0: not at all)
 //

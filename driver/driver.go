@@ -7,6 +7,28 @@
 // the way database/sql drivers do:
 //
 //	func init() { driver.Register("memory", memoryDriver{}) }
+//
+// # The contract, in short
+//
+// A driver moves messages; the runtime owns every decision that users rely
+// on, so that all drivers behave alike:
+//
+//   - Publish: send the messages in order, report each failure
+//     (BatchError). The runtime has checked topic, JSON, size and schema.
+//   - Subscribe: hand every delivery to the Handler as a *Delivery: the
+//     message with its attempt number (counted by the driver, from what
+//     publishers cannot forge), the queue's name, whether the driver could
+//     read it, and a Settler. The runtime decides (see Delivery) and calls
+//     one primitive: Ack, Redeliver (attempt + 1, at the tail of the queue),
+//     DeadLetter (with the runtime's reason; the runtime logs it once the
+//     driver has it) or GiveBack (the subscription is closing: not an
+//     attempt). The driver neither logs dead letters nor decides when to
+//     dead-letter.
+//   - Close: the runtime keeps the list of open subscriptions and closes
+//     them before the connection; a driver keeps no list of its own.
+//
+// The conformance suite (package distributertest) tests a driver against
+// all of this, for the capabilities it declares.
 package driver
 
 import (

@@ -133,9 +133,10 @@ func TestNamedBuses(t *testing.T) {
 	}
 }
 
-// max_attempts applies to the connection's subscriptions; dead letters are
-// inspectable with DeadLetters and WaitDeadLetters.
-func TestMaxAttemptsAndDeadLetters(t *testing.T) {
+// Dead letters are inspectable with DeadLetters and WaitDeadLetters, with
+// the runtime's reason and the handler's error. (When a message is
+// dead-lettered is the runtime's policy, tested by the conformance suite.)
+func TestDeadLetters(t *testing.T) {
 	bus := newBus()
 	d := open(t, "memory://"+bus+"?max_attempts=2")
 	var calls atomic.Int32
