@@ -89,11 +89,7 @@ func testRejectWhileClosing(t *testing.T, h *Harness) {
 		return distributer.Reject(fmt.Errorf("refused while closing: %w", ctx.Err()))
 	}), distributer.Group("workers"))
 	e.publish(d, "rc.x", `{"rc":1}`, distributer.WithID("rc-1"))
-	select {
-	case <-started:
-	case <-time.After(h.Timeout):
-		t.Fatal("handler not called")
-	}
+	waitSignal(t, h.Timeout, started, "handler called")
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -121,11 +117,7 @@ func testCloseAtLastAttempt(t *testing.T, h *Harness) {
 		return ctx.Err()
 	}), distributer.Group("workers"))
 	e.publish(d, "la.x", `{"la":1}`, distributer.WithID("la-1"))
-	select {
-	case <-last:
-	case <-time.After(h.Timeout):
-		t.Fatalf("attempt %d not reached", h.MaxAttempts)
-	}
+	waitSignal(t, h.Timeout, last, fmt.Sprintf("attempt %d reached", h.MaxAttempts))
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -146,11 +138,7 @@ func testCloseAtLastAttempt(t *testing.T, h *Harness) {
 func testNotJSON(t *testing.T, h *Harness) {
 	for _, group := range []string{"", "workers"} {
 		t.Run("group="+group, func(t *testing.T) {
-			e := newEnv(t, h)
-			logs := newLogCapture()
-			d := e.openWith(distributer.WithLogger(slog.New(logs)))
-			r := newRecorder()
-			e.subscribe(d, []string{"fj.*"}, r, distributer.Group(group))
+			e, d, r, logs := subscribeLogged(t, h, "fj.*", group)
 			pub := h.Capabilities.PublishForeign
 			pub(t, e.url, ForeignMessage{Topic: "fj.bad", ID: "not-json", Body: []byte("{nope")})
 			pub(t, e.url, ForeignMessage{Topic: "fj.foreign", ID: "foreign-ok", Body: []byte(`{"foreign":true}`)})
@@ -178,11 +166,7 @@ func testNotJSON(t *testing.T, h *Harness) {
 func testUndecodable(t *testing.T, h *Harness) {
 	for _, group := range []string{"", "workers"} {
 		t.Run("group="+group, func(t *testing.T) {
-			e := newEnv(t, h)
-			logs := newLogCapture()
-			d := e.openWith(distributer.WithLogger(slog.New(logs)))
-			r := newRecorder()
-			e.subscribe(d, []string{"ud.*"}, r, distributer.Group(group))
+			e, d, r, logs := subscribeLogged(t, h, "ud.*", group)
 			h.Capabilities.PublishUndecodable(t, e.url, "ud.bad", "undecodable-1")
 			e.publish(d, "ud.ok", `{}`)
 			got := r.waitTopic(t, h.Timeout, "ud.ok")
@@ -203,6 +187,18 @@ func testUndecodable(t *testing.T, h *Harness) {
 			checkLoggedOnce(t, logs, "undecodable-1")
 		})
 	}
+}
+
+// subscribeLogged opens a Distributer that logs to a capture, in a fresh
+// namespace, and subscribes a recorder to pattern in group.
+func subscribeLogged(t *testing.T, h *Harness, pattern, group string) (*env, *distributer.Distributer, *recorder, *logCapture) {
+	t.Helper()
+	e := newEnv(t, h)
+	logs := newLogCapture()
+	d := e.openWith(distributer.WithLogger(slog.New(logs)))
+	r := newRecorder()
+	e.subscribe(d, []string{pattern}, r, distributer.Group(group))
+	return e, d, r, logs
 }
 
 // checkLoggedOnce checks that the message id has exactly one dead-letter

@@ -512,11 +512,7 @@ func testCloseCancelsHandler(t *testing.T, h *Harness) {
 		return ctx.Err()
 	}))
 	e.publish(d, "slow.first", `{}`)
-	select {
-	case <-started:
-	case <-time.After(h.Timeout):
-		t.Fatal("handler not called")
-	}
+	waitSignal(t, h.Timeout, started, "handler called")
 	if err := s.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
