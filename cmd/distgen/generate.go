@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/internal/schemadir"
 )
 
 func init() {
@@ -97,12 +98,12 @@ func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFl
 func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
 	set, err := gen.Load(os.DirFS(f.schemas))
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", prefixDir(err, f.schemas))
+		fmt.Fprintf(stderr, "%v\n", schemadir.PrefixDir(err, f.schemas))
 		return nil, exitUsage
 	}
 	files, err := gen.Generate(set, gen.Config{Package: f.pkg})
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\n", prefixDir(err, f.schemas))
+		fmt.Fprintf(stderr, "%v\n", schemadir.PrefixDir(err, f.schemas))
 		return nil, exitUsage
 	}
 	if f.contract {
@@ -112,25 +113,6 @@ func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
 		}
 	}
 	return files, -1
-}
-
-// prefixDir puts the schema directory in front of file names in errors.
-func prefixDir(err error, dir string) error {
-	var list gen.ErrorList
-	var one *gen.Error
-	switch {
-	case errors.As(err, &list):
-		for _, e := range list {
-			if e.File != "" {
-				e.File = filepath.ToSlash(filepath.Join(dir, e.File))
-			}
-		}
-	case errors.As(err, &one):
-		if one.File != "" {
-			one.File = filepath.ToSlash(filepath.Join(dir, one.File))
-		}
-	}
-	return err
 }
 
 func runGenerate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
