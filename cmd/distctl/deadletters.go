@@ -139,8 +139,8 @@ func runDLList(ctx context.Context, e *env, args []string) int {
 				status = exitFailure
 				continue
 			}
-			// The group exists and never dead-lettered anything (or its
-			// queue was declared by another client): no dead letters.
+			// The group's queue was declared by another client (the driver
+			// declares the dead-letter queue with it): no dead letters.
 		case err != nil:
 			return c.brokerErr(ctx, err)
 		default:
@@ -391,7 +391,7 @@ func (c *command) deadLetterQueue(ctx context.Context, a *amqp.Admin, group stri
 		return "", c.brokerErr(ctx, err)
 	}
 	if _, gerr := a.Stat(ctx, a.GroupQueue(group)); gerr == nil {
-		c.errorf("group %q has no dead-letter queue %q: it never dead-lettered a message", group, q)
+		c.errorf("group %q has no dead-letter queue %q: no member of the group subscribed through this driver with these URL options (dead_letter_exchange, queue_prefix)", group, q)
 		return "", exitFailure
 	} else if !errors.Is(gerr, amqp.ErrNoQueue) {
 		return "", c.brokerErr(ctx, gerr)

@@ -302,17 +302,22 @@ type getter struct {
 	ch    *amqp091.Channel
 	queue string
 	held  uint64 // delivery tag of the last message held, 0 for none
+	// initial is the number of ready messages when the getter was made:
+	// those an operation works on. Later ones (a replayed message that
+	// was dead-lettered again, among others) are at the tail, after them.
+	initial int
 }
 
 func (a *Admin) getter(ctx context.Context, queue string) (*getter, error) {
-	if _, err := a.Stat(ctx, queue); err != nil {
+	st, err := a.Stat(ctx, queue)
+	if err != nil {
 		return nil, err
 	}
 	s, err := a.c.session(ctx)
 	if err != nil {
 		return nil, err
 	}
-	g := &getter{a: a, s: s, queue: queue}
+	g := &getter{a: a, s: s, queue: queue, initial: st.Messages}
 	err = s.bounded(func() error {
 		var err error
 		g.ch, err = s.amqp.Channel()
@@ -358,7 +363,7 @@ func (g *getter) close() {
 }
 
 // Browse reads up to limit messages from the head of a dead-letter queue
-// (limit <= 0: all of them) and calls fn with each, in queue order, until
+// (limit <= 0: all those it holds when Browse starts) and calls fn with each, in queue order, until
 // fn returns an error, which Browse returns. Nothing is removed: the
 // messages are received with basic.get and not acknowledged, so that each
 // is read once, and given back to the queue (basic.nack with requeue) when
@@ -373,7 +378,10 @@ func (a *Admin) Browse(ctx context.Context, queue string, limit int, fn func(*De
 		return err
 	}
 	defer g.close()
-	for n := 0; limit <= 0 || n < limit; n++ {
+	if limit <= 0 || limit > g.initial {
+		limit = g.initial
+	}
+	for n := 0; n < limit; n++ {
 		d, ok, err := g.get(ctx)
 		if err != nil || !ok {
 			return err
@@ -462,6 +470,10 @@ type ReplayResult struct {
 // is bound to the topic) is returned by the broker and counted Failed.
 // Its consumers see it as a first attempt.
 //
+// Replay works on the dead letters the queue holds when it starts, not on
+// those that arrive meanwhile: a replayed message that fails again and is
+// dead-lettered again is left for the next Replay, instead of going round.
+//
 // The error is about the operation (the queue does not exist, the
 // connection was lost, ctx ended); the result counts what was done until
 // then.
@@ -499,7 +511,7 @@ func (a *Admin) Replay(ctx context.Context, queue string, opts ReplayOptions) (R
 			opts.Report(dl, o, err)
 		}
 	}
-	for opts.Limit <= 0 || res.Replayed < opts.Limit {
+	for res.Examined < g.initial && (opts.Limit <= 0 || res.Replayed < opts.Limit) {
 		d, ok, err := g.get(ctx)
 		if err != nil || !ok {
 			return res, err
