@@ -431,6 +431,11 @@ their order).
 -dry-run reads the queue (as show does) and says what would be replayed and
 what is invalid, changing nothing.
 
+Replay reads the queue until no ready dead letter is left, so dead letters
+that arrive meanwhile are replayed too; a replayed message that fails again
+and comes back while replay runs is recognised by its id and left for the
+next replay ("dead-lettered again").
+
 Output: a line on stderr for each dead letter not replayed and why, a
 progress bar on a terminal, then a summary:
 
@@ -571,19 +576,26 @@ func runDLReplay(ctx context.Context, e *env, args []string) int {
 		Limit:      *limit,
 		ToExchange: *toExchange,
 		Report: func(dl *amqp.DeadLetter, o amqp.ReplayOutcome, err error) {
-			if o == amqp.Invalid || o == amqp.Failed {
-				if e.stderrTTY {
-					fmt.Fprint(e.stderr, "\r\x1b[K")
-				}
+			if e.stderrTTY && o != amqp.Replayed && o != amqp.NotSelected {
+				fmt.Fprint(e.stderr, "\r\x1b[K")
+			}
+			switch o {
+			case amqp.Invalid, amqp.Failed:
 				fmt.Fprintf(e.stderr, "not replayed: id=%s topic=%s: %s: %v\n", dl.ID, dl.Topic, o, err)
+			case amqp.Repeated:
+				fmt.Fprintf(e.stderr, "dead-lettered again after its replay: id=%s topic=%s: %s (left for the next replay)\n", dl.ID, dl.Topic, oneLine(dl.Reason))
 			}
 			bar.add()
 		},
 	}
 	res, err := a.Replay(ctx, queue, opts)
 	bar.finish()
-	fmt.Fprintf(e.stdout, "replayed %d of %d dead letter(s) from %s to %s; left in the queue: %d invalid, %d failed, %d not chosen\n",
+	fmt.Fprintf(e.stdout, "replayed %d of %d dead letter(s) from %s to %s; left in the queue: %d invalid, %d failed, %d not chosen",
 		res.Replayed, res.Examined, queue, where, res.Invalid, res.Failed, res.NotSelected)
+	if res.Repeated > 0 {
+		fmt.Fprintf(e.stdout, ", %d replayed and dead-lettered again", res.Repeated)
+	}
+	fmt.Fprintln(e.stdout)
 	if err != nil {
 		return c.brokerErr(ctx, err)
 	}

@@ -65,6 +65,13 @@ func (w *workers) deadLetter(t *testing.T, ctx context.Context, total int, msgs 
 	waitMessages(t, ctx, w.a, w.a.DeadLetterQueue("workers"), total)
 }
 
+// distinct is the number of messages handled, each counted once.
+func (w *workers) distinct() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.got)
+}
+
 func (w *workers) handled(id string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -174,7 +181,7 @@ func TestDeadLetters(t *testing.T) {
 	// reject it again (its quantity is zero): it comes back.
 	w.broken.Store(true)
 	r = c.run(ctx, "dead-letters", "replay", "-reason", "quantity", "-no-validate", "workers").must(t, exitOK, "replay -reason")
-	if !strings.HasPrefix(r.stdout, "replayed 1 of 1") {
+	if !strings.HasPrefix(r.stdout, "replayed 1 of 1 ") && !strings.HasPrefix(r.stdout, "replayed 1 of 2 ") { // 2: it came back while replay ran
 		t.Errorf("replay -reason: %q", r.stdout)
 	}
 	waitMessages(t, ctx, w.a, dlq, 1)

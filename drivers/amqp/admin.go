@@ -2,6 +2,8 @@ package amqp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -302,22 +304,18 @@ type getter struct {
 	ch    *amqp091.Channel
 	queue string
 	held  uint64 // delivery tag of the last message held, 0 for none
-	// initial is the number of ready messages when the getter was made:
-	// those an operation works on. Later ones (a replayed message that
-	// was dead-lettered again, among others) are at the tail, after them.
-	initial int
+	nheld int    // how many are held
 }
 
 func (a *Admin) getter(ctx context.Context, queue string) (*getter, error) {
-	st, err := a.Stat(ctx, queue)
-	if err != nil {
+	if _, err := a.Stat(ctx, queue); err != nil {
 		return nil, err
 	}
 	s, err := a.c.session(ctx)
 	if err != nil {
 		return nil, err
 	}
-	g := &getter{a: a, s: s, queue: queue, initial: st.Messages}
+	g := &getter{a: a, s: s, queue: queue}
 	err = s.bounded(func() error {
 		var err error
 		g.ch, err = s.amqp.Channel()
@@ -346,11 +344,18 @@ func (g *getter) get(ctx context.Context) (d amqp091.Delivery, ok bool, err erro
 }
 
 // hold keeps d unsettled until close.
-func (g *getter) hold(d *amqp091.Delivery) { g.held = max(g.held, d.DeliveryTag) }
+func (g *getter) hold(d *amqp091.Delivery) {
+	g.held = max(g.held, d.DeliveryTag)
+	g.nheld++
+}
 
-// close gives every held message back to the queue and closes the channel.
+// close gives every held message back to the queue and closes the
+// channel. The broker requeues them after it has answered the close, so
+// close then waits (at most topology_timeout) until the queue counts at
+// least as many ready messages as were held: a command that follows at
+// once (a replay after a show) finds them there.
 func (g *getter) close() {
-	_ = g.s.bounded(func() error {
+	err := g.s.bounded(func() error {
 		if g.held > 0 {
 			_ = g.ch.Nack(g.held, true, true) // every unsettled delivery up to it: the held ones
 		}
@@ -360,10 +365,26 @@ func (g *getter) close() {
 		}
 		return err
 	})
+	if err != nil || g.nheld == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), g.a.c.cfg.topologyTimeout)
+	defer cancel()
+	for {
+		st, err := g.a.Stat(ctx, g.queue)
+		if err != nil || st.Messages >= g.nheld {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // Browse reads up to limit messages from the head of a dead-letter queue
-// (limit <= 0: all those it holds when Browse starts) and calls fn with each, in queue order, until
+// (limit <= 0: all of them) and calls fn with each, in queue order, until
 // fn returns an error, which Browse returns. Nothing is removed: the
 // messages are received with basic.get and not acknowledged, so that each
 // is read once, and given back to the queue (basic.nack with requeue) when
@@ -378,10 +399,7 @@ func (a *Admin) Browse(ctx context.Context, queue string, limit int, fn func(*De
 		return err
 	}
 	defer g.close()
-	if limit <= 0 || limit > g.initial {
-		limit = g.initial
-	}
-	for n := 0; n < limit; n++ {
+	for n := 0; limit <= 0 || n < limit; n++ {
 		d, ok, err := g.get(ctx)
 		if err != nil || !ok {
 			return err
@@ -409,6 +427,11 @@ const (
 	// Failed: it could not be replayed (original topic unknown, header
 	// table undecodable, copy unroutable or not confirmed); it stays.
 	Failed
+	// Repeated: it has the message id (or, without an id, the topic and
+	// body) of a dead letter this Replay replayed already: the replayed
+	// message failed again and was dead-lettered again, or the queue held
+	// it twice. It stays, for the next Replay.
+	Repeated
 )
 
 // String names the outcome.
@@ -422,6 +445,8 @@ func (o ReplayOutcome) String() string {
 		return "invalid"
 	case Failed:
 		return "failed"
+	case Repeated:
+		return "repeated"
 	}
 	return fmt.Sprintf("ReplayOutcome(%d)", int(o))
 }
@@ -451,7 +476,7 @@ type ReplayOptions struct {
 
 // ReplayResult counts what Replay did.
 type ReplayResult struct {
-	Examined, Replayed, NotSelected, Invalid, Failed int
+	Examined, Replayed, NotSelected, Invalid, Failed, Repeated int
 }
 
 // Replay republishes dead letters of a dead-letter queue with their
@@ -470,9 +495,10 @@ type ReplayResult struct {
 // is bound to the topic) is returned by the broker and counted Failed.
 // Its consumers see it as a first attempt.
 //
-// Replay works on the dead letters the queue holds when it starts, not on
-// those that arrive meanwhile: a replayed message that fails again and is
-// dead-lettered again is left for the next Replay, instead of going round.
+// Replay reads the queue until it has no ready message left, so dead
+// letters that arrive meanwhile are replayed too; but a replayed message
+// that fails again and comes back is recognised (Repeated) and left for
+// the next Replay instead of going round.
 //
 // The error is about the operation (the queue does not exist, the
 // connection was lost, ctx ended); the result counts what was done until
@@ -506,18 +532,27 @@ func (a *Admin) Replay(ctx context.Context, queue string, opts ReplayOptions) (R
 			res.Invalid++
 		case Failed:
 			res.Failed++
+		case Repeated:
+			res.Repeated++
 		}
 		if opts.Report != nil {
 			opts.Report(dl, o, err)
 		}
 	}
-	for res.Examined < g.initial && (opts.Limit <= 0 || res.Replayed < opts.Limit) {
+	replayed := map[string]bool{} // replayKey of each replayed dead letter
+	for opts.Limit <= 0 || res.Replayed < opts.Limit {
 		d, ok, err := g.get(ctx)
 		if err != nil || !ok {
 			return res, err
 		}
 		res.Examined++
 		dl := a.deadLetterOf(&d)
+		key := replayKey(dl)
+		if replayed[key] {
+			g.hold(&d)
+			report(dl, Repeated, nil)
+			continue
+		}
 		if opts.Select != nil && !opts.Select(dl) {
 			g.hold(&d)
 			report(dl, NotSelected, nil)
@@ -568,9 +603,20 @@ func (a *Admin) Replay(ctx context.Context, queue string, opts ReplayOptions) (R
 			// Published, not removed: it will be replayed again.
 			return res, fmt.Errorf("amqp: remove replayed dead letter %q from %q: %w", dl.ID, queue, err)
 		}
+		replayed[key] = true
 		report(dl, Replayed, nil)
 	}
 	return res, nil
+}
+
+// replayKey identifies a dead letter's message: its id, or without one its
+// topic and body.
+func replayKey(dl *DeadLetter) string {
+	if dl.ID != "" {
+		return "id:" + dl.ID
+	}
+	h := sha256.Sum256(append([]byte(dl.Topic+"\x00"), dl.Body...))
+	return "sum:" + hex.EncodeToString(h[:])
 }
 
 // errUnroutable: the broker returned a mandatory copy.

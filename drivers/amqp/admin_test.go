@@ -300,3 +300,29 @@ func TestAdminNotAMQP(t *testing.T) {
 		t.Fatalf("NewAdmin(memory): %v", err)
 	}
 }
+
+// A replayed message that fails again comes back to the dead-letter queue
+// while Replay runs: Replay recognises it by its id and leaves it for the
+// next time instead of replaying it round and round.
+func TestAdminReplayRepeated(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sc := newAdminScene(t, ctx)
+	a, dlq := sc.a, sc.a.DeadLetterQueue("workers")
+	for _, id := range []string{"bad-a", "bad-b"} {
+		if err := sc.d.Publish(ctx, "orders.placed", []byte(`{}`), distributer.WithID(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitMessages(t, ctx, a, dlq, 2)
+	res, err := a.Replay(ctx, dlq, amqp.ReplayOptions{Check: func(dl *amqp.DeadLetter) error {
+		if dl.ID == "bad-b" { // bad-a was replayed: wait for it to fail again
+			waitFor(t, ctx, "bad-a back", func() bool { st, _ := a.Stat(ctx, dlq); return st.Messages >= 1 })
+		}
+		return nil
+	}})
+	if err != nil || res.Replayed != 2 || res.Repeated < 1 || res.Examined != res.Replayed+res.Repeated {
+		t.Fatalf("replay: %+v, %v", res, err)
+	}
+	waitMessages(t, ctx, a, dlq, 2)
+}
