@@ -23,6 +23,9 @@ var (
 	ErrNoQueue = errors.New("amqp: no such queue")
 	// ErrInUse: the queue has consumers, and the operation needs none.
 	ErrInUse = errors.New("amqp: queue has consumers")
+	// ErrLost: the connection (or channel) closed while an operation was
+	// using it; the driver reconnects, the operation does not go on.
+	ErrLost = errors.New("amqp: connection to the broker lost")
 )
 
 // Admin is an operator's view of the queues the driver makes on a broker:
@@ -188,6 +191,8 @@ func (a *Admin) queueErr(queue string, err error) error {
 			return fmt.Errorf("amqp: queue %q in vhost %q: %w", queue, vhostName(a.c.cfg.vhostPath), ErrNoQueue)
 		case amqp091.AccessRefused:
 			return fmt.Errorf("amqp: queue %q: %w: %s", queue, ErrCredentials, ae.Reason)
+		case amqp091.ChannelError, amqp091.ConnectionForced:
+			return fmt.Errorf("amqp: queue %q: %w (%s)", queue, ErrLost, ae.Reason)
 		}
 	}
 	return fmt.Errorf("amqp: queue %q: %w", queue, err)
