@@ -642,7 +642,7 @@ func runDLPurge(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "%s is empty: nothing to purge\n", queue)
 		return exitOK
 	}
-	if !*yes && !c.confirm(fmt.Sprintf("Purge %d dead letter(s) from %s? They cannot be brought back. [y/N] ", st.Messages, queue)) {
+	if !*yes && !c.confirm(ctx, fmt.Sprintf("Purge %d dead letter(s) from %s? They cannot be brought back. [y/N] ", st.Messages, queue)) {
 		c.errorf("not purged")
 		return exitFailure
 	}
@@ -655,26 +655,36 @@ func runDLPurge(ctx context.Context, e *env, args []string) int {
 }
 
 // confirm asks a yes/no question on stderr and reads the answer from
-// stdin; anything but y or yes (end of input too) is no.
-func (c *command) confirm(question string) bool {
+// stdin; anything but y or yes is no, and so are the end of the input and
+// an interrupt.
+func (c *command) confirm(ctx context.Context, question string) bool {
 	fmt.Fprint(c.e.stderr, question)
-	var line []byte
-	buf := make([]byte, 1)
-	for len(line) < 64 {
-		n, err := c.e.stdin.Read(buf)
-		if n == 1 {
-			if buf[0] == '\n' {
+	answer := make(chan string, 1)
+	go func() { // stdin cannot be read with a context
+		var line []byte
+		buf := make([]byte, 1)
+		for len(line) < 64 {
+			n, err := c.e.stdin.Read(buf)
+			if n == 1 {
+				if buf[0] == '\n' {
+					break
+				}
+				line = append(line, buf[0])
+			}
+			if err != nil {
 				break
 			}
-			line = append(line, buf[0])
 		}
-		if err != nil {
-			break
-		}
+		answer <- string(line)
+	}()
+	var a string
+	select {
+	case a = <-answer:
+	case <-ctx.Done():
 	}
-	if !c.e.stdinTTY {
+	if !c.e.stdinTTY || ctx.Err() != nil {
 		fmt.Fprintln(c.e.stderr)
 	}
-	a := strings.ToLower(strings.TrimSpace(string(line)))
+	a = strings.ToLower(strings.TrimSpace(a))
 	return a == "y" || a == "yes"
 }

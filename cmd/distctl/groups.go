@@ -236,7 +236,7 @@ func runGroupsDelete(ctx context.Context, e *env, args []string) int {
 		if *withDL && hasDL {
 			question += fmt.Sprintf(", and its dead-letter queue %s with %d dead letter(s)", dq, dlMessages)
 		}
-		if !c.confirm(question + "? [y/N] ") {
+		if !c.confirm(ctx, question+"? [y/N] ") {
 			c.errorf("not deleted")
 			return exitFailure
 		}

@@ -114,6 +114,10 @@ func main() {
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
 		stderrTTY: isTerminal(os.Stderr), stdinTTY: isTerminal(os.Stdin), now: time.Now,
 	}
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C ends distctl at once
+	}()
 	code := run(ctx, e, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -317,10 +321,7 @@ func (c *command) openErr(err error) int {
 		return exitInterrupted
 	}
 	hint := ""
-	switch {
-	case errors.Is(err, amqp.ErrCredentials):
-		hint = " (check the URL's user, password and vhost)"
-	case errors.Is(err, distributer.ErrUnavailable), errors.Is(err, amqp.ErrUnreachable):
+	if !errors.Is(err, amqp.ErrCredentials) && (errors.Is(err, distributer.ErrUnavailable) || errors.Is(err, amqp.ErrUnreachable)) {
 		hint = " (is the broker running? -wait 30s waits for one that is starting)"
 	}
 	c.errorf("%v%s", err, hint)

@@ -19,7 +19,6 @@ type progress struct {
 	done  int
 	last  time.Time
 	start time.Time
-	drawn bool
 }
 
 func newProgress(e *env, what string, total int) *progress {
@@ -66,7 +65,6 @@ func (p *progress) draw(now time.Time) {
 	}
 	b.WriteString("\x1b[K") // clear to the end of the line
 	fmt.Fprint(p.e.stderr, b.String())
-	p.drawn = true
 }
 
 // finish draws the final state and ends the bar's line.

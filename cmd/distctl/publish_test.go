@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,4 +153,33 @@ func TestPublishMemory(t *testing.T) {
 	c.stdin = "{\"a\": 1}\n{\"a\": 2}\n"
 	c.run(ctx, "publish", "-no-validate", "misc.thing").must(t, exitOK, "publish on memory://")
 	waitFor(t, ctx, "two messages", func() bool { return cnt.count() == 2 })
+}
+
+// On a terminal, publish draws a progress bar on stderr; elsewhere none.
+func TestProgressBar(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errb syncBuffer
+	e := &env{stdin: strings.NewReader(strings.Repeat("{\"a\": 1}\n", 500)), stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" }, now: time.Now, stderrTTY: true}
+	if code := run(ctx, e, []string{"publish", "-url", "memory://bar", "-no-validate", "-batch", "50", "misc.thing"}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if s := errb.String(); !strings.Contains(s, "\rpublishing [##############################] 100% 500/500 ") || !strings.HasSuffix(s, "\x1b[K\n") {
+		t.Errorf("progress: %q", s)
+	}
+}
+
+// An interrupt while distctl waits for an answer is a no.
+func TestPromptInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	c := newCommand(&env{stdin: pr, stderr: io.Discard, getenv: func(string) string { return "" }}, "x", "")
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	if c.confirm(ctx, "? ") {
+		t.Fatal("an interrupted prompt said yes")
+	}
+	pw.Close() // ends the reader goroutine
+	time.Sleep(10 * time.Millisecond)
 }
