@@ -473,6 +473,8 @@ type ReplayOptions struct {
 	// default the copy goes to the group's queue only, with its original
 	// topic, through the retry exchange (as the driver's own retries do):
 	// the other groups, which handled the message, do not see it again.
+	// The group's queue is the dead-letter queue's name without
+	// "<dead_letter_exchange>." (HeaderQueue for a queue named otherwise).
 	ToExchange bool
 	// Report, when set, is called with each dead letter examined and what
 	// was done with it (err says why for Invalid and Failed).
@@ -584,9 +586,14 @@ func (a *Admin) Replay(ctx context.Context, queue string, opts ReplayOptions) (R
 		}
 		exchange, p := cfg.exchange, copyOf(&d, nil)
 		if !opts.ToExchange {
-			target := dl.Queue
-			if target == "" {
-				target = strings.TrimPrefix(queue, cfg.deadLetterEx+".")
+			// The group's queue is the one whose dead letters these are,
+			// by the queue's name; the dead letter's own header is only a
+			// fallback for a queue named otherwise (a header can be
+			// forged by anyone who may publish to the dead-letter
+			// exchange).
+			target, ok := strings.CutPrefix(queue, cfg.deadLetterEx+".")
+			if !ok || target == "" {
+				target = dl.Queue
 			}
 			exchange, p = cfg.retryEx, copyOf(&d, amqp091.Table{HeaderRetryQueue: target})
 		}
