@@ -132,6 +132,15 @@
 // queue came through the default exchange; they are now delivered with the
 // queue's name as topic (a typed router dead-letters them as misrouted).
 //
+// # Operating the queues
+//
+// Admin (NewAdmin, from distributer.(*Distributer).DriverConn) inspects
+// and manages the queues the driver names: the counts of a group's queue
+// and its dead-letter queue, the dead letters themselves (read without
+// consuming them), their replay with their original topic (each removed
+// only once its copy is confirmed), purge and delete. cmd/distctl is built
+// on it (docs/operating.md).
+//
 // docs/amqp.md and docs/operations.md describe each option, the
 // failover behaviour and the delivery guarantees.
 package amqp

@@ -43,11 +43,17 @@ const (
 	HeaderQueue = "x-distributer-queue"
 	// HeaderGroup: on a dead letter, the subscriber group, if any.
 	HeaderGroup = "x-distributer-group"
+	// HeaderDeadLettered: on a dead letter, when it was dead-lettered (RFC
+	// 3339, UTC, milliseconds), for the age of a dead-letter queue.
+	HeaderDeadLettered = "x-distributer-dead-lettered-at"
 	// HeaderHeadersDropped: on a dead letter whose publisher's headers
 	// could not be kept (with the driver's own, the copy's properties would
 	// not fit in frame_max), the number of headers dropped.
 	HeaderHeadersDropped = "x-distributer-headers-dropped"
 )
+
+// deadLetteredLayout formats HeaderDeadLettered.
+const deadLetteredLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // maxHeaderText bounds error texts put in headers.
 const maxHeaderText = 1024
@@ -694,11 +700,12 @@ func (cons *consumer) frameMax() int { return cons.s.amqp.Config.FrameSize }
 func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) error {
 	key := cons.queue
 	extra := amqp091.Table{
-		HeaderTopic:    m.Topic,
-		HeaderReason:   clip(reason),
-		HeaderAttempts: int32(m.Attempt),
-		HeaderQueue:    cons.queue,
-		HeaderGroup:    sub.req.Group,
+		HeaderTopic:        m.Topic,
+		HeaderReason:       clip(reason),
+		HeaderAttempts:     int32(m.Attempt),
+		HeaderQueue:        cons.queue,
+		HeaderGroup:        sub.req.Group,
+		HeaderDeadLettered: time.Now().UTC().Format(deadLetteredLayout),
 	}
 	p := copyOf(d, extra)
 	if _, ok := fits(p, cons.frameMax()); !ok {
