@@ -90,10 +90,9 @@ type generator struct {
 	m   *mapper
 	// api names
 	envTypes   map[*envelopeDecl]*named
-	nullable   string // name of the generated Nullable type, once allocated
-	handleName map[*topicDecl]string
-	needPtr    bool
-	branchRefs []string // schemas of oneOf/anyOf branches without a discriminator
+	nullable   string    // name of the generated Nullable type, once allocated
+	api        *apiModel // the model of topics.go, nil without topics
+	branchRefs []string  // schemas of oneOf/anyOf branches without a discriminator
 }
 
 func (g *generator) newFile() *jen.File {
@@ -138,7 +137,7 @@ func (g *generator) run() (map[string][]byte, error) {
 		}
 		consts := map[string]*topicDecl{}
 		for _, t := range s.decl.topics {
-			c := g.topicConst(t)
+			c := topicConst(t)
 			if prev, dup := consts[c]; dup {
 				errs = append(errs, errAt(ErrCollision, s.manifestFile, t.ptr, fmt.Sprintf("topics %q and %q both become the Go constant %s", prev.name, t.name, c), "rename one of the topics"))
 				continue
@@ -231,6 +230,13 @@ func (g *generator) run() (map[string][]byte, error) {
 	if len(m.errs) > 0 {
 		return nil, m.errs
 	}
+	if s.decl != nil {
+		api, err := g.buildAPI()
+		if err != nil {
+			return nil, err
+		}
+		g.api = api
+	}
 	out := map[string][]byte{}
 	tf := g.newFile()
 	g.emitTypes(tf)
@@ -244,9 +250,7 @@ func (g *generator) run() (map[string][]byte, error) {
 	}
 	if s.decl != nil {
 		af := g.newFile()
-		if err := g.emitTopics(af); err != nil {
-			return nil, err
-		}
+		g.emitTopics(af)
 		if err := g.render(out, "topics.go", af); err != nil {
 			return nil, err
 		}
