@@ -33,14 +33,19 @@ const (
 type Config struct {
 	Package string // Go package name of the output (required)
 	Version string // written into the header; "" means Version
+	// ContractTest adds contract_test.go (distgen -contract-test): a test
+	// that runs contract.Check (package contract) on the typed handle of
+	// every topic. The set must declare topics.
+	ContractTest bool
 }
 
 // Generate turns a schema set into Go files (file name -> content): types.go
 // (the types), schemas.go (the embedded schema files and, when the set
 // declares topics, Schemas) and, when the set declares topics, topics.go
 // (topic constants, typed handles, families, fan-outs, Conn with a handle
-// per topic and family and the entries' methods). It is a pure function: the same
-// set and config always give the same bytes.
+// per topic and family and the entries' methods), and with cfg.ContractTest
+// contract_test.go. It is a pure function: the same set and config always
+// give the same bytes.
 func Generate(set *Input, cfg Config) (map[string][]byte, error) {
 	if !isIdent(cfg.Package) {
 		return nil, &schema.Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("package name %q is not a Go identifier", cfg.Package), Hint: "pass a lower-case package name such as cortex"}
@@ -109,6 +114,9 @@ var apiNames = []string{"Schemas", "Topics", "TopicHandles", "Conn", "Open", "Ne
 
 func (g *generator) run() (map[string][]byte, error) {
 	s := g.set
+	if g.cfg.ContractTest && s.decl == nil {
+		return nil, errNoContractTopics()
+	}
 	// Explicit names first, so that derived names avoid them.
 	explicit := map[string]string{}
 	var errs schema.ErrorList
@@ -254,6 +262,13 @@ func (g *generator) run() (map[string][]byte, error) {
 		if err := g.render(out, "topics.go", af); err != nil {
 			return nil, err
 		}
+	}
+	if g.cfg.ContractTest {
+		ct, err := g.emitContractTest()
+		if err != nil {
+			return nil, err
+		}
+		out[ContractTestFile] = ct
 	}
 	return out, nil
 }
