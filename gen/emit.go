@@ -97,7 +97,7 @@ type generator struct {
 	envTypes   map[*envelopeDecl]*named
 	nullable   string    // name of the generated Nullable type, once allocated
 	api        *apiModel // the model of topics.go, nil without topics
-	branchRefs []string  // schemas of oneOf/anyOf branches without a discriminator
+	branchRefs []string  // schemas of oneOf/anyOf branches without a discriminator (branchRefs)
 }
 
 func (g *generator) newFile() *jen.File {
@@ -109,142 +109,8 @@ func (g *generator) newFile() *jen.File {
 	return f
 }
 
-// reserved package-level names of the generated API.
-var apiNames = []string{"Schemas", "Topics", "TopicHandles", "Conn", "Open", "New"}
-
-func (g *generator) run() (map[string][]byte, error) {
-	s := g.set
-	if g.cfg.ContractTest && s.decl == nil {
-		return nil, errNoContractTopics()
-	}
-	// Explicit names first, so that derived names avoid them.
-	explicit := map[string]string{}
-	var errs schema.ErrorList
-	reserve := func(name, where string, f *file, ptr string) {
-		if !isExportedIdent(name) {
-			errs = append(errs, errAt(schema.ErrSchema, f, ptr, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", name), "use a name such as UserProfile"))
-			return
-		}
-		if prev, dup := explicit[name]; dup {
-			errs = append(errs, errAt(ErrCollision, f, ptr, fmt.Sprintf("Go name %s is also given to %s", name, prev), "give each schema its own x-distgen-name"))
-			return
-		}
-		if g.ns.taken[name] {
-			errs = append(errs, errAt(ErrCollision, f, ptr, fmt.Sprintf("Go name %s is taken by the generated API (topic constants, Schemas, Topics, Conn, ...)", name), "choose another x-distgen-name"))
-			return
-		}
-		explicit[name] = where
-		g.ns.reserve(name)
-	}
-	if s.decl != nil {
-		for _, n := range apiNames {
-			g.ns.reserve(n)
-		}
-		if len(s.decl.envelopes) > 0 {
-			g.ns.reserve("T") // the envelopes' type parameter
-		}
-		consts := map[string]*topicDecl{}
-		for _, t := range s.decl.topics {
-			c := topicConst(t)
-			if prev, dup := consts[c]; dup {
-				errs = append(errs, errAt(ErrCollision, s.manifestFile, t.ptr, fmt.Sprintf("topics %q and %q both become the Go constant %s", prev.name, t.name, c), "rename one of the topics"))
-				continue
-			}
-			consts[c] = t
-			g.ns.reserve(c)
-		}
-	}
-	for _, n := range []string{"schemaFiles", "topicSchemas"} {
-		g.ns.reserve(n)
-	}
-	for _, f := range s.files {
-		var walk func(n *node, ptr string)
-		walk = func(n *node, ptr string) {
-			if x := n.Get("x-distgen-name"); x != nil && x.Kind == kString && !strings.Contains(ptr, "/properties/") || x != nil && n.Get("$ref") == nil && isStructLike(n) {
-				reserve(x.Str, f.Path+"#"+ptr, f, ptr+"/x-distgen-name")
-			}
-			eachSub(n, ptr, walk)
-		}
-		walk(f.Root, "")
-	}
-	g.envTypes = map[*envelopeDecl]*named{}
-	if s.decl != nil {
-		for _, e := range s.decl.envelopes {
-			if prev, dup := explicit[e.name]; dup {
-				errs = append(errs, errAt(ErrCollision, s.manifestFile, e.ptr, fmt.Sprintf("envelope name %s is also the Go name of %s", e.name, prev), "rename the envelope"))
-				continue
-			}
-			if g.ns.taken[e.name] {
-				errs = append(errs, errAt(ErrCollision, s.manifestFile, e.ptr, fmt.Sprintf("envelope name %s is taken by the generated API", e.name), "rename the envelope"))
-				continue
-			}
-			explicit[e.name] = ManifestFile + "#" + e.ptr
-			g.ns.reserve(e.name)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	m := newMapper(s, g.ns)
-	g.m = m
-	// Envelopes are generic structs: map them first.
-	if s.decl != nil {
-		for _, e := range s.decl.envelopes {
-			if nt, ok := m.byLoc[e.loc.String()]; ok {
-				g.envTypes[e] = nt
-				continue
-			}
-			nt := &named{kind: nStruct, name: e.name, loc: e.loc.String(), params: true, building: true}
-			n := e.loc.node()
-			nt.doc = docOf(n)
-			m.byLoc[e.loc.String()] = nt
-			m.types = append(m.types, nt)
-			m.fillStruct(nt, []loc{e.loc})
-			for _, f := range nt.fields {
-				if f.jsonName == e.payload {
-					f.t = &tref{kind: tParam}
-					f.optional = false
-				}
-			}
-			nt.building = false
-			g.envTypes[e] = nt
-		}
-	}
-	for _, f := range s.files {
-		m.typeAt(loc{f, ""}, true)
-		for _, k := range []string{"$defs", "definitions"} {
-			if d := f.Root.Get(k); d != nil && d.Kind == kObject {
-				for _, name := range d.Keys {
-					m.typeAt(loc{f, "/" + k + "/" + escapePointer(name)}, true)
-				}
-			}
-		}
-	}
-	if s.decl != nil {
-		// Map the payloads of topics, composites and entries now, so that
-		// every named type exists before the types are written.
-		for _, t := range s.decl.topics {
-			g.payloadType(t)
-		}
-		for _, f := range s.decl.families {
-			if f.composite != nil {
-				m.typeAt(*f.composite, true)
-			}
-		}
-		for _, e := range s.decl.entries {
-			m.typeAt(e.loc, true)
-		}
-	}
-	if len(m.errs) > 0 {
-		return nil, m.errs
-	}
-	if s.decl != nil {
-		api, err := g.buildAPI()
-		if err != nil {
-			return nil, err
-		}
-		g.api = api
-	}
+// renderFiles renders the model into the files of the package.
+func (g *generator) renderFiles() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	tf := g.newFile()
 	g.emitTypes(tf)
@@ -256,7 +122,7 @@ func (g *generator) run() (map[string][]byte, error) {
 	if err := g.render(out, "schemas.go", sf); err != nil {
 		return nil, err
 	}
-	if s.decl != nil {
+	if g.api != nil {
 		af := g.newFile()
 		g.emitTopics(af)
 		if err := g.render(out, "topics.go", af); err != nil {
@@ -271,10 +137,6 @@ func (g *generator) run() (map[string][]byte, error) {
 		out[ContractTestFile] = ct
 	}
 	return out, nil
-}
-
-func isStructLike(n *node) bool {
-	return n.Get("properties") != nil || n.Get("enum") != nil || n.Get("const") != nil || n.Get("oneOf") != nil || n.Get("anyOf") != nil || n.Get("prefixItems") != nil || n.Get("allOf") != nil
 }
 
 func (g *generator) render(out map[string][]byte, name string, f *jen.File) error {
@@ -781,7 +643,6 @@ func (g *generator) emitSumUnmarshal(f *jen.File, nt *named, kw string) {
 				into = jen.Qual(pkgTyped, "IntoRaw")
 			}
 			args = append(args, into.Call(jen.Lit(br.ref), jen.Lit(br.goName), jen.Op("&").Id("v").Dot(br.goName)))
-			g.branchRefs = append(g.branchRefs, br.ref)
 		}
 		b.Return(jen.Id("distgenBranches").Dot(call).Add(multiLine(args...)))
 	})
