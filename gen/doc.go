@@ -19,9 +19,9 @@
 // errors of the same kinds. Only a complete model is rendered, into files
 // (types.go, schemas.go and, when distgen.json declares topics, topics.go;
 // with [Config].ContractTest, contract_test.go), deterministically and
-// gofmt-clean, each starting with [Header]; the package's doc.go, with its
-// go:generate line, is yours. [Write] writes them and [Compare] reports
-// stale, missing and extra files (distgen check).
+// gofmt-clean, each starting with [Header]; the package's doc.go, with
+// its go:generate line, is yours. [Write] writes them and [Compare]
+// reports stale, missing and extra files (distgen check).
 //
 // The vocabulary of distgen.json (envelopes, topics, families with their
 // fan-outs, entries and set rules) is described in docs/distgen-json.md,
