@@ -34,7 +34,8 @@ type topicModel struct {
 	fam    *familyModel
 	// fill is the expression of the func(T) T that applies its (or its
 	// family's) set rules, nil when there are none; fillFn names the fill
-	// function of a topic outside a family, filled by sets.
+	// function of a topic outside a family that has set rules, assigns
+	// its statements.
 	fill    jen.Code
 	fillFn  string
 	assigns []*assignment
