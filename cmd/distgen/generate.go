@@ -41,7 +41,7 @@ usage error, invalid schemas or an unreadable -out.
 
 type genFlags struct {
 	schemas, out, pkg string
-	contract          bool // -contract-test (gen.AddContractTest)
+	contract          bool // -contract-test (gen.Config.ContractTest)
 }
 
 func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFlags, int) {
@@ -101,16 +101,10 @@ func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
 		printSchemaErr(stderr, err, f.schemas)
 		return nil, exitUsage
 	}
-	files, err := gen.Generate(in, gen.Config{Package: f.pkg})
+	files, err := gen.Generate(in, gen.Config{Package: f.pkg, ContractTest: f.contract})
 	if err != nil {
 		printSchemaErr(stderr, err, f.schemas)
 		return nil, exitUsage
-	}
-	if f.contract {
-		if err := gen.AddContractTest(files, f.pkg); err != nil {
-			fmt.Fprintf(stderr, "distgen: %v\n", err)
-			return nil, exitUsage
-		}
 	}
 	return files, -1
 }
