@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/distributer/distributer/driver"
 )
 
 // DefaultDrainTimeout is how long Close waits for running handlers unless
@@ -89,16 +87,14 @@ func (e *DrainError) Error() string {
 // Unwrap returns ErrDrainTimeout.
 func (e *DrainError) Unwrap() error { return ErrDrainTimeout }
 
-// errAbandoned is what the driver gets for a handler call that was still
-// running when the drain timeout expired. Drivers do not count an error
-// returned after Close has begun as a failed attempt (see
-// driver.Subscription), so the message is returned, not dead-lettered.
+// errAbandoned is the result of a handler call that was still running when
+// the drain timeout expired. The subscription is closing then, so the
+// delivery is given back, not counted (see receive).
 var errAbandoned = fmt.Errorf("distributer: handler abandoned at close: %w", ErrDrainTimeout)
 
 // drain runs a subscription's handler calls on runner goroutines, so that
 // Close can stop waiting for one that ignores its context.
 type drain struct {
-	h       driver.Handler
 	s       *Subscription
 	abandon chan struct{} // closed when the drain timeout expires
 
@@ -117,12 +113,12 @@ type runner struct {
 
 type call struct {
 	ctx context.Context
-	m   *driver.Message
+	m   *Message
 }
 
 func (r *runner) run(g *drain) {
 	for c := range r.calls {
-		err := g.h(c.ctx, c.m)
+		err := g.s.run(c.ctx, c.m)
 		if r.gaveUp.Load() {
 			g.s.d.opts.logger.Info("distributer: a handler given up on at close has returned; its result is ignored",
 				"patterns", g.s.patterns, "group", g.s.group, "topic", c.m.Topic, "id", c.m.ID, "error", err)
@@ -131,11 +127,11 @@ func (r *runner) run(g *drain) {
 	}
 }
 
-// handle is the driver.Handler that the driver calls: it hands the call to
-// a runner and waits for the result, or, once the drain timeout has expired
-// and the driver has cancelled ctx (drivers stop deliveries before they
-// cancel), gives up on it.
-func (g *drain) handle(ctx context.Context, m *driver.Message) error {
+// handle runs the application's handler on a runner and waits for the
+// result, or, once the drain timeout has expired and the driver has
+// cancelled ctx (drivers stop deliveries before they cancel), gives up on
+// it.
+func (g *drain) handle(ctx context.Context, m *Message) error {
 	r := g.get()
 	r.calls <- call{ctx, m}
 	select {
@@ -201,16 +197,6 @@ func (g *drain) stop() int {
 	return g.abandoned
 }
 
-// handler returns the driver handler for h: h itself when Close waits
-// without bound, else h behind a drain.
-func (s *Subscription) handler(h driver.Handler) driver.Handler {
-	if s.d.opts.drain() <= 0 {
-		return h
-	}
-	s.drain = &drain{h: h, s: s, abandon: make(chan struct{})}
-	return s.drain.handle
-}
-
 // Close stops deliveries, cancels the context of running handlers and waits
 // for them to return, at most the drain timeout (WithDrainTimeout, default
 // 30s). If handlers are still running then, Close gives up on them and
@@ -228,6 +214,7 @@ func (s *Subscription) Close() error {
 // closeBy closes s, giving up on running handlers at deadline.
 func (s *Subscription) closeBy(deadline time.Time) error {
 	s.once.Do(func() {
+		s.closing.Store(true) // before the driver's Close cancels handlers
 		var t *time.Timer
 		if s.drain != nil {
 			t = time.AfterFunc(time.Until(deadline), s.drain.expire)
@@ -258,9 +245,17 @@ func (s *Subscription) closeBy(deadline time.Time) error {
 // timeout, the error is a *DrainError that names all their subscriptions.
 // Close is idempotent: later calls return nil.
 func (d *Distributer) Close() error {
-	if !d.closed.CompareAndSwap(false, true) {
+	d.mu.Lock()
+	if d.closed.Load() {
+		d.mu.Unlock()
 		return nil
 	}
+	d.closed.Store(true)
+	d.mu.Unlock()
+	// Subscribe calls in progress end (their set-up cut short) and are
+	// either in d.subs or closed by themselves; then the list is complete.
+	d.endLife()
+	d.pending.Wait()
 	d.mu.Lock()
 	subs := make([]*Subscription, 0, len(d.subs))
 	for s := range d.subs {

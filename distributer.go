@@ -19,9 +19,37 @@
 // message; the members of a named Group share the work, each message going
 // to one of them.
 //
-// A message whose handler fails max_attempts times (a driver option), or
-// rejects it (Reject), is dead-lettered, and logged once, at Warn, by the
-// runtime whatever the driver (see WithLogger).
+// # Delivery policy
+//
+// What becomes of a delivered message is decided here, once, for every
+// driver (drivers count attempts and carry the decision out, see
+// driver.Delivery):
+//
+//   - The handler returns nil: the message is acknowledged.
+//   - The handler returns an error or panics (a *PanicError): the message
+//     is delivered again, with Attempt one higher and the same ID, behind
+//     the messages already waiting in its queue (at the tail, on every
+//     driver: a failing message never holds up the others, and loses its
+//     place in publish order), up to max_attempts deliveries (a URL option
+//     of every driver, default DefaultMaxAttempts, 5); the failure of the
+//     last attempt dead-letters it.
+//   - Dead-lettered at once, without redelivery: an error made with
+//     Reject; an invalid message (validation fails, or the handler returns
+//     an error wrapping ErrInvalidMessage; OnInvalid is called); a body
+//     larger than max_message_bytes (OnInvalid too); a body that is not
+//     JSON (sent by another client of the broker); a delivery the driver
+//     could not read (logged at Error). The last three never reach the
+//     handler.
+//   - A handler that fails while its subscription closes (Close cancels
+//     its context, or gives up on it at the drain timeout) has not had an
+//     attempt: its message goes back to its group's queue with Attempt
+//     unchanged, for another member, even at the last attempt; without a
+//     group it goes with the subscription's queue. A rejection still
+//     dead-letters. A delivery handed over while the subscription closes is
+//     given back without running the handler.
+//
+// Every dead letter is logged once, at Warn, by the runtime whatever the
+// driver (see WithLogger), and kept in the driver's dead-letter store.
 //
 // Closing is bounded. Subscription.Close and Distributer.Close stop
 // deliveries, cancel the context of running handlers and wait for them at
@@ -37,6 +65,8 @@
 // Every URL, whatever its driver, also takes the runtime's own options,
 // which Open reads and removes before the driver sees the URL:
 //
+//	max_attempts=5             deliveries of a message whose handler fails before
+//	                           it is dead-lettered (1 to 1000)
 //	max_message_bytes=1048576  largest body Publish sends and a handler is given;
 //	                           larger: *TooLargeError on publish, dead-lettered
 //	                           on receive before decoding or validation (0: no limit)
@@ -60,9 +90,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
-	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,12 +115,19 @@ type Distributer struct {
 	url  string // redacted
 	opts options
 	// maxBytes is max_message_bytes, 0 for no limit.
-	maxBytes int
-	closed   atomic.Bool
+	maxBytes     int
+	maxAttempts  int  // max_attempts
+	validateRecv bool // deliveries are validated before handlers see them
+	closed       atomic.Bool
 
-	mu     sync.Mutex
-	subs   map[*Subscription]struct{}
-	groups groupUses // the groups subscribed to, and how
+	// life is cancelled by Close: it cuts Subscribe calls in progress short.
+	life    context.Context
+	endLife context.CancelFunc
+
+	mu      sync.Mutex
+	subs    map[*Subscription]struct{} // the open subscriptions: the only list of them
+	pending sync.WaitGroup             // Subscribe calls in progress; Close waits for them
+	groups  groupUses                  // the groups subscribed to, and how
 }
 
 // Open connects to the broker named by rawURL, with the driver registered for
@@ -101,6 +136,7 @@ type Distributer struct {
 //
 // Besides its driver's options, every URL accepts the runtime's own:
 //
+//	max_attempts=5             deliveries of a failing message before it is dead-lettered
 //	max_message_bytes=1048576  largest body published or handled (0: no limit)
 //	open_wait=60s              how long Open waits for an unavailable broker (0: not at all)
 //
@@ -138,7 +174,11 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 		}
 		return nil, fmt.Errorf("distributer: open %s: %w", safeURL, err)
 	}
-	return &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, subs: map[*Subscription]struct{}{}, groups: groupUses{}}, nil
+	d := &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, maxAttempts: ro.maxAttempts,
+		validateRecv: o.validator != nil && !o.noReceiveValidation,
+		subs:         map[*Subscription]struct{}{}, groups: groupUses{}}
+	d.life, d.endLife = context.WithCancel(context.Background())
+	return d, nil
 }
 
 // openConn calls drv.Open until it succeeds or fails for a reason other
@@ -302,12 +342,17 @@ func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handle
 	if h == nil {
 		return nil, fmt.Errorf("distributer: subscribe to %v: nil handler", patterns)
 	}
-	if d.closed.Load() {
-		return nil, ErrClosed
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	d.mu.Lock()
+	if d.closed.Load() {
+		d.mu.Unlock()
+		return nil, ErrClosed
+	}
+	d.pending.Add(1) // before Close's Wait: Close sets closed under d.mu
+	d.mu.Unlock()
+	defer d.pending.Done()
 	unreserve := func() {}
 	if so.group != "" {
 		d.mu.Lock()
@@ -322,19 +367,29 @@ func (d *Distributer) Subscribe(ctx context.Context, patterns []string, h Handle
 			d.mu.Unlock()
 		}
 	}
-	req := driver.SubscribeRequest{Patterns: append([]string(nil), patterns...), Group: so.group}
-	s := &Subscription{d: d, patterns: req.Patterns, group: so.group}
-	req.DeadLettered = s.deadLettered
-	ds, err := d.conn.Subscribe(ctx, req, s.handler(d.wrap(h)))
+	req := driver.SubscribeRequest{Patterns: append([]string(nil), patterns...), Group: so.group, MaxAttempts: d.maxAttempts}
+	s := &Subscription{d: d, h: h, patterns: req.Patterns, group: so.group}
+	if d.opts.drain() > 0 {
+		s.drain = &drain{s: s, abandon: make(chan struct{})}
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(d.life, cancel) // Close does not wait for a slow set-up
+	defer stop()
+	ds, err := d.conn.Subscribe(sctx, req, s.receive)
 	if err != nil {
 		unreserve()
+		if d.closed.Load() && ctx.Err() == nil {
+			return nil, ErrClosed
+		}
 		return nil, fmt.Errorf("distributer: subscribe to %v (group %q): %w", patterns, so.group, err)
 	}
 	s.sub = ds
 	d.mu.Lock()
 	d.subs[s] = struct{}{}
+	closed := d.closed.Load()
 	d.mu.Unlock()
-	if d.closed.Load() { // Close ran while we subscribed
+	if closed { // Close ran while we subscribed
 		_ = s.Close()
 		return nil, ErrClosed
 	}
@@ -349,98 +404,20 @@ func (d *Distributer) checkSize(m *Message, received bool) error {
 	return nil
 }
 
-// wrap turns h into a driver handler that validates (when configured) and
-// recovers panics.
-func (d *Distributer) wrap(h Handler) driver.Handler {
-	validate := d.opts.validator != nil && !d.opts.noReceiveValidation
-	return func(ctx context.Context, m *driver.Message) (err error) {
-		if err := d.checkSize(m, true); err != nil { // before anything reads the body
-			d.invalid(ctx, m, err)
-			return Reject(err)
-		}
-		if validate {
-			if verr := d.validateReceived(m); verr != nil {
-				d.invalid(ctx, m, verr)
-				return Reject(verr)
-			}
-		}
-		defer func() {
-			if r := recover(); r != nil {
-				err = &PanicError{Value: r, Stack: debug.Stack()}
-				d.opts.logger.Error("distributer: handler panicked", "topic", m.Topic, "id", m.ID, "attempt", m.Attempt, "panic", r)
-			}
-		}()
-		err = h.Handle(ctx, m)
-		if err != nil && errors.Is(err, ErrInvalidMessage) {
-			d.invalid(ctx, m, err)
-			if !errors.Is(err, ErrRejected) {
-				err = Reject(err)
-			}
-		}
-		return err
-	}
-}
-
-// validateReceived validates a delivered message. A panic of the validator
-// is recovered and becomes the reason the message is dead-lettered: no
-// message can crash its consumers.
-func (d *Distributer) validateReceived(m *Message) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: validator panicked: %v", ErrInvalidMessage, r)
-			d.opts.logger.Error("distributer: validator panicked", "topic", m.Topic, "id", m.ID, "panic", r)
-		}
-	}()
-	return d.opts.validator.Validate(m.Topic, m.Body)
-}
-
 // ValidatesReceive reports whether delivered messages are validated before
 // handlers see them (true unless opened WithoutReceiveValidation). Typed
 // topics of generated packages consult it.
 func (d *Distributer) ValidatesReceive() bool { return !d.opts.noReceiveValidation }
 
-// invalid reports an invalid delivery to OnInvalid. The driver then
-// dead-letters it, and deadLettered logs it.
-func (d *Distributer) invalid(ctx context.Context, m *Message, err error) {
-	if f := d.opts.onInvalid; f != nil {
-		f(ctx, m, err)
-	}
-}
-
-// maxLoggedReason bounds the reason of a logged dead letter, in bytes.
-const maxLoggedReason = 1024
-
-// deadLettered is the subscription's driver.SubscribeRequest.DeadLettered:
-// the one place where dead letters are logged, whatever the driver, at
-// Warn (at Error when the driver could not read the delivery). The record names the message (topic, id, attempt), where it was
-// (group, and the driver's queue when it names one) and why; never its
-// body or headers.
-func (s *Subscription) deadLettered(dl driver.DeadLetter) {
-	m := dl.Message
-	reason := dl.Reason
-	if len(reason) > maxLoggedReason {
-		reason = strings.ToValidUTF8(reason[:maxLoggedReason], "") + "..."
-	}
-	attrs := make([]slog.Attr, 0, 6)
-	attrs = append(attrs, slog.String("topic", m.Topic), slog.String("group", s.group))
-	if dl.Queue != "" {
-		attrs = append(attrs, slog.String("queue", dl.Queue))
-	}
-	attrs = append(attrs, slog.String("id", m.ID), slog.Int("attempt", m.Attempt), slog.String("reason", reason))
-	level := slog.LevelWarn
-	if dl.Undecodable {
-		level = slog.LevelError
-	}
-	s.d.opts.logger.LogAttrs(context.Background(), level, "distributer: message dead-lettered", attrs...)
-}
-
 // Subscription is a running subscription made by Subscribe.
 type Subscription struct {
 	d        *Distributer
+	h        Handler
 	sub      driver.Subscription
 	patterns []string
 	group    string
-	drain    *drain // nil when Close waits without bound
+	drain    *drain      // nil when Close waits without bound
+	closing  atomic.Bool // set before the driver's Close: handler failures are the close's
 
 	once     sync.Once
 	err      error              // what Close returns

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -591,6 +592,9 @@ func TestDeadLetterLogBounded(t *testing.T) {
 		}
 	}
 	_, reason, _ := strings.Cut(line, "reason=")
+	if uq, err := strconv.Unquote(reason); err == nil {
+		reason = uq
+	}
 	if n := len(reason); n != 1023+len("...") || !utf8.ValidString(reason) || !strings.HasSuffix(reason, "é...") {
 		t.Errorf("logged reason of %d bytes (%q...), want it cut at 1 KiB", n, reason[:min(n, 20)])
 	}

@@ -12,9 +12,12 @@ type Message = driver.Message
 
 // A Handler processes delivered messages. Returning nil acknowledges the
 // message. Returning an error means "not processed": the message is
-// redelivered with a higher Attempt, up to the driver's redelivery limit, and
-// then dead-lettered; an error made with Reject dead-letters it at once. A
-// panic is recovered and treated as an error.
+// redelivered, behind the messages waiting in its queue, with a higher
+// Attempt, up to the URL option max_attempts, and then dead-lettered; an
+// error made with Reject dead-letters it at once. A panic is recovered and
+// treated as an error. An error returned because the subscription is
+// closing (its context was cancelled by Close) is not counted as an
+// attempt. See "Delivery policy" in the package documentation.
 //
 // Handlers may be called from several goroutines at once.
 type Handler interface {

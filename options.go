@@ -37,8 +37,9 @@ type options struct {
 // letters and the driver's reconnections (drivers get it through
 // driver.Logger). The default is slog.Default().
 //
-// Every dead letter is logged once, at Warn, by the runtime (drivers report
-// them through driver.SubscribeRequest.DeadLettered): the record
+// Every dead letter is logged once, at Warn (at Error when the driver could
+// not read the delivery), by the runtime, which decides it (see "Delivery
+// policy" in the package documentation): the record
 // "distributer: message dead-lettered" has the attributes topic, group ("" for
 // none), queue (when the driver names its queues), id, attempt (attempts
 // made) and reason (at most 1 KiB); never the body or the headers.

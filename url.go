@@ -23,6 +23,12 @@ const (
 	// broker that is unavailable (refuses or resets connections, does not
 	// answer, is starting), retrying with backoff. 0 turns waiting off.
 	DefaultOpenWait = 60 * time.Second
+	// DefaultMaxAttempts is the default max_attempts: how many times a
+	// message is delivered to a handler that fails before it is
+	// dead-lettered (see "Delivery policy" in the package documentation).
+	DefaultMaxAttempts = 5
+	// MaxMaxAttempts is the largest max_attempts accepted.
+	MaxMaxAttempts = 1000
 )
 
 // Backoff between Open's attempts while the broker is unavailable.
@@ -33,10 +39,11 @@ const (
 
 // runtimeParams are the query options that Open reads itself, for every
 // driver; the driver gets the URL without them.
-var runtimeParams = []string{"max_message_bytes", "open_wait"}
+var runtimeParams = []string{"max_attempts", "max_message_bytes", "open_wait"}
 
 // urlOptions are the runtime's URL options.
 type urlOptions struct {
+	maxAttempts     int
 	maxMessageBytes int
 	openWait        time.Duration
 }
@@ -63,7 +70,7 @@ const passwordHint = "if the password contains '#', '/', '?', '@' or '%', percen
 // the runtime's options) and the runtime's options. Every error is a
 // *URLError or *UnknownSchemeError without the password.
 func parseURL(raw string) (driver.Driver, *url.URL, urlOptions, error) {
-	ro := urlOptions{maxMessageBytes: DefaultMaxMessageBytes, openWait: DefaultOpenWait}
+	ro := urlOptions{maxAttempts: DefaultMaxAttempts, maxMessageBytes: DefaultMaxMessageBytes, openWait: DefaultOpenWait}
 	for i := 0; i < len(raw); i++ {
 		if c := raw[i]; c < 0x20 || c == 0x7f {
 			return nil, nil, ro, driver.NewURLError(raw, fmt.Sprintf("control character 0x%02x at offset %d", c, i),
@@ -185,6 +192,12 @@ func (o *urlOptions) set(sch, key, value string) error {
 		return &driver.QueryError{Scheme: sch, Param: key, Value: value, Err: errors.New(why)}
 	}
 	switch key {
+	case "max_attempts":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 || n > MaxMaxAttempts {
+			return bad(fmt.Sprintf("want 1 to %d", MaxMaxAttempts))
+		}
+		o.maxAttempts = n
 	case "max_message_bytes":
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 0 {

@@ -1,28 +1,37 @@
 // Package distributertest is the conformance suite that every Distributer
 // driver runs. A driver's tests call Run once with a Harness that says how to
-// make URLs for fresh, isolated namespaces and how to observe dead letters:
+// make URLs for fresh, isolated namespaces, how to observe dead letters, and
+// what the driver offers beyond what every driver must (Capabilities):
 //
 //	func TestConformance(t *testing.T) {
 //		distributertest.Run(t, distributertest.Harness{
-//			NewURL:      func(t *testing.T) string { return "memory://" + t.Name() },
-//			MaxAttempts: 3,
-//			DeadLetters: watchDeadLetters,
+//			NewURL:       func(t *testing.T) string { return "memory://" + t.Name() + "?max_attempts=3" },
+//			MaxAttempts:  3,
+//			DeadLetters:  watchDeadLetters,
+//			Capabilities: distributertest.Capabilities{DurableGroups: true, Ordering: true},
 //		})
 //	}
 //
 // The suite exercises only the public API of package distributer, so it
 // checks what applications see: fan-out, work-sharing groups, the pattern
-// table, ordering, redelivery and dead-lettering, panics, validation of
-// published messages, closing, context cancellation, concurrency, large
-// messages, headers and ids, batches, group queues that outlive their
-// members, groups whose members subscribe with different patterns, typed
-// subscriptions refused in a group shared with other topics
-// (distributer.ErrGroupShared), dead letters logged exactly once by the
-// runtime, and goroutine leaks. A driver must report every dead letter
-// through driver.SubscribeRequest.DeadLettered.
+// table, ordering, the delivery policy (redelivery with growing attempts,
+// behind the waiting messages, then dead-lettering; Reject, panics, invalid,
+// too large, not JSON and undecodable deliveries dead-lettered at once; a
+// close never counted as an attempt), validation of published messages,
+// closing, context cancellation, concurrency, large messages, headers and
+// ids, batches, group queues that outlive their members, groups whose
+// members subscribe with different patterns, typed subscriptions refused in
+// a group shared with other topics (distributer.ErrGroupShared), dead
+// letters logged exactly once by the runtime, hostile input, and goroutine
+// leaks.
+//
+// Each sub-test that needs a capability says so in Run's table; on a driver
+// without it the sub-test is skipped with a message naming the capability,
+// so a new driver is tested for what it has.
 package distributertest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -95,6 +104,104 @@ type Harness struct {
 	// closing leaves no goroutines, for goroutines a driver's library keeps
 	// for the life of the process.
 	LeakOptions []goleak.Option
+
+	// Capabilities says what the driver offers beyond what every driver
+	// must; the sub-tests that need what it lacks are skipped.
+	Capabilities Capabilities
+}
+
+// Capabilities declares what a driver offers beyond what every driver must
+// (fan-out, groups sharing work, the pattern table, headers and ids,
+// attempts counted, dead letters, closing that is not an attempt). The
+// zero value offers nothing optional: a sub-test that needs a capability
+// is skipped, with a message naming it.
+type Capabilities struct {
+	// DurableGroups: a group's queue outlives its members. Messages
+	// published while the group has no member wait for the next one, a
+	// message given back by a closing member waits for the next one, and
+	// the patterns of a member that left stay bound.
+	DurableGroups bool
+
+	// Ordering: one publisher's messages reach a subscriber that handles
+	// one message at a time in the order they were published, and a
+	// message that goes back to its queue (a retry, a give-back) goes
+	// behind the messages waiting there (the runtime's policy, which needs
+	// an ordered queue to be observed).
+	Ordering bool
+
+	// MaxBodyBytes is the largest message body the driver carries; 0
+	// means at least 1 MiB (distributer.DefaultMaxMessageBytes), which the
+	// LargeMessage test then sends.
+	MaxBodyBytes int
+
+	// PublishForeign, when not nil, publishes a message to url's namespace
+	// the way another client of the broker can: without the runtime and
+	// its checks (the body need not be JSON). It must return once the
+	// broker has the message. Leave it nil when only the runtime can
+	// publish to the driver's queues (then a delivery's body is always
+	// JSON, see driver.Delivery.BodyChecked).
+	PublishForeign func(t *testing.T, url string, m ForeignMessage)
+
+	// PublishUndecodable, when not nil, publishes to url's namespace a
+	// message on topic, with id, that the driver cannot read and reports
+	// as undecodable (driver.Delivery.Undecodable). It must return once
+	// the broker has the message. Nil when nothing can make the driver
+	// fail to read a delivery.
+	PublishUndecodable func(t *testing.T, url, topic, id string)
+}
+
+// ForeignMessage is a message that Capabilities.PublishForeign publishes.
+type ForeignMessage struct {
+	Topic string
+	ID    string
+	Body  []byte
+}
+
+// need is a set of capabilities a sub-test needs.
+type need uint8
+
+const (
+	needDurableGroups need = 1 << iota
+	needOrdering
+	needForeignPublish
+	needUndecodable
+)
+
+// missing names the capabilities of n that h lacks, "" when it has them all.
+func (h *Harness) missing(n need) string {
+	var names []string
+	add := func(bit need, has bool, name string) {
+		if n&bit != 0 && !has {
+			names = append(names, name)
+		}
+	}
+	c := h.Capabilities
+	add(needDurableGroups, c.DurableGroups, "DurableGroups")
+	add(needOrdering, c.Ordering, "Ordering")
+	add(needForeignPublish, c.PublishForeign != nil, "PublishForeign")
+	add(needUndecodable, c.PublishUndecodable != nil, "PublishUndecodable")
+	return strings.Join(names, ", ")
+}
+
+// subtest is one sub-test of the suite and the capabilities it needs.
+type subtest struct {
+	name  string
+	f     func(*testing.T, *Harness)
+	needs need
+}
+
+// runAll runs tests as sub-tests of t, skipping those that need a
+// capability h lacks.
+func runAll(t *testing.T, h *Harness, tests []subtest) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if m := h.missing(tc.needs); m != "" {
+				t.Skipf("the driver does not offer %s (Harness.Capabilities)", m)
+			}
+			tc.f(t, h)
+		})
+	}
 }
 
 func (h *Harness) defaults(t *testing.T) {
@@ -116,5 +223,8 @@ func (h *Harness) defaults(t *testing.T) {
 	}
 	if h.CloseLoops <= 0 {
 		h.CloseLoops = 2000
+	}
+	if h.Capabilities.MaxBodyBytes <= 0 {
+		h.Capabilities.MaxBodyBytes = distributer.DefaultMaxMessageBytes
 	}
 }

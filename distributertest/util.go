@@ -200,3 +200,13 @@ func waitDone(t *testing.T, timeout time.Duration, s *distributer.Subscription, 
 		t.Fatalf("%s: subscription not done within %v", what, timeout)
 	}
 }
+
+// waitSignal waits for a value on ch, failing the test after timeout.
+func waitSignal[T any](t *testing.T, timeout time.Duration, ch <-chan T, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(timeout):
+		t.Fatalf("%s: not within %v", what, timeout)
+	}
+}

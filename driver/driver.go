@@ -7,6 +7,28 @@
 // the way database/sql drivers do:
 //
 //	func init() { driver.Register("memory", memoryDriver{}) }
+//
+// # The contract, in short
+//
+// A driver moves messages; the runtime owns every decision that users rely
+// on, so that all drivers behave alike:
+//
+//   - Publish: send the messages in order, report each failure
+//     (BatchError). The runtime has checked topic, JSON, size and schema.
+//   - Subscribe: hand every delivery to the Handler as a *Delivery: the
+//     message with its attempt number (counted by the driver, from what
+//     publishers cannot forge), the queue's name, whether the driver could
+//     read it, and a Settler. The runtime decides (see Delivery) and calls
+//     one primitive: Ack, Redeliver (attempt + 1, at the tail of the queue),
+//     DeadLetter (with the runtime's reason; the runtime logs it once the
+//     driver has it) or GiveBack (the subscription is closing: not an
+//     attempt). The driver neither logs dead letters nor decides when to
+//     dead-letter.
+//   - Close: the runtime keeps the list of open subscriptions and closes
+//     them before the connection; a driver keeps no list of its own.
+//
+// The conformance suite (package distributertest) tests a driver against
+// all of this, for the capabilities it declares.
 package driver
 
 import (
@@ -32,13 +54,94 @@ type Message struct {
 	Attempt int
 }
 
-// Handler processes one delivered message. A nil error acknowledges it. An
-// error means "not processed": the driver redelivers the message with a higher
-// Attempt, up to its redelivery limit, and then dead-letters it. An error that
-// wraps ErrReject is dead-lettered at once, without redelivery.
+// Handler is the runtime's side of a subscription: the driver calls it
+// once for every delivery, and the runtime settles the delivery by calling
+// exactly one method of d.Settle before the Handler returns, on the
+// goroutine that called it (so a driver may, for example, batch acks after
+// the call). A settle method that fails leaves the message to the driver:
+// it must not be lost (it stays with, or goes back to, the broker). The one
+// exception to "exactly one": when Redeliver fails with an error wrapping
+// ErrCannotRedeliver, having done nothing, the runtime then calls
+// DeadLetter.
 //
-// Drivers may call a Handler from several goroutines at once.
-type Handler func(ctx context.Context, m *Message) error
+// d is valid until the Handler returns; d.Message belongs to the runtime
+// (and the application's handler, which may keep it). Drivers may call a
+// Handler from several goroutines at once, and may call it during
+// Subscription.Close for deliveries they had received and not handed over
+// yet: the runtime gives those back (dead-letters an undecodable one)
+// without running the application's handler.
+type Handler func(ctx context.Context, d *Delivery)
+
+// Delivery is one delivery of a message to a subscription, as the driver
+// hands it to the runtime: what the driver read, and the primitives that
+// settle it. Which primitive is the runtime's decision, the same for every
+// driver (see package distributer, "Delivery policy"):
+//
+//	handler returned nil                      Ack
+//	rejected, invalid, too large, not JSON    DeadLetter, at once
+//	undecodable (Undecodable != "")           DeadLetter, at once, handler not called
+//	failed, Attempt < max_attempts            Redeliver
+//	failed, Attempt >= max_attempts           DeadLetter
+//	failed or arrived while closing           GiveBack (a rejection still dead-letters)
+type Delivery struct {
+	// Message is the message as delivered. Attempt is this delivery's
+	// attempt number as the driver counts it: 1 for the first delivery,
+	// one more after each Redeliver, unchanged by GiveBack; at least 1.
+	// Count only what publishers cannot forge (a publisher controls the
+	// body and the headers).
+	Message *Message
+	// Queue is the broker's name of the queue the delivery came from, ""
+	// when the driver does not name its queues. The runtime logs it.
+	Queue string
+	// Undecodable, when not "", says what the driver could not read and
+	// why (the runtime's dead-letter reason is "undecodable " + it; the
+	// AMQP driver says "AMQP properties: header table: ..."). Message then
+	// holds what could be read. The runtime dead-letters the delivery
+	// without calling the application's handler and logs it at ERROR.
+	Undecodable string
+	// BodyChecked tells the runtime that Body is known to be valid JSON
+	// (every message went through the runtime's Publish, which checks it,
+	// and nothing else can publish to the driver's queues), so it need not
+	// check it again. Leave it false when other clients of the broker can
+	// publish: the runtime then dead-letters a body that is not JSON.
+	BodyChecked bool
+	// Settle settles the delivery.
+	Settle Settler
+}
+
+// Settler holds the primitives that settle a delivery. The runtime calls
+// one of them per delivery (see Handler).
+type Settler interface {
+	// Ack: the message was processed; remove it.
+	Ack() error
+	// Redeliver: not processed; deliver it again with Attempt one
+	// higher, behind the messages already waiting in its queue (at the
+	// tail: a failing message does not hold up the others; the
+	// conformance suite checks the order). cause is the handler's error,
+	// which the driver may record. An error wrapping ErrCannotRedeliver
+	// means the driver did nothing and cannot redeliver this message (its
+	// copy would be too large, for example); the runtime then
+	// dead-letters it.
+	Redeliver(cause error) error
+	// DeadLetter moves the message to the driver's dead-letter store
+	// with the runtime's reason (cause is the error behind it, nil when
+	// there is none, as for an undecodable delivery). It returns nil once
+	// the message is in the store, and only then does the runtime log the
+	// dead letter; an error means it stayed in (or went back to) its
+	// queue.
+	DeadLetter(reason string, cause error) error
+	// GiveBack: not processed, and not an attempt: the subscription is
+	// closing. The message goes back to its group's queue, behind the
+	// messages waiting there, with its Attempt unchanged, for another
+	// member; a subscription without a group may drop it with its queue.
+	GiveBack() error
+}
+
+// ErrCannotRedeliver is wrapped by a Settler's Redeliver error when the
+// driver did nothing and cannot redeliver the message; the runtime
+// dead-letters it, with the error's text (which should start with this
+// sentinel's, "cannot retry: <why>") in the reason.
+var ErrCannotRedeliver = errors.New("cannot retry")
 
 // SubscribeRequest describes a subscription.
 type SubscribeRequest struct {
@@ -49,33 +152,12 @@ type SubscribeRequest struct {
 	// Group is the subscriber group. Empty: this subscriber receives every
 	// matching message. Named: each matching message goes to one member.
 	Group string
-	// DeadLettered, when not nil, is called once for every message the
-	// driver dead-letters from this subscription (for whatever reason: the
-	// handler failed max_attempts times or rejected it, the body is not
-	// JSON), once the message is in the dead-letter store, from any
-	// goroutine and without locks held. The runtime logs dead letters
-	// through it, one log record each: drivers must not log them
-	// themselves.
-	DeadLettered func(DeadLetter)
-}
-
-// DeadLetter describes a message that a driver has dead-lettered, as it
-// reports it to SubscribeRequest.DeadLettered.
-type DeadLetter struct {
-	// Message is the message as last delivered; its Attempt is the number
-	// of delivery attempts made (0 when the driver cannot tell). The
-	// runtime never logs its Body or Headers.
-	Message *Message
-	// Queue is the broker's name of the queue the message was taken from,
-	// "" when the driver does not name its queues.
-	Queue string
-	// Reason says why the message was dead-lettered: the handler's last
-	// error, or what the driver found wrong.
-	Reason string
-	// Undecodable is set when the driver dead-lettered the delivery because
-	// it could not read it (for example a header table its client library
-	// refuses); the runtime logs such a dead letter at ERROR, others at WARN.
-	Undecodable bool
+	// MaxAttempts is the runtime's max_attempts (a URL option of every
+	// driver), at least 1. The runtime decides when a message is
+	// dead-lettered; a driver needs it only for a limit of its own (the
+	// AMQP driver's quorum queues get x-delivery-limit, for consumers that
+	// die holding a message) or to bound the attempt numbers it reports.
+	MaxAttempts int
 }
 
 // Driver opens connections for the URL scheme it was registered under.
@@ -100,21 +182,22 @@ type Conn interface {
 	// Subscribe starts delivering the messages that match req to h. ctx
 	// bounds the set-up only; the subscription lives until it is closed.
 	Subscribe(ctx context.Context, req SubscribeRequest, h Handler) (Subscription, error)
-	// Close closes the connection and every subscription made on it. It
-	// returns when no goroutine of the connection is left.
+	// Close closes the connection. The runtime closes every subscription
+	// made on the connection before, and calls no method after (the
+	// runtime keeps the list of open subscriptions: drivers need none).
+	// It returns when no goroutine of the connection is left.
 	Close() error
 }
 
 // Subscription is a running subscription.
 type Subscription interface {
 	// Close stops deliveries, then cancels the context of running
-	// handlers, and waits for them to return. Messages not yet
-	// acknowledged are left to the broker for redelivery. A handler error
-	// returned after Close began, unless it wraps ErrReject, is the
-	// close's fault, not the message's: it is not counted as an attempt
-	// and never dead-letters the message, which goes back to its group's
-	// queue with its attempt count unchanged (without a group it is
-	// dropped with the subscription's queue).
+	// handlers, and waits for them to return. The runtime has marked the
+	// subscription closing before it calls Close, so it gives back (see
+	// Settler.GiveBack) every delivery whose handler fails from then on,
+	// and every delivery handed to it from then on. Messages the driver
+	// holds and does not hand over go back to their queue without
+	// counting an attempt.
 	Close() error
 	// Done is closed when the subscription has ended, by Close or by a
 	// terminal failure.

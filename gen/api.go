@@ -4,62 +4,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/dave/jennifer/jen"
 )
 
+// The emitters of topics.go: they render the apiModel (apimodel.go), in
+// which every name, type and check is already made.
+
 // distributerMethods are the exported members of *distributer.Distributer,
 // which every generated Conn embeds: generated handles and methods must not
 // hide them (TestDistributerMethodsInSync keeps the list true).
-var distributerMethods = []string{"Publish", "PublishBatch", "Subscribe", "Close", "URL", "ValidatesReceive", "Validator"}
-
-// step is one field selection of a Go path.
-type step struct {
-	goName string
-	t      *tref // the field's type
-}
-
-// goPath follows the JSON pointer ptr through the struct type t (tParam
-// stands for arg).
-func (g *generator) goPath(t, arg *tref, ptr string) ([]step, *tref, string) {
-	var steps []step
-	cur := t
-	for _, tok := range splitPointer(ptr) {
-		base := cur
-		if base.kind == tNullable {
-			return nil, nil, fmt.Sprintf("the path passes through an optional member that may be null, before %q (not supported in declarations)", tok)
-		}
-		if base.kind == tPtr {
-			base = base.elem
-		}
-		if base.kind == tParam {
-			base = arg
-		}
-		if base.kind == tPtr {
-			base = base.elem
-		}
-		if base.kind != tNamed || base.named.kind != nStruct {
-			return nil, nil, fmt.Sprintf("%q is not a member of an object with declared properties", tok)
-		}
-		var fl *field
-		for _, f := range base.named.fields {
-			if f.jsonName == tok {
-				fl = f
-			}
-		}
-		if fl == nil {
-			return nil, nil, fmt.Sprintf("%s has no member %q", base.named.name, tok)
-		}
-		ft := fl.t
-		if ft.kind == tParam {
-			ft = arg
-		}
-		steps = append(steps, step{fl.goName, ft})
-		cur = ft
-	}
-	return steps, cur, ""
-}
+var distributerMethods = []string{"Publish", "PublishBatch", "Subscribe", "Close", "URL", "ValidatesReceive", "Validator", "DriverConn"}
 
 func sel(root jen.Code, steps []step) *jen.Statement {
 	s := jen.Add(root)
@@ -69,29 +24,7 @@ func sel(root jen.Code, steps []step) *jen.Statement {
 	return s
 }
 
-func deref(t *tref) *tref {
-	if t.kind == tPtr || t.kind == tNullable {
-		return t.elem
-	}
-	return t
-}
-
-func sameType(a, b *tref) bool {
-	if a.kind != b.kind {
-		return false
-	}
-	switch a.kind {
-	case tNamed:
-		return a.named == b.named
-	case tSlice, tMap, tPtr:
-		return sameType(a.elem, b.elem)
-	case tBuiltin:
-		return a.pkg == b.pkg && a.name == b.name
-	}
-	return true
-}
-
-// instance is the Go type of a message on a topic: E[P] or P.
+// payloadType is the Go type of the payload of a message on a topic.
 func (g *generator) payloadType(t *topicDecl) *tref {
 	pt, null := g.m.typeAt(t.loc, g.m.isTarget(t.loc))
 	if null && !pt.isRaw() {
@@ -100,6 +33,7 @@ func (g *generator) payloadType(t *topicDecl) *tref {
 	return pt
 }
 
+// msgType is the Go type of a message: E[P] or P.
 func (g *generator) msgType(env *envelopeDecl, payload *tref) jen.Code {
 	if env == nil {
 		return g.code(payload)
@@ -111,123 +45,36 @@ func (g *generator) envRef(env *envelopeDecl) *tref {
 	return &tref{kind: tNamed, named: g.envTypes[env]}
 }
 
-// partRef is what {"part": true} and {"topic": true} set rules set: the
-// part name and the topic of a topic outside a family (topic), or, in a
-// family's fill function, its parameter part and the topic made of it
-// (prefix + part + suffix).
-type partRef struct {
-	name           string
-	variable       bool
-	topic          string
-	prefix, suffix string
-}
-
-// familyPart is the partRef of the fill functions of a family: the
-// variable part.
-func familyPart(fam *familyDecl) partRef {
-	prefix, suffix, _ := strings.Cut(fam.pattern, "{part}")
-	return partRef{name: "part", variable: true, prefix: prefix, suffix: suffix}
-}
-
-// expr returns the Go expression of the part name (part) or the topic.
-func (p partRef) expr(topic bool) *jen.Statement {
-	if !topic {
-		return jen.Id(p.name)
-	}
-	e := jen.Id(p.name)
-	if p.prefix != "" {
-		e = jen.Lit(p.prefix).Op("+").Add(e)
-	}
-	if p.suffix != "" {
-		e = e.Op("+").Lit(p.suffix)
-	}
-	return e
-}
-
-// applySets emits the statements of set rules. dst is the envelope value,
-// src the input value (with its type and type argument).
-func (g *generator) applySets(b *jen.Group, rules []*setRule, env *envelopeDecl, payload *tref, dst jen.Code, part partRef, srcT, srcArg *tref, src jen.Code) error {
-	mf := g.set.manifestFile
-	for _, r := range rules {
-		if strings.HasPrefix(r.target+"/", "/"+env.payload+"/") {
-			return errAt(ErrManifest, mf, r.ptr, "set target "+r.target+" is inside the payload", "set rules fill the envelope's other members")
+// renderSets renders checked set rules: dst is the envelope value, src
+// the input value (of from rules).
+func (g *generator) renderSets(b *jen.Group, assigns []*assignment, dst, src jen.Code) {
+	for _, a := range assigns {
+		lhs := sel(dst, a.steps)
+		if a.src != nil {
+			g.renderFrom(b, a, lhs, src)
+			continue
 		}
-		steps, tt, msg := g.goPath(g.envRef(env), payload, r.target)
-		if msg != "" {
-			return errAt(ErrManifest, mf, r.ptr, "set target "+r.target+": "+msg, "name a member of the envelope (not the payload)")
-		}
-		for _, st := range steps[:len(steps)-1] {
-			if st.t.kind == tPtr {
-				return errAt(ErrManifest, mf, r.ptr, "set target "+r.target+" passes through an optional member", "make the envelope's members on the way required")
+		val := a.lit
+		if base := deref(a.tt); a.varExpr != nil {
+			val = a.varExpr.Clone()
+			if base.kind == tNamed {
+				val = jen.Id(base.named.name).Call(val)
 			}
 		}
-		lhs := sel(dst, steps)
-		base := deref(tt)
-		var val *jen.Statement
-		switch {
-		case r.part || r.topic || r.cnst != nil:
-			var v any
-			switch {
-			case r.part:
-				v = part.name
-			case r.topic:
-				v = part.topic
-			default:
-				v = r.cnst.Value()
-			}
-			variable := (r.part || r.topic) && part.variable
-			lit, ok := constLit(base, v)
-			if !ok {
-				what := fmt.Sprint(v)
-				switch {
-				case variable && r.part:
-					what = "a part name (a string)"
-				case variable:
-					what = "a topic name (a string)"
-				case r.topic:
-					what = fmt.Sprintf("the topic name %q", v)
-				}
-				return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set target %s (Go type %s) cannot hold %s", r.target, typeString(base), what), "use a value of the member's type")
-			}
-			val = lit
-			if variable {
-				val = part.expr(r.topic)
-				if base.kind == tNamed {
-					val = jen.Id(base.named.name).Call(val)
-				}
-			}
-			// An untyped constant needs the type argument unless its
-			// default type is the member's; a conversion to a named type
-			// (or the part variable) has its type.
-			typeArg := !variable && base.kind != tNamed && !(base.kind == tBuiltin && base.pkg == "" && base.name == defaultType(v))
-			switch tt.kind {
-			case tPtr:
-				val = typedCall("Ptr", g.code(tt.elem), typeArg, val)
-			case tNullable:
-				val = typedCall("Some", g.code(tt.elem), typeArg, val)
-			}
-			b.Add(lhs.Op("=").Add(val))
-		default:
-			if err := g.setFrom(b, r, lhs, tt, base, srcT, srcArg, src); err != nil {
-				return err
-			}
+		switch a.tt.kind {
+		case tPtr:
+			val = typedCall("Ptr", g.code(a.tt.elem), a.typeArg, val)
+		case tNullable:
+			val = typedCall("Some", g.code(a.tt.elem), a.typeArg, val)
 		}
+		b.Add(lhs.Op("=").Add(val))
 	}
-	return nil
 }
 
-// setFrom emits a {"from": pointer} rule: lhs (of type tt, base without
-// pointer or Nullable) = the member of src at the pointer, when every
-// optional member on the way is present.
-func (g *generator) setFrom(b *jen.Group, r *setRule, lhs *jen.Statement, tt, base, srcT, srcArg *tref, src jen.Code) error {
-	mf := g.set.manifestFile
-	ssteps, st, msg := g.goPath(srcT, srcArg, *r.from)
-	if msg != "" {
-		return errAt(ErrManifest, mf, r.ptr, "set source "+*r.from+": "+msg, "point at a member of the input")
-	}
-	if !sameType(deref(st), base) {
-		return errAt(ErrManifest, mf, r.ptr, fmt.Sprintf("set source %s has Go type %s, target %s has %s", *r.from, typeString(deref(st)), r.target, typeString(base)), "point at members with the same schema type")
-	}
+// renderFrom renders a {"from": pointer} rule: lhs = the member of src at
+// the pointer, when every optional member on the way is present.
+func (g *generator) renderFrom(b *jen.Group, a *assignment, lhs *jen.Statement, src jen.Code) {
+	ssteps, st, tt := a.src, a.srcT, a.tt
 	// Guard optional members on the way.
 	var conds []jen.Code
 	for i, s := range ssteps {
@@ -254,98 +101,20 @@ func (g *generator) setFrom(b *jen.Group, r *setRule, lhs *jen.Statement, tt, ba
 	assign := lhs.Op("=").Add(rhs)
 	if len(conds) == 0 {
 		b.Add(assign)
-		return nil
+		return
 	}
 	c := conds[0]
 	for _, x := range conds[1:] {
 		c = jen.Add(c).Op("&&").Add(x)
 	}
 	b.If(c).Block(assign)
-	return nil
 }
 
-func typeString(t *tref) string { return codeString((&generator{}).code(t)) }
-
-// codeString renders a type expression as Go source, qualified by package
-// name (typed.Nullable[string]).
-func codeString(c jen.Code) string {
-	var b strings.Builder
-	if err := jen.Var().Id("_").Add(c).RenderWithFile(&b, jen.NewFile("x")); err != nil {
-		return "?"
-	}
-	return strings.TrimPrefix(b.String(), "var _ ")
-}
-
-func constLit(t *tref, v any) (*jen.Statement, bool) {
-	conv := func(under *tref, lit jen.Code) *jen.Statement {
-		if t.kind == tNamed {
-			return jen.Id(t.named.name).Call(lit)
-		}
-		return jen.Add(lit)
-	}
-	under := t
-	if t.kind == tNamed && (t.named.kind == nEnum || t.named.kind == nDefined) {
-		under = t.named.under
-	}
-	if under.kind != tBuiltin || under.pkg != "" {
-		return nil, false
-	}
-	switch x := v.(type) {
-	case string:
-		if under.name == "string" {
-			return conv(under, jen.Lit(x)), true
-		}
-	case bool:
-		if under.name == "bool" {
-			return conv(under, jen.Lit(x)), true
-		}
-	case fmt.Stringer: // json.Number
-		s := x.String()
-		if strings.HasPrefix(under.name, "int") || strings.HasPrefix(under.name, "uint") || strings.HasPrefix(under.name, "float") {
-			if strings.HasPrefix(s, "-") && strings.HasPrefix(under.name, "uint") {
-				return nil, false
-			}
-			return conv(under, jen.Id(s)), true
-		}
-	}
-	return nil, false
-}
-
-// topicsEmitter renders topics.go: the names it allocates and the member
-// names of Conn it has claimed.
+// topicsEmitter renders topics.go from the model.
 type topicsEmitter struct {
 	*generator
-	f       *jen.File
-	members *namespace // fields and methods of Conn
-	priv    *namespace // unexported package-level names
-	hname   map[*topicDecl]string
-	msgT    map[*topicDecl]jen.Code
-	payT    map[*topicDecl]*tref
-	// per topic: its fill, the expression of a func(T) T that applies the
-	// topic's (or its family's) set rules; nil when there are none
-	fillOf map[*topicDecl]jen.Code
-	// per family: its Conn field, its typed.Family variable, its fill
-	// factory ("" when the family sets nothing) and its part struct
-	famField, famVar, famFill, partType map[*familyDecl]string
-	topicFill                           map[*topicDecl]string // fill functions of topics outside families
-	// the names of the handler aliases: <Name>Handler, and <Name>HandlerFunc
-	// with Func appended
-	topicHandler map[*topicDecl]string
-	famHandler   map[*familyDecl]string
-}
-
-// connReserved are the members of Conn that do not come from the manifest:
-// the embedded Distributer and the methods it brings. A topic or family
-// whose Go name is one of them gets a handle named with a suffix
-// ("CloseTopic"), so that it does not hide the method.
-var connReserved = append([]string{"Distributer"}, distributerMethods...)
-
-func (e *topicsEmitter) claim(name, ptr string) error {
-	if e.members.taken[name] {
-		return errAt(ErrCollision, e.set.manifestFile, ptr, fmt.Sprintf("the generated method %s is already taken (by a method of Distributer, a topic's or family's handle or another generated method)", name), "rename the family, fan-out or entry")
-	}
-	e.members.reserve(name)
-	return nil
+	f   *jen.File
+	api *apiModel
 }
 
 // Signature parts of the generated methods.
@@ -367,182 +136,58 @@ func multiLine(args ...jen.Code) *jen.Statement {
 	return jen.Custom(jen.Options{Open: "(", Close: ")", Separator: ",", Multi: true}, args...)
 }
 
-// lowerName turns a Go name into an unexported one: RawSnapshot ->
-// rawSnapshot, URLPart -> urlPart.
-func lowerName(s string) string {
-	r := []rune(s)
-	n := 0
-	for n < len(r) && unicode.IsUpper(r[n]) {
-		n++
-	}
-	if n > 1 && n < len(r) {
-		n-- // the last capital starts the next word
-	}
-	for i := 0; i < n; i++ {
-		r[i] = unicode.ToLower(r[i])
-	}
-	return string(r)
-}
-
-// handleName is the name of the handle of a topic or family, in Topics and
-// in Conn: its Go name, with suffix when that is a member Conn inherits.
-func handleName(ns *namespace, goName, suffix string) string {
-	for _, r := range connReserved {
-		if goName == r {
-			goName += suffix
-		}
-	}
-	return ns.unique(goName)
-}
-
-func (g *generator) emitTopics(f, handlers *jen.File) error {
-	d := g.set.decl
-	e := &topicsEmitter{generator: g, f: f, members: newNamespace(), priv: newNamespace(),
-		hname: map[*topicDecl]string{}, msgT: map[*topicDecl]jen.Code{}, payT: map[*topicDecl]*tref{},
-		fillOf: map[*topicDecl]jen.Code{}, topicFill: map[*topicDecl]string{},
-		famField: map[*familyDecl]string{}, famVar: map[*familyDecl]string{}, famFill: map[*familyDecl]string{}, partType: map[*familyDecl]string{},
-		topicHandler: map[*topicDecl]string{}, famHandler: map[*familyDecl]string{}}
-	if err := e.allocate(); err != nil {
-		return err
-	}
+// emitTopics renders topics.go (f) and handlers.go.
+func (g *generator) emitTopics(f, handlers *jen.File) {
+	api := g.api
+	e := &topicsEmitter{generator: g, f: f, api: api}
 	versionCheck(f)
 	f.Comment("Topic names.")
 	f.Const().DefsFunc(func(c *jen.Group) {
-		for _, t := range d.topics {
+		for _, t := range api.topics {
 			addComments(c, descDoc(t.desc)...)
-			c.Id(g.topicConst(t)).Op("=").Lit(t.name)
+			c.Id(t.konst).Op("=").Lit(t.name)
 		}
 	})
 	e.emitHandles()
 	e.emitHandlerAliases(handlers)
 	e.emitConn()
-	for _, t := range d.topics {
-		if err := e.emitTopicFill(t); err != nil {
-			return err
+	for _, t := range api.topics {
+		e.emitTopicFill(t)
+	}
+	for _, fam := range api.families {
+		e.emitFamily(fam)
+		if fam.fan != nil {
+			e.emitFanOut(fam)
 		}
 	}
-	for _, fam := range d.families {
-		if err := e.emitFamily(fam); err != nil {
-			return err
-		}
-		if fam.fanout != "" {
-			if err := e.emitFanOut(fam); err != nil {
-				return err
-			}
-		}
+	for _, en := range api.entries {
+		e.emitEntry(en)
 	}
-	for _, en := range d.entries {
-		if err := e.emitEntry(en); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// allocate maps the topics' types and names the handles, fills and
-// families, and claims the Conn members they take.
-func (e *topicsEmitter) allocate() error {
-	d := e.set.decl
-	for _, n := range connReserved {
-		e.members.reserve(n)
-	}
-	for _, n := range []string{"schemaFiles", "topicSchemas", "distgenBranches"} {
-		e.priv.reserve(n)
-	}
-	handles := newNamespace()
-	for _, t := range d.topics {
-		e.hname[t] = handleName(handles, goNameOr(t.name, "Topic"), "Topic")
-		e.members.reserve(e.hname[t])
-		e.payT[t] = e.payloadType(t)
-		e.msgT[t] = e.msgType(t.envelope, e.payT[t])
-	}
-	e.handleName = e.hname
-	if len(e.m.errs) > 0 {
-		return e.m.errs
-	}
-	for _, fam := range d.families {
-		fg := goNameOr(fam.name, "Family")
-		e.famField[fam] = handleName(handles, fg, "Family")
-		e.members.reserve(e.famField[fam])
-		e.partType[fam] = e.ns.unique(fg + "Part")
-		e.famVar[fam] = e.priv.unique(lowerName(fg) + "Family")
-		if len(fam.sets) > 0 {
-			e.famFill[fam] = e.priv.unique(lowerName(fg) + "Fill")
-		}
-	}
-	for _, t := range d.topics {
-		e.topicHandler[t] = e.handlerName(e.hname[t])
-	}
-	for _, fam := range d.families {
-		e.famHandler[fam] = e.handlerName(e.famField[fam])
-	}
-	for _, t := range d.topics {
-		switch {
-		case t.family != nil && e.famFill[t.family] != "":
-			e.fillOf[t] = jen.Id(e.famFill[t.family]).Index(e.code(e.payT[t])).Call(jen.Lit(t.part))
-		case len(t.sets) > 0:
-			e.topicFill[t] = e.priv.unique(lowerName(e.hname[t]) + "Fill")
-			e.fillOf[t] = jen.Id(e.topicFill[t])
-		}
-	}
-	return nil
-}
-
-// emitHandles writes TopicHandles and Topics.
-func (e *topicsEmitter) emitHandles() {
-	d, f := e.set.decl, e.f
-	f.Comment("TopicHandles holds one typed handle per topic: the type parameter is the Go")
-	f.Comment("type of a whole message on that topic, so a wrong payload does not compile.")
-	f.Type().Id("TopicHandles").StructFunc(func(s *jen.Group) {
-		for _, t := range d.topics {
-			s.Id(e.hname[t]).Qual(pkgTyped, "Topic").Index(e.msgT[t]).Comment(strconv.Quote(t.name))
-		}
-	})
-	f.Comment("Topics are the typed handles of the topics of the set. Their Publish sends a")
-	f.Comment("value as it is; the handles of Conn first fill in what the set rules name.")
-	f.Var().Id("Topics").Op("=").Id("TopicHandles").Values(jen.DictFunc(func(dd jen.Dict) {
-		for _, t := range d.topics {
-			dd[jen.Id(e.hname[t])] = jen.Qual(pkgTyped, "NewTopic").Index(e.msgT[t]).Call(jen.Id("Schemas"), jen.Id(e.topicConst(t)))
-		}
-	}))
-}
-
-// handlerName allocates the names of the handler aliases of a topic or
-// family: <name>Handler and <name>HandlerFunc, both free.
-func (e *topicsEmitter) handlerName(name string) string {
-	base := name + "Handler"
-	for i := 2; e.ns.taken[base] || e.ns.taken[base+"Func"]; i++ {
-		base = name + "Handler" + strconv.Itoa(i)
-	}
-	e.ns.reserve(base)
-	e.ns.reserve(base + "Func")
-	return base
 }
 
 // emitHandlerAliases writes handlers.go: per topic and family, aliases of
 // its typed.Handler and typed.HandlerFunc, so that a subscriber need not
 // spell the message type's instantiation.
 func (e *topicsEmitter) emitHandlerAliases(f *jen.File) {
-	d := e.set.decl
 	versionCheck(f)
-	t0 := d.topics[0]
+	t0 := e.api.topics[0]
 	for _, c := range comments([]string{
-		fmt.Sprintf("Handler types, two per topic and family: %s is the typed.Handler that Conn.%s.Subscribe takes, %sFunc turns a function into one:", e.topicHandler[t0], e.hname[t0], e.topicHandler[t0]),
+		fmt.Sprintf("Handler types, two per topic and family: %s is the typed.Handler that Conn.%s.Subscribe takes, %sFunc turns a function into one:", t0.handler, t0.handle, t0.handler),
 		"",
-		fmt.Sprintf("\tconn.%s.Subscribe(ctx, %sFunc(func(ctx context.Context, v %s, m *distributer.Message) error {", e.hname[t0], e.topicHandler[t0], codeString(e.msgT[t0])),
+		fmt.Sprintf("\tconn.%s.Subscribe(ctx, %sFunc(func(ctx context.Context, v %s, m *distributer.Message) error {", t0.handle, t0.handler, codeString(t0.msgT)),
 		"\t\t...",
 		"\t}))",
 	}) {
 		f.Add(c)
 	}
 	f.Type().DefsFunc(func(g *jen.Group) {
-		for _, t := range d.topics {
-			g.Id(e.topicHandler[t]).Op("=").Qual(pkgTyped, "Handler").Index(e.msgT[t])
-			g.Id(e.topicHandler[t]+"Func").Op("=").Qual(pkgTyped, "HandlerFunc").Index(e.msgT[t])
+		for _, t := range e.api.topics {
+			g.Id(t.handler).Op("=").Qual(pkgTyped, "Handler").Index(t.msgT)
+			g.Id(t.handler+"Func").Op("=").Qual(pkgTyped, "HandlerFunc").Index(t.msgT)
 		}
-		for _, fam := range d.families {
-			g.Id(e.famHandler[fam]).Op("=").Qual(pkgTyped, "Handler").Index(jen.Id(e.partType[fam]))
-			g.Id(e.famHandler[fam]+"Func").Op("=").Qual(pkgTyped, "HandlerFunc").Index(jen.Id(e.partType[fam]))
+		for _, fam := range e.api.families {
+			g.Id(fam.handler).Op("=").Qual(pkgTyped, "Handler").Index(jen.Id(fam.partType))
+			g.Id(fam.handler+"Func").Op("=").Qual(pkgTyped, "HandlerFunc").Index(jen.Id(fam.partType))
 		}
 	})
 }
@@ -583,30 +228,57 @@ func descDoc(desc string) []string {
 	return docLines(desc)
 }
 
+// emitHandles writes TopicHandles and Topics.
+func (e *topicsEmitter) emitHandles() {
+	f := e.f
+	f.Comment("TopicHandles holds one typed handle per topic: the type parameter is the Go")
+	f.Comment("type of a whole message on that topic, so a wrong payload does not compile.")
+	f.Type().Id("TopicHandles").StructFunc(func(s *jen.Group) {
+		for _, t := range e.api.topics {
+			s.Id(t.handle).Qual(pkgTyped, "Topic").Index(t.msgT).Comment(strconv.Quote(t.name))
+		}
+	})
+	f.Comment("Topics are the typed handles of the topics of the set. Their Publish sends a")
+	f.Comment("value as it is; the handles of Conn first fill in what the set rules name.")
+	f.Var().Id("Topics").Op("=").Id("TopicHandles").Values(jen.DictFunc(func(dd jen.Dict) {
+		for _, t := range e.api.topics {
+			dd[jen.Id(t.handle)] = jen.Qual(pkgTyped, "NewTopic").Index(t.msgT).Call(jen.Id("Schemas"), jen.Id(t.konst))
+		}
+	}))
+}
+
+// orNil is c, or nil when c is.
+func orNil(c jen.Code) jen.Code {
+	if c == nil {
+		return jen.Nil()
+	}
+	return c
+}
+
 // emitConn writes Conn, with a handle per topic and family, Open and New.
 func (e *topicsEmitter) emitConn() {
-	d, f := e.set.decl, e.f
+	f := e.f
 	docComment(f, "Conn is a Distributer with a typed handle for each topic and family of the set, bound to it: Publish on a topic's handle (typed.BoundTopic) fills in what the topic's set rules name, validates the value and publishes it; Subscribe delivers decoded, validated messages; a family's handle (typed.BoundFamily) publishes and subscribes by part. Make it with Open or New. The generic Publish, Subscribe and Close are those of the embedded Distributer.")
 	f.Type().Id("Conn").StructFunc(func(s *jen.Group) {
 		s.Op("*").Qual(pkgDist, "Distributer")
-		for _, t := range d.topics {
-			doc := fmt.Sprintf("%s is the topic %q", e.hname[t], t.name)
+		for _, t := range e.api.topics {
+			doc := fmt.Sprintf("%s is the topic %q", t.handle, t.name)
 			switch {
-			case t.family != nil:
-				doc += fmt.Sprintf(", a part of %s", e.famField[t.family])
+			case t.fam != nil:
+				doc += fmt.Sprintf(", a part of %s", t.fam.field)
 			case len(t.sets) > 0:
 				doc += "; Publish sets " + describeSets(t.sets)
 			}
 			addComments(s, paragraphs([]string{doc + "."}, descDoc(t.desc))...)
-			s.Id(e.hname[t]).Qual(pkgTyped, "BoundTopic").Index(e.msgT[t])
+			s.Id(t.handle).Qual(pkgTyped, "BoundTopic").Index(t.msgT)
 		}
-		for _, fam := range d.families {
-			doc := fmt.Sprintf("%s is the family %s, its parts in %s", e.famField[fam], fam.pattern, e.partType[fam])
+		for _, fam := range e.api.families {
+			doc := fmt.Sprintf("%s is the family %s, its parts in %s", fam.field, fam.pattern, fam.partType)
 			if len(fam.sets) > 0 {
 				doc += "; Publish on it or on a part's handle sets " + describeSets(fam.sets)
 			}
 			addComments(s, paragraphs([]string{doc + "."}, descDoc(fam.desc))...)
-			s.Id(e.famField[fam]).Qual(pkgTyped, "BoundFamily").Index(jen.Id(e.partType[fam]))
+			s.Id(fam.field).Qual(pkgTyped, "BoundFamily").Index(jen.Id(fam.partType))
 		}
 	})
 	f.Comment("Open connects to the broker at url (\"\" means memory://) with validation by")
@@ -616,15 +288,11 @@ func (e *topicsEmitter) emitConn() {
 		jen.Return(jen.Qual(pkgTyped, "Open").Call(jen.Id("ctx"), jen.Id("url"), jen.Id("Schemas"), jen.Id("New"), passOpts)),
 	)
 	fields := []jen.Code{jen.Id("Distributer").Op(":").Id("d")}
-	for _, t := range d.topics {
-		fill := e.fillOf[t]
-		if fill == nil {
-			fill = jen.Nil()
-		}
-		fields = append(fields, jen.Id(e.hname[t]).Op(":").Id("Topics").Dot(e.hname[t]).Dot("Bind").Call(jen.Id("d"), fill))
+	for _, t := range e.api.topics {
+		fields = append(fields, jen.Id(t.handle).Op(":").Id("Topics").Dot(t.handle).Dot("Bind").Call(jen.Id("d"), orNil(t.fill)))
 	}
-	for _, fam := range d.families {
-		fields = append(fields, jen.Id(e.famField[fam]).Op(":").Id(e.famVar[fam]).Dot("Bind").Call(jen.Id("d")))
+	for _, fam := range e.api.families {
+		fields = append(fields, jen.Id(fam.field).Op(":").Id(fam.varName).Dot("Bind").Call(jen.Id("d")))
 	}
 	f.Comment("New wraps an open Distributer.")
 	f.Func().Id("New").Params(jen.Id("d").Op("*").Qual(pkgDist, "Distributer")).Op("*").Id("Conn").Block(
@@ -634,49 +302,33 @@ func (e *topicsEmitter) emitConn() {
 
 // emitTopicFill writes the fill function of a topic outside a family that
 // has set rules.
-func (e *topicsEmitter) emitTopicFill(t *topicDecl) error {
-	name := e.topicFill[t]
-	if name == "" {
-		return nil
+func (e *topicsEmitter) emitTopicFill(t *topicModel) {
+	if t.fillFn == "" {
+		return
 	}
-	docComment(e.f, fmt.Sprintf("%s sets what publishing on %q sets: %s.", name, t.name, describeSets(t.sets)))
-	var serr error
-	e.f.Func().Id(name).Params(jen.Id("v").Add(e.msgT[t])).Add(e.msgT[t]).BlockFunc(func(b *jen.Group) {
-		serr = e.applySets(b, t.sets, t.envelope, e.payT[t], jen.Id("v"), partRef{topic: t.name}, nil, nil, nil)
+	docComment(e.f, fmt.Sprintf("%s sets what publishing on %q sets: %s.", t.fillFn, t.name, describeSets(t.sets)))
+	e.f.Func().Id(t.fillFn).Params(jen.Id("v").Add(t.msgT)).Add(t.msgT).BlockFunc(func(b *jen.Group) {
+		e.renderSets(b, t.assigns, jen.Id("v"), nil)
 		b.Return(jen.Id("v"))
 	})
-	return serr
-}
-
-// shared reports whether every part of a family carries the same Go type:
-// its part struct is then typed.PartMessage of that type.
-func (e *topicsEmitter) shared(fam *familyDecl) bool {
-	if len(fam.topics) < 2 {
-		return false
-	}
-	for _, t := range fam.topics[1:] {
-		if !sameType(e.payT[t], e.payT[fam.topics[0]]) {
-			return false
-		}
-	}
-	return true
 }
 
 // emitFamily writes a family's part struct (and its Part method), its
-// typed.Family and its fill factory.
-func (e *topicsEmitter) emitFamily(fam *familyDecl) error {
-	f, pt, fv := e.f, e.partType[fam], e.famVar[fam]
-	shared := e.shared(fam)
-	if shared {
+// typed.Family and its fill factory. The part struct of a family whose
+// parts all carry one type is typed.PartMessage of it: the part's name
+// beside the message.
+func (e *topicsEmitter) emitFamily(fam *familyModel) {
+	f, pt, fv := e.f, fam.partType, fam.varName
+	if fam.shared {
 		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s, whose parts all carry the same type: Part names the part (%s), Message is the message.", pt, fam.pattern, strings.Join(fam.parts, ", ")))
 		addFileComments(f, descDoc(fam.desc))
-		f.Type().Id(pt).Op("=").Qual(pkgTyped, "PartMessage").Index(e.msgT[fam.topics[0]])
+		f.Type().Id(pt).Op("=").Qual(pkgTyped, "PartMessage").Index(fam.topics[0].msgT)
 	} else {
 		docComment(f, fmt.Sprintf("%s is a message on one of the topics %s: exactly one field is set.", pt, fam.pattern))
 		addFileComments(f, descDoc(fam.desc))
 		f.Type().Id(pt).StructFunc(func(s *jen.Group) {
 			for _, t := range fam.topics {
-				s.Id(goNameOr(t.part, "Part")).Op("*").Add(e.msgT[t]).Comment(strconv.Quote(t.name))
+				s.Id(goNameOr(t.part, "Part")).Op("*").Add(t.msgT).Comment(strconv.Quote(t.name))
 			}
 		})
 		f.Comment("Part returns the name of the part that is set, \"\" if none.")
@@ -684,104 +336,80 @@ func (e *topicsEmitter) emitFamily(fam *familyDecl) error {
 	}
 	var parts []jen.Code
 	for _, t := range fam.topics {
-		fill := e.fillOf[t]
-		if fill == nil {
-			fill = jen.Nil()
-		}
-		if shared {
-			parts = append(parts, jen.Qual(pkgTyped, "NewSharedPart").Call(jen.Id("Topics").Dot(e.hname[t]), jen.Lit(t.part), fill))
+		if fam.shared {
+			parts = append(parts, jen.Qual(pkgTyped, "NewSharedPart").Call(jen.Id("Topics").Dot(t.handle), jen.Lit(t.part), orNil(t.fill)))
 			continue
 		}
-		field := jen.Func().Params(jen.Id("p").Op("*").Id(pt)).Op("**").Add(e.msgT[t]).Add(oneLine(jen.Return(jen.Op("&").Id("p").Dot(goNameOr(t.part, "Part")))))
-		parts = append(parts, jen.Qual(pkgTyped, "NewPart").Call(jen.Id("Topics").Dot(e.hname[t]), jen.Lit(t.part), field, fill))
+		field := jen.Func().Params(jen.Id("p").Op("*").Id(pt)).Op("**").Add(t.msgT).Add(oneLine(jen.Return(jen.Op("&").Id("p").Dot(goNameOr(t.part, "Part")))))
+		parts = append(parts, jen.Qual(pkgTyped, "NewPart").Call(jen.Id("Topics").Dot(t.handle), jen.Lit(t.part), field, orNil(t.fill)))
 	}
 	docComment(f, fmt.Sprintf("%s is the family %s: per part, its topic, its field and its fill.", fv, fam.pattern))
 	f.Var().Id(fv).Op("=").Qual(pkgTyped, "NewFamily").Add(multiLine(append([]jen.Code{jen.Lit(fam.pattern)}, parts...)...))
-	fill := e.famFill[fam]
+	fill := fam.fillFn
 	if fill == "" {
-		return nil
+		return
 	}
 	env := e.envTypes[fam.envelope]
 	msg := jen.Id(env.name).Index(jen.Id("T"))
 	docComment(f, fmt.Sprintf("%s returns the fill of a part of the family %s: it sets %s.", fill, fam.name, describeSets(fam.sets)))
-	var serr error
 	f.Func().Id(fill).Types(jen.Id("T").Any()).Params(jen.Id("part").String()).Func().Params(msg.Clone()).Add(msg.Clone()).Block(
 		jen.Return(jen.Func().Params(jen.Id("v").Add(msg.Clone())).Add(msg.Clone()).BlockFunc(func(b *jen.Group) {
-			serr = e.applySets(b, fam.sets, fam.envelope, nil, jen.Id("v"), familyPart(fam), nil, nil, nil)
+			e.renderSets(b, fam.assigns, jen.Id("v"), nil)
 			b.Return(jen.Id("v"))
 		})),
 	)
-	return serr
 }
 
 // emitFanOut writes a family's fan-out: its Publish method, its
 // typed.FanOut and the generic function that makes the message of a part.
-func (e *topicsEmitter) emitFanOut(fam *familyDecl) error {
-	f, mf := e.f, e.set.manifestFile
-	fo := "Publish" + fam.fanout
-	if err := e.claim(fo, fam.ptr+"/fanout/name"); err != nil {
-		return err
-	}
-	compT, _ := e.m.typeAt(*fam.composite, true)
-	inT := e.msgType(fam.envelope, compT)
+func (e *topicsEmitter) emitFanOut(fam *familyModel) {
+	f, fo := e.f, fam.fan
 	in, inDoc := jen.Id("in"), "in"
 	if fam.envelope != nil {
 		in, inDoc = in.Dot(e.payloadGoName(fam.envelope)), "in."+e.payloadGoName(fam.envelope)
 	}
-	fv := e.priv.unique(lowerName(goNameOr(fam.name, "Family")) + "FanOut")
 	sets := append(append([]*setRule{}, fam.sets...), fam.fanSets...)
-	docComment(f, fmt.Sprintf("%s fans out %s: it publishes each part that is present, in the order %s, on its topic (%s)", fo, inDoc, strings.Join(fam.parts, ", "), fam.pattern)+
+	docComment(f, fmt.Sprintf("%s fans out %s: it publishes each part that is present, in the order %s, on its topic (%s)", fo.method, inDoc, strings.Join(fam.parts, ", "), fam.pattern)+
 		map[bool]string{true: ", each with its own copy of the envelope", false: ""}[fam.envelope != nil]+setsDoc(sets)+
 		". The messages are validated first and sent as one batch: if one is invalid, nothing is sent. An id given with distributer.WithID becomes <id>.<part> on each part.")
-	f.Func().Params(connRecv).Id(fo).Params(ctxParam, jen.Id("in").Add(inT), pubOpts).Error().Block(
-		jen.Return(jen.Id(fv).Dot("Publish").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Id("in"), passOpts)))
+	f.Func().Params(connRecv).Id(fo.method).Params(ctxParam, jen.Id("in").Add(fo.inT), pubOpts).Error().Block(
+		jen.Return(jen.Id(fo.varName).Dot("Publish").Call(jen.Id("ctx"), jen.Id("c").Dot("Distributer"), jen.Id("in"), passOpts)))
 	// The message of a part: the data itself, or the envelope around it.
-	buildName := ""
-	if fam.envelope != nil {
-		buildName = e.priv.unique(fv + "Message")
-	}
 	var parts []jen.Code
-	for _, t := range fam.topics {
-		steps, mt, msg := e.goPath(compT, nil, "/"+escapePointer(t.part))
-		if msg != "" {
-			return errAt(ErrManifest, mf, t.ptr, msg, "")
-		}
-		src := sel(in.Clone(), steps)
+	for _, p := range fo.parts {
+		t := p.topic
+		src := sel(in.Clone(), p.steps)
 		var get jen.Code
 		switch {
-		case mt.kind == tPtr && e.payT[t].kind != tPtr:
+		case p.t.kind == tPtr && t.payT.kind != tPtr:
 			get = jen.Qual(pkgTyped, "Deref").Call(src)
-		case mt.kind == tPtr || mt.isRaw():
+		case p.t.kind == tPtr || p.t.isRaw():
 			get = jen.List(src, src.Clone().Op("!=").Nil())
 		default:
 			get = jen.List(src, jen.True())
 		}
-		getFn := jen.Func().Params(jen.Id("in").Op("*").Add(inT)).Params(e.code(e.payT[t]), jen.Bool()).Add(oneLine(jen.Return(get)))
-		build := jen.Qual(pkgTyped, "AsIs").Index(jen.List(inT, e.code(e.payT[t])))
-		if buildName != "" {
-			build = jen.Id(buildName).Index(e.code(e.payT[t]))
+		getFn := jen.Func().Params(jen.Id("in").Op("*").Add(fo.inT)).Params(e.code(t.payT), jen.Bool()).Add(oneLine(jen.Return(get)))
+		build := jen.Qual(pkgTyped, "AsIs").Index(jen.List(fo.inT, e.code(t.payT)))
+		if fo.build != "" {
+			build = jen.Id(fo.build).Index(e.code(t.payT))
 		}
-		parts = append(parts, jen.Qual(pkgTyped, "NewFanPart").Call(jen.Id("Topics").Dot(e.hname[t]), jen.Lit(t.part), getFn, build))
+		parts = append(parts, jen.Qual(pkgTyped, "NewFanPart").Call(jen.Id("Topics").Dot(t.handle), jen.Lit(t.part), getFn, build))
 	}
-	docComment(f, fmt.Sprintf("%s is the fan-out of %s: per part, its topic, its data and its message.", fv, fo))
-	f.Var().Id(fv).Op("=").Qual(pkgTyped, "NewFanOut").Add(multiLine(parts...))
-	if buildName == "" {
-		return nil
+	docComment(f, fmt.Sprintf("%s is the fan-out of %s: per part, its topic, its data and its message.", fo.varName, fo.method))
+	f.Var().Id(fo.varName).Op("=").Qual(pkgTyped, "NewFanOut").Add(multiLine(parts...))
+	if fo.build == "" {
+		return
 	}
 	env := e.envTypes[fam.envelope]
-	docComment(f, fmt.Sprintf("%s makes the message of a part: the envelope of in around data%s.", buildName, setsDoc(sets)))
-	var serr error
-	f.Func().Id(buildName).Types(jen.Id("T").Any()).Params(jen.Id("in").Op("*").Add(inT), jen.Id("data").Id("T"), jen.Id("part").String()).Id(env.name).Index(jen.Id("T")).BlockFunc(func(b *jen.Group) {
+	docComment(f, fmt.Sprintf("%s makes the message of a part: the envelope of in around data%s.", fo.build, setsDoc(sets)))
+	f.Func().Id(fo.build).Types(jen.Id("T").Any()).Params(jen.Id("in").Op("*").Add(fo.inT), jen.Id("data").Id("T"), jen.Id("part").String()).Id(env.name).Index(jen.Id("T")).BlockFunc(func(b *jen.Group) {
 		b.Id("out").Op(":=").Add(e.rewrap(fam.envelope, jen.Id("in"), jen.Id("data")))
-		if fill := e.famFill[fam]; fill != "" {
-			b.Id("out").Op("=").Id(fill).Index(jen.Id("T")).Call(jen.Id("part")).Call(jen.Id("out"))
+		if fam.fillFn != "" {
+			b.Id("out").Op("=").Id(fam.fillFn).Index(jen.Id("T")).Call(jen.Id("part")).Call(jen.Id("out"))
 		}
-		if len(fam.fanSets) > 0 {
-			serr = e.applySets(b, fam.fanSets, fam.envelope, nil, jen.Id("out"), familyPart(fam), e.envRef(fam.envelope), compT, jen.Id("in"))
-		}
+		e.renderSets(b, fo.assigns, jen.Id("out"), jen.Id("in"))
 		b.Return(jen.Id("out"))
 	})
-	return serr
 }
 
 func (g *generator) routeDoc(r *routeDecl) string {
@@ -863,49 +491,26 @@ func (g *generator) wrap(env *envelopeDecl, payload *tref, data jen.Code) jen.Co
 
 // emitEntry writes the Publish method of an entry: its routes, in order,
 // each guarded by its when.
-func (e *topicsEmitter) emitEntry(en *entryDecl) error {
-	name := "Publish" + goNameOr(en.name, "Entry")
-	if err := e.claim(name, en.ptr); err != nil {
-		return err
-	}
-	inT, null := e.m.typeAt(en.loc, true)
-	if null && !inT.isRaw() {
-		inT = ptrTo(inT)
-	}
-	docComment(e.f, fmt.Sprintf("%s publishes v by the first route of entry %q that applies:", name, en.name))
+func (e *topicsEmitter) emitEntry(en *entryModel) {
+	docComment(e.f, fmt.Sprintf("%s publishes v by the first route of entry %q that applies:", en.method, en.name))
 	for _, r := range en.routes {
-		docComment(e.f, "  - "+e.routeDoc(r))
+		docComment(e.f, "  - "+e.routeDoc(r.routeDecl))
 	}
 	addFileComments(e.f, descDoc(en.desc))
-	var ferr error
-	e.f.Func().Params(connRecv).Id(name).Params(ctxParam, jen.Id("v").Add(e.code(inT)), pubOpts).Error().BlockFunc(func(b *jen.Group) {
+	e.f.Func().Params(connRecv).Id(en.method).Params(ctxParam, jen.Id("v").Add(e.code(en.inT)), pubOpts).Error().BlockFunc(func(b *jen.Group) {
 		for _, r := range en.routes {
-			if ferr = e.emitRoute(b, r, inT); ferr != nil {
-				return
-			}
+			e.emitRoute(b, r)
 		}
 		if last := en.routes[len(en.routes)-1]; last.hasWhen {
 			b.Return(jen.Qual(pkgTyped, "NoRoute").Call(jen.Lit(en.name)))
 		}
 	})
-	return ferr
 }
 
-// routeGuard returns the condition of a route's when (nil without one)
-// and the steps it checks.
-func (e *topicsEmitter) routeGuard(r *routeDecl, inT *tref) (jen.Code, []step, error) {
-	if !r.hasWhen {
-		return nil, nil, nil
-	}
-	mf := e.set.manifestFile
-	steps, wt, msg := e.goPath(inT, nil, r.when)
-	if msg != "" {
-		return nil, nil, errAt(ErrManifest, mf, r.ptr+"/when", "when "+r.when+": "+msg, "point at an optional member of the entry's schema")
-	}
-	if wt.kind != tPtr && !wt.isRaw() {
-		return nil, nil, errAt(ErrManifest, mf, r.ptr+"/when", "when "+r.when+" is a required member, so it is always present", "point at an optional member")
-	}
-	// Every optional member on the way is checked, outermost first.
+// routeGuard returns the condition of a route's when (steps, its path),
+// nil without one: every optional member on the way is checked, outermost
+// first.
+func routeGuard(steps []step) jen.Code {
 	var guard jen.Code
 	for i, st := range steps {
 		if st.t.kind == tPtr || st.t.isRaw() && i == len(steps)-1 {
@@ -917,126 +522,42 @@ func (e *topicsEmitter) routeGuard(r *routeDecl, inT *tref) (jen.Code, []step, e
 			}
 		}
 	}
-	return guard, steps, nil
-}
-
-// routeData returns the expression of a route's data and its Go type.
-func (e *topicsEmitter) routeData(r *routeDecl, inT *tref, guarded []step) (jen.Code, *tref, error) {
-	mf := e.set.manifestFile
-	dsteps, dt, msg := e.goPath(inT, nil, r.data)
-	if msg != "" {
-		return nil, nil, errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+": "+msg, "point at a member of the entry's schema")
-	}
-	for i, st := range dsteps {
-		if st.t.kind != tPtr {
-			continue
-		}
-		covered := len(guarded) > i
-		for j := 0; covered && j <= i; j++ {
-			covered = guarded[j].goName == dsteps[j].goName
-		}
-		if !covered {
-			return nil, nil, errAt(ErrManifest, mf, r.ptr+"/data", "data "+r.data+" passes through an optional member that when does not check", "add \"when\": the optional member")
-		}
-	}
-	if dt.kind == tPtr {
-		return jen.Op("*").Add(sel(jen.Id("v"), dsteps)), dt.elem, nil
-	}
-	return sel(jen.Id("v"), dsteps), dt, nil
+	return guard
 }
 
 // emitRoute writes one route of an entry: to another entry, to a topic
-// (in its envelope, with the route's, the topic's and the family's set
-// rules) or to a fan-out.
-func (e *topicsEmitter) emitRoute(b *jen.Group, r *routeDecl, inT *tref) error {
-	mf := e.set.manifestFile
-	guard, guarded, err := e.routeGuard(r, inT)
-	if err != nil {
-		return err
-	}
-	data, dt, err := e.routeData(r, inT, guarded)
-	if err != nil {
-		return err
+// (in its envelope, with the route's set rules; the topic's handle then
+// fills in the topic's or family's) or to a fan-out.
+func (e *topicsEmitter) emitRoute(b *jen.Group, r *routeModel) {
+	data := sel(jen.Id("v"), r.data)
+	if r.derefData {
+		data = jen.Op("*").Add(data)
 	}
 	body := func(bb *jen.Group) {
+		var call *jen.Statement
+		var env *envelopeDecl
+		var pt *tref
 		switch {
-		case r.entry != "":
-			var target *entryDecl
-			for _, x := range e.set.decl.entries {
-				if x.name == r.entry {
-					target = x
-				}
-			}
-			tt, _ := e.m.typeAt(target.loc, true)
-			if !sameType(tt, dt) {
-				err = errAt(ErrManifest, mf, r.ptr+"/data", fmt.Sprintf("data has Go type %s, entry %s takes %s", typeString(dt), r.entry, typeString(tt)), "point data at a value of the entry's schema")
-				return
-			}
-			bb.Return(jen.Id("c").Dot("Publish"+goNameOr(r.entry, "Entry")).Call(jen.Id("ctx"), data, passOpts))
-		case r.topic != nil:
-			t := r.topic
-			pt := e.payT[t]
-			if !sameType(pt, dt) {
-				err = errAt(ErrManifest, mf, r.ptr+"/data", fmt.Sprintf("data has Go type %s, topic %s carries %s", typeString(dt), t.name, typeString(pt)), "point data at a value of the topic's schema")
-				return
-			}
-			// The topic's handle fills in the topic's (or family's) set
-			// rules after the route's.
-			h := jen.Id("c").Dot(e.hname[t]).Dot("Publish")
-			if t.envelope == nil {
-				bb.Return(h.Call(jen.Id("ctx"), data, passOpts))
-				return
-			}
-			bb.Id("out").Op(":=").Add(e.wrap(t.envelope, pt, data))
-			if err = e.applySets(bb, r.sets, t.envelope, pt, jen.Id("out"), partRef{}, inT, nil, jen.Id("v")); err != nil {
-				return
-			}
-			bb.Return(h.Call(jen.Id("ctx"), jen.Id("out"), passOpts))
+		case r.toEntry != "":
+			call = jen.Id("c").Dot(r.toEntry)
+		case r.toTopic != nil:
+			call, env, pt = jen.Id("c").Dot(r.toTopic.handle).Dot("Publish"), r.toTopic.envelope, r.toTopic.payT
 		default:
-			fam := r.fanout
-			compT, _ := e.m.typeAt(*fam.composite, true)
-			if !sameType(compT, dt) {
-				err = errAt(ErrManifest, mf, r.ptr+"/data", fmt.Sprintf("data has Go type %s, fan-out %s takes %s", typeString(dt), fam.fanout, typeString(compT)), "point data at a value of the composite schema")
-				return
-			}
-			if fam.envelope == nil {
-				bb.Return(jen.Id("c").Dot("Publish"+fam.fanout).Call(jen.Id("ctx"), data, passOpts))
-				return
-			}
-			bb.Id("out").Op(":=").Add(e.wrap(fam.envelope, compT, data))
-			if err = e.applySets(bb, r.sets, fam.envelope, compT, jen.Id("out"), partRef{}, inT, nil, jen.Id("v")); err != nil {
-				return
-			}
-			bb.Return(jen.Id("c").Dot("Publish"+fam.fanout).Call(jen.Id("ctx"), jen.Id("out"), passOpts))
+			call, env, pt = jen.Id("c").Dot(r.toFan.fan.method), r.toFan.envelope, r.toFan.fan.compT
 		}
+		if env == nil {
+			bb.Return(call.Call(jen.Id("ctx"), data, passOpts))
+			return
+		}
+		bb.Id("out").Op(":=").Add(e.wrap(env, pt, data))
+		e.renderSets(bb, r.assigns, jen.Id("out"), jen.Id("v"))
+		bb.Return(call.Call(jen.Id("ctx"), jen.Id("out"), passOpts))
 	}
-	if guard != nil {
+	if guard := routeGuard(r.guard); guard != nil {
 		b.If(guard).BlockFunc(body)
 	} else {
 		body(b)
 	}
-	return err
-}
-
-func (g *generator) topicConst(t *topicDecl) string {
-	return "Topic" + goNameOr(t.name, "Unnamed")
-}
-
-// defaultType is the Go type an untyped constant of the JSON value v gets
-// when nothing else decides it.
-func defaultType(v any) string {
-	switch x := v.(type) {
-	case string:
-		return "string"
-	case bool:
-		return "bool"
-	case fmt.Stringer: // json.Number
-		if strings.ContainsAny(x.String(), ".eE") {
-			return "float64"
-		}
-		return "int"
-	}
-	return ""
 }
 
 // typedCall returns typed.<fn>(v), or typed.<fn>[T](v) when typeArg.

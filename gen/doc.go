@@ -13,11 +13,16 @@
 // is a *schema.Error with its kind (errors.Is against schema.ErrSyntax,
 // [ErrManifest] and the other sentinels), file, line, column, JSON pointer
 // and a hint; several are returned together as a schema.ErrorList.
-// [Generate] then renders the loaded [Input] into files (types.go, schemas.go and, when
-// distgen.json declares topics, topics.go and handlers.go; [AddContractTest] adds
-// contract_test.go), deterministically and gofmt-clean, each starting with
-// [Header]; the package's doc.go, with its go:generate line, is yours. [Write] writes them and
-// [Compare] reports stale, missing and extra files (distgen check).
+// [Generate] then builds the model of the Go package from the loaded
+// [Input]: the Go types, every generated name, and the declarations checked
+// against those types (set rules, routes, fan-outs, name collisions), with
+// errors of the same kinds. Only a complete model is rendered, into files
+// (types.go, schemas.go and, when distgen.json declares topics, topics.go
+// and handlers.go;
+// with [Config].ContractTest, contract_test.go), deterministically and
+// gofmt-clean, each starting with [Header]; the package's doc.go, with
+// its go:generate line, is yours. [Write] writes them and [Compare]
+// reports stale, missing and extra files (distgen check).
 //
 // The vocabulary of distgen.json (envelopes, topics, families with their
 // fan-outs, entries and set rules) is described in docs/distgen-json.md,

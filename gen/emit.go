@@ -44,6 +44,10 @@ const (
 type Config struct {
 	Package string // Go package name of the output (required)
 	Version string // written into the header; "" means Version
+	// ContractTest adds contract_test.go (distgen -contract-test): a test
+	// that runs contract.Check (package contract) on the typed handle of
+	// every topic. The set must declare topics.
+	ContractTest bool
 }
 
 // Generate turns a schema set into Go files (file name -> content): types.go
@@ -51,8 +55,9 @@ type Config struct {
 // declares topics, Schemas) and, when the set declares topics, topics.go
 // (topic constants, typed handles, families, fan-outs, Conn with a handle
 // per topic and family and the entries' methods) and handlers.go (the
-// handler type aliases of the topics and families). It is a pure function: the same
-// set and config always give the same bytes.
+// handler type aliases of the topics and families), and with
+// cfg.ContractTest contract_test.go. It is a pure function: the same set
+// and config always give the same bytes.
 func Generate(set *Input, cfg Config) (map[string][]byte, error) {
 	if !isIdent(cfg.Package) {
 		return nil, &schema.Error{Kind: ErrUnsupported, Msg: fmt.Sprintf("package name %q is not a Go identifier", cfg.Package), Hint: "pass a lower-case package name such as cortex"}
@@ -102,8 +107,8 @@ type generator struct {
 	m   *mapper
 	// api names
 	envTypes   map[*envelopeDecl]*named
-	handleName map[*topicDecl]string
-	branchRefs []string          // schemas of oneOf/anyOf branches without a discriminator
+	api        *apiModel         // the model of topics.go, nil without topics
+	branchRefs []string          // schemas of oneOf/anyOf branches without a discriminator (branchRefs)
 	enumValues map[*named]string // the <Type>Values function of each enum type
 }
 
@@ -116,142 +121,8 @@ func (g *generator) newFile() *jen.File {
 	return f
 }
 
-// reserved package-level names of the generated API.
-var apiNames = []string{"Schemas", "Topics", "TopicHandles", "Conn", "Open", "New"}
-
-func (g *generator) run() (map[string][]byte, error) {
-	s := g.set
-	// Explicit names first, so that derived names avoid them.
-	explicit := map[string]string{}
-	var errs schema.ErrorList
-	reserve := func(name, where string, f *file, ptr string) {
-		if !isExportedIdent(name) {
-			errs = append(errs, errAt(schema.ErrSchema, f, ptr, fmt.Sprintf("x-distgen-name %q is not an exported Go identifier", name), "use a name such as UserProfile"))
-			return
-		}
-		if prev, dup := explicit[name]; dup {
-			errs = append(errs, errAt(ErrCollision, f, ptr, fmt.Sprintf("Go name %s is also given to %s", name, prev), "give each schema its own x-distgen-name"))
-			return
-		}
-		if g.ns.taken[name] {
-			errs = append(errs, errAt(ErrCollision, f, ptr, fmt.Sprintf("Go name %s is taken by the generated API (topic constants, Schemas, Topics, Conn, ...)", name), "choose another x-distgen-name"))
-			return
-		}
-		explicit[name] = where
-		g.ns.reserve(name)
-	}
-	if s.decl != nil {
-		for _, n := range apiNames {
-			g.ns.reserve(n)
-		}
-		if len(s.decl.envelopes) > 0 {
-			g.ns.reserve("T") // the envelopes' type parameter
-		}
-		consts := map[string]*topicDecl{}
-		for _, t := range s.decl.topics {
-			c := g.topicConst(t)
-			if prev, dup := consts[c]; dup {
-				errs = append(errs, errAt(ErrCollision, s.manifestFile, t.ptr, fmt.Sprintf("topics %q and %q both become the Go constant %s", prev.name, t.name, c), "rename one of the topics"))
-				continue
-			}
-			consts[c] = t
-			g.ns.reserve(c)
-		}
-	}
-	for _, n := range []string{"schemaFiles", "topicSchemas"} {
-		g.ns.reserve(n)
-	}
-	for _, f := range s.files {
-		var walk func(n *node, ptr string)
-		walk = func(n *node, ptr string) {
-			if x := n.Get("x-distgen-name"); x != nil && x.Kind == kString && !strings.Contains(ptr, "/properties/") || x != nil && n.Get("$ref") == nil && isStructLike(n) {
-				reserve(x.Str, f.Path+"#"+ptr, f, ptr+"/x-distgen-name")
-			}
-			eachSub(n, ptr, walk)
-		}
-		walk(f.Root, "")
-	}
-	g.envTypes = map[*envelopeDecl]*named{}
-	if s.decl != nil {
-		for _, e := range s.decl.envelopes {
-			if prev, dup := explicit[e.name]; dup {
-				errs = append(errs, errAt(ErrCollision, s.manifestFile, e.ptr, fmt.Sprintf("envelope name %s is also the Go name of %s", e.name, prev), "rename the envelope"))
-				continue
-			}
-			if g.ns.taken[e.name] {
-				errs = append(errs, errAt(ErrCollision, s.manifestFile, e.ptr, fmt.Sprintf("envelope name %s is taken by the generated API", e.name), "rename the envelope"))
-				continue
-			}
-			explicit[e.name] = ManifestFile + "#" + e.ptr
-			g.ns.reserve(e.name)
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	m := newMapper(s, g.ns)
-	g.m = m
-	// Envelopes are generic structs: map them first.
-	if s.decl != nil {
-		for _, e := range s.decl.envelopes {
-			if nt, ok := m.byLoc[e.loc.String()]; ok {
-				g.envTypes[e] = nt
-				continue
-			}
-			nt := &named{kind: nStruct, name: e.name, loc: e.loc.String(), params: true, building: true}
-			n := e.loc.node()
-			nt.title, nt.doc = docParts(n)
-			nt.more = descDoc(e.desc)
-			m.byLoc[e.loc.String()] = nt
-			m.types = append(m.types, nt)
-			m.fillStruct(nt, []loc{e.loc})
-			for _, f := range nt.fields {
-				if f.jsonName == e.payload {
-					f.t = &tref{kind: tParam}
-					f.optional = false
-				}
-			}
-			nt.building = false
-			g.envTypes[e] = nt
-		}
-	}
-	for _, f := range s.files {
-		if !defsOnly(f.Root) {
-			m.typeAt(loc{f, ""}, true)
-		}
-		for _, k := range []string{"$defs", "definitions"} {
-			if d := f.Root.Get(k); d != nil && d.Kind == kObject {
-				for _, name := range d.Keys {
-					m.typeAt(loc{f, "/" + k + "/" + escapePointer(name)}, true)
-				}
-			}
-		}
-	}
-	if s.decl != nil {
-		// Map the payloads of topics, composites and entries now, so that
-		// every named type exists before the types are written.
-		for _, t := range s.decl.topics {
-			g.payloadType(t)
-		}
-		for _, f := range s.decl.families {
-			if f.composite != nil {
-				m.typeAt(*f.composite, true)
-			}
-		}
-		for _, e := range s.decl.entries {
-			m.typeAt(e.loc, true)
-		}
-	}
-	m.unusedOverrides()
-	if len(m.errs) > 0 {
-		return nil, m.errs
-	}
-	g.enumValues = map[*named]string{}
-	for _, nt := range m.types {
-		if nt.kind == nEnum {
-			g.enumValues[nt] = g.ns.unique(nt.name + "Values")
-		}
-	}
+// renderFiles renders the model into the files of the package.
+func (g *generator) renderFiles() (map[string][]byte, error) {
 	out := map[string][]byte{}
 	tf := g.newFile()
 	g.emitTypes(tf)
@@ -263,11 +134,9 @@ func (g *generator) run() (map[string][]byte, error) {
 	if err := g.render(out, "schemas.go", sf); err != nil {
 		return nil, err
 	}
-	if s.decl != nil {
+	if g.api != nil {
 		af, hf := g.newFile(), g.newFile()
-		if err := g.emitTopics(af, hf); err != nil {
-			return nil, err
-		}
+		g.emitTopics(af, hf)
 		if err := g.render(out, "topics.go", af); err != nil {
 			return nil, err
 		}
@@ -275,31 +144,14 @@ func (g *generator) run() (map[string][]byte, error) {
 			return nil, err
 		}
 	}
-	return out, nil
-}
-
-// defsOnly reports whether a file's root schema only holds definitions
-// ($defs, definitions) and annotations: a library of types for $ref, which
-// gets no Go type of its own (unless something refers to the root).
-func defsOnly(root *node) bool {
-	if root == nil || root.Kind != kObject {
-		return false
-	}
-	defs := false
-	for _, k := range root.Keys {
-		switch {
-		case k == "$defs" || k == "definitions":
-			defs = true
-		case k == "$schema" || k == "$id" || k == "$comment" || k == "title" || k == "description" || k == "$anchor" || k == "$dynamicAnchor" || k == "$vocabulary" || strings.HasPrefix(k, "x-"):
-		default:
-			return false
+	if g.cfg.ContractTest {
+		ct, err := g.emitContractTest()
+		if err != nil {
+			return nil, err
 		}
+		out[ContractTestFile] = ct
 	}
-	return defs
-}
-
-func isStructLike(n *node) bool {
-	return n.Get("properties") != nil || n.Get("enum") != nil || n.Get("const") != nil || n.Get("oneOf") != nil || n.Get("anyOf") != nil || n.Get("prefixItems") != nil || n.Get("allOf") != nil
+	return out, nil
 }
 
 func (g *generator) render(out map[string][]byte, name string, f *jen.File) error {
@@ -806,7 +658,6 @@ func (g *generator) emitSumUnmarshal(f *jen.File, nt *named, kw string) {
 				into = jen.Qual(pkgTyped, "IntoRaw")
 			}
 			args = append(args, into.Call(jen.Lit(br.ref), jen.Lit(br.goName), jen.Op("&").Id("v").Dot(br.goName)))
-			g.branchRefs = append(g.branchRefs, br.ref)
 		}
 		b.Return(jen.Id("distgenBranches").Dot(call).Add(multiLine(args...)))
 	})

@@ -180,18 +180,43 @@ func description(n *node) string {
 	return ""
 }
 
-func (s *Input) mfErr(mf *file, ptr, msg, hint string) *schema.Error {
-	return errAt(ErrManifest, mf, ptr, msg, hint)
-}
-
 // manifestSchemas holds the compiled manifestSchema.
 var manifestSchemas = sync.OnceValues(func() (*schema.Set, error) {
 	return schema.LoadFiles(map[string][]byte{"distgen.schema.json": []byte(manifestSchema)})
 })
 
-// loadManifest parses and checks distgen.json and synthesizes the topic
-// schemas.
+// loadManifest reads distgen.json in three steps: parse (JSON, number
+// sizes, the manifest schema), read (resolve the references and check the
+// declarations against each other and the schemas) and synthesize (the
+// whole-body schemas of enveloped topics). It returns the first problem.
 func (s *Input) loadManifest(data []byte) error {
+	mf, err := parseManifest(data)
+	if err != nil {
+		return err
+	}
+	r := &manifestReader{s: s, mf: mf, m: &manifest{},
+		envs: map[string]*envelopeDecl{}, topics: map[string]*topicDecl{}, fams: map[string]*familyDecl{}}
+	s.decl = r.m
+	if err := r.read(); err != nil {
+		return err
+	}
+	s.manifestFile = mf
+	var e *schema.Error
+	if s.overrides, e = s.loadOverrides(mf, mf.Root, r.resolve); e != nil {
+		return e
+	}
+	if len(r.m.topics) == 0 {
+		if len(s.overrides) > 0 {
+			s.decl = nil // types only
+			return nil
+		}
+		return r.err("", "distgen.json declares no topics and no overrides", "declare topics or families, or remove distgen.json")
+	}
+	return s.synthesize()
+}
+
+// parseManifest parses distgen.json and checks it against manifestSchema.
+func parseManifest(data []byte) (*file, error) {
 	mf := &file{Path: ManifestFile, Data: data, URL: schema.BaseURL + ManifestFile}
 	root, err := schema.Parse(data)
 	if err != nil {
@@ -200,295 +225,339 @@ func (s *Input) loadManifest(data []byte) error {
 		if errors.As(err, &se) {
 			e.Line, e.Column = schema.LineCol(data, se.Offset)
 		}
-		return e
+		return nil, e
 	}
 	mf.Root = root
 	var ne *jsonguard.NumberError
 	if errors.As(jsonguard.Numbers(data), &ne) {
-		return s.mfErr(mf, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent")
+		return nil, errAt(ErrManifest, mf, ne.Pointer, ne.Message(), "write the number with fewer digits or a smaller exponent")
 	}
 	ms, err := manifestSchemas()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := ms.Validate(schema.Loc{File: ms.File("distgen.schema.json")}, root.Value()); err != nil {
 		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			leaf := ve
-			for len(leaf.Causes) > 0 {
-				leaf = leaf.Causes[0]
-			}
-			hint := "see the topic-declaration vocabulary in docs/distgen-json.md"
-			if keys := manifestKeys(leaf.AbsoluteKeywordLocation); len(keys) > 0 {
-				hint = "allowed keys here: " + strings.Join(keys, ", ") + "; " + hint
-			}
-			return s.mfErr(mf, leaf.InstanceLocation, leaf.Message, hint)
+		if !errors.As(err, &ve) {
+			return nil, errAt(ErrManifest, mf, "", err.Error(), "")
 		}
-		return s.mfErr(mf, "", err.Error(), "")
-	}
-	m := &manifest{}
-	s.decl = m
-	envs := map[string]*envelopeDecl{}
-	// References in distgen.json are relative to the schema directory, as
-	// from a file in its root.
-	resolve := func(ptr, ref string) (loc, *schema.Error) {
-		l, err := s.set.Lookup(ref)
-		if err != nil {
-			e := err.(*schema.Error)
-			if !errors.Is(e, schema.ErrRemoteRef) {
-				e.Kind = ErrManifest
-			}
-			e.File, e.Pointer = ManifestFile, ptr
-			e.Line, e.Column = schema.LineCol(data, root.Lookup(ptr).Start)
-			return loc{}, e
+		leaf := ve
+		for len(leaf.Causes) > 0 {
+			leaf = leaf.Causes[0]
 		}
-		return locOf(l), nil
+		hint := "see the topic-declaration vocabulary in docs/distgen-json.md"
+		if keys := manifestKeys(leaf.AbsoluteKeywordLocation); len(keys) > 0 {
+			hint = "allowed keys here: " + strings.Join(keys, ", ") + "; " + hint
+		}
+		return nil, errAt(ErrManifest, mf, leaf.InstanceLocation, leaf.Message, hint)
 	}
-	if en := root.Get("envelopes"); en != nil {
-		for i, name := range en.Keys {
-			d := en.Vals[i]
-			ptr := "/envelopes/" + escapePointer(name)
-			ref := d.Get("schema").Str
-			l, e := resolve(ptr+"/schema", ref)
-			if e != nil {
+	return mf, nil
+}
+
+// manifestReader turns the parsed distgen.json into its declarations,
+// resolving every schema reference and checking the declarations against
+// each other; the first problem ends the reading.
+type manifestReader struct {
+	s      *Input
+	mf     *file
+	m      *manifest
+	envs   map[string]*envelopeDecl
+	topics map[string]*topicDecl
+	fams   map[string]*familyDecl
+}
+
+func (r *manifestReader) err(ptr, msg, hint string) *schema.Error {
+	return errAt(ErrManifest, r.mf, ptr, msg, hint)
+}
+
+// read reads the envelopes, topics, families and entries, in that order
+// (each may name only those before it, entries also other entries).
+func (r *manifestReader) read() error {
+	root := r.mf.Root
+	for _, step := range []struct {
+		key  string
+		read func(name string, d *node, ptr string) *schema.Error
+	}{
+		{"envelopes", r.envelope},
+		{"topics", r.topic},
+		{"families", r.family},
+		{"entries", r.entry},
+	} {
+		n := root.Get(step.key)
+		if n == nil {
+			continue
+		}
+		for i, name := range n.Keys {
+			if e := step.read(name, n.Vals[i], "/"+step.key+"/"+escapePointer(name)); e != nil {
 				return e
 			}
-			pay := d.Get("payload").Str
-			props := l.node().Get("properties")
-			if props == nil || props.Get(pay) == nil {
-				return s.mfErr(mf, ptr+"/payload", fmt.Sprintf("envelope schema %s has no member %q", ref, pay), "name a member of the envelope schema's properties")
-			}
-			ed := &envelopeDecl{name: name, ref: ref, loc: l, payload: pay, ptr: ptr, desc: description(d)}
-			envs[name] = ed
-			m.envelopes = append(m.envelopes, ed)
 		}
 	}
-	getEnv := func(n *node, ptr string) (*envelopeDecl, *schema.Error) {
-		e := n.Get("envelope")
-		if e == nil {
-			return nil, nil
+	return nil
+}
+
+// resolve resolves a schema reference of distgen.json (at ptr), relative
+// to the schema directory, as from a file in its root.
+func (r *manifestReader) resolve(ptr, ref string) (loc, *schema.Error) {
+	l, err := r.s.set.Lookup(ref)
+	if err != nil {
+		e := err.(*schema.Error)
+		if !errors.Is(e, schema.ErrRemoteRef) {
+			e.Kind = ErrManifest
 		}
-		ed, ok := envs[e.Str]
-		if !ok {
-			return nil, s.mfErr(mf, ptr+"/envelope", fmt.Sprintf("no envelope %q is declared", e.Str), "declare it under \"envelopes\"")
-		}
-		return ed, nil
+		e.File, e.Pointer = ManifestFile, ptr
+		e.Line, e.Column = schema.LineCol(r.mf.Data, r.mf.Root.Lookup(ptr).Start)
+		return loc{}, e
 	}
-	sets := func(n *node, ptr string) []*setRule {
-		var out []*setRule
-		if n == nil {
-			return nil
-		}
-		for i, t := range n.Keys {
-			v := n.Vals[i]
-			r := &setRule{target: t, ptr: ptr + "/" + escapePointer(t)}
-			switch {
-			case v.Get("part") != nil:
-				r.part = true
-			case v.Get("topic") != nil:
-				r.topic = true
-			case v.Get("const") != nil:
-				r.cnst = v.Get("const")
-			default:
-				f := v.Get("from").Str
-				r.from = &f
-			}
-			out = append(out, r)
-		}
-		return out
+	return locOf(l), nil
+}
+
+// envelopeOf returns the envelope the declaration n (at ptr) names, nil
+// when it names none.
+func (r *manifestReader) envelopeOf(n *node, ptr string) (*envelopeDecl, *schema.Error) {
+	e := n.Get("envelope")
+	if e == nil {
+		return nil, nil
 	}
-	topics := map[string]*topicDecl{}
-	addTopic := func(t *topicDecl) *schema.Error {
-		if err := topic.ValidateTopic(t.name); err != nil {
-			return s.mfErr(mf, t.ptr, fmt.Sprintf("%q is not a valid topic name: %v", t.name, err), "use words of letters, digits, '_' and '-' separated by '.'")
-		}
-		if _, dup := topics[t.name]; dup {
-			e := s.mfErr(mf, t.ptr, fmt.Sprintf("topic %q is declared twice", t.name), "declare every topic once")
-			e.Kind = ErrCollision
-			return e
-		}
-		topics[t.name] = t
-		m.topics = append(m.topics, t)
+	ed, ok := r.envs[e.Str]
+	if !ok {
+		return nil, r.err(ptr+"/envelope", fmt.Sprintf("no envelope %q is declared", e.Str), "declare it under \"envelopes\"")
+	}
+	return ed, nil
+}
+
+// setRules reads a "set" object (n, at ptr; nil when absent).
+func setRules(n *node, ptr string) []*setRule {
+	var out []*setRule
+	if n == nil {
 		return nil
 	}
-	if tn := root.Get("topics"); tn != nil {
-		for i, name := range tn.Keys {
-			d := tn.Vals[i]
-			ptr := "/topics/" + escapePointer(name)
-			t := &topicDecl{name: name, ref: d.Get("schema").Str, ptr: ptr, desc: description(d)}
-			if c := d.Get("compatibility"); c != nil {
-				t.compat = c.Str
-			}
-			l, e := resolve(ptr+"/schema", t.ref)
-			if e != nil {
-				return e
-			}
-			t.loc = l
-			if t.envelope, e = getEnv(d, ptr); e != nil {
-				return e
-			}
-			t.sets = sets(d.Get("set"), ptr+"/set")
-			if len(t.sets) > 0 && t.envelope == nil {
-				return s.mfErr(mf, ptr+"/set", "set rules need an envelope", "declare the topic's envelope")
-			}
-			for _, r := range t.sets {
-				if r.part || r.from != nil {
-					return s.mfErr(mf, r.ptr, "a topic's set takes only {\"const\": value} and {\"topic\": true}", "use part/from in families, fan-outs and entry routes")
-				}
-			}
-			if e := addTopic(t); e != nil {
-				return e
-			}
+	for i, t := range n.Keys {
+		v := n.Vals[i]
+		r := &setRule{target: t, ptr: ptr + "/" + escapePointer(t)}
+		switch {
+		case v.Get("part") != nil:
+			r.part = true
+		case v.Get("topic") != nil:
+			r.topic = true
+		case v.Get("const") != nil:
+			r.cnst = v.Get("const")
+		default:
+			f := v.Get("from").Str
+			r.from = &f
 		}
+		out = append(out, r)
 	}
-	fams := map[string]*familyDecl{}
-	if fn := root.Get("families"); fn != nil {
-		for i, name := range fn.Keys {
-			d := fn.Vals[i]
-			ptr := "/families/" + escapePointer(name)
-			f := &familyDecl{name: name, pattern: d.Get("topic").Str, ptr: ptr, desc: description(d)}
-			var e *schema.Error
-			if f.envelope, e = getEnv(d, ptr); e != nil {
-				return e
-			}
-			for _, p := range d.Get("parts").Arr {
-				f.parts = append(f.parts, p.Str)
-			}
-			schemas := d.Get("schemas")
-			if c := d.Get("composite"); c != nil {
-				if schemas != nil {
-					return s.mfErr(mf, ptr+"/schemas", "a family takes either composite or schemas, not both", "remove one")
-				}
-				l, e := resolve(ptr+"/composite", c.Str)
-				if e != nil {
-					return e
-				}
-				f.composite = &l
-			} else if schemas == nil {
-				return s.mfErr(mf, ptr, "a family needs composite (a schema whose members are the parts) or schemas (part -> schema)", "add one of them")
-			}
-			for j, p := range f.parts {
-				t := &topicDecl{name: strings.Replace(f.pattern, "{part}", p, 1), family: f, part: p, envelope: f.envelope, ptr: fmt.Sprintf("%s/parts/%d", ptr, j)}
-				if c := d.Get("compatibility"); c != nil {
-					t.compat = c.Str
-				}
-				if f.composite != nil {
-					props := f.composite.node().Get("properties")
-					if props == nil || props.Get(p) == nil {
-						return s.mfErr(mf, t.ptr, fmt.Sprintf("composite %s has no member %q", c2s(d.Get("composite")), p), "list only members of the composite schema's properties")
-					}
-					t.loc = loc{f.composite.f, f.composite.ptr + "/properties/" + escapePointer(p)}
-					t.ref = t.loc.f.Path + "#" + t.loc.ptr
-				} else {
-					sn := schemas.Get(p)
-					if sn == nil {
-						return s.mfErr(mf, ptr+"/schemas", fmt.Sprintf("no schema for part %q", p), "map every part to a schema")
-					}
-					l, e := resolve(ptr+"/schemas/"+escapePointer(p), sn.Str)
-					if e != nil {
-						return e
-					}
-					t.loc, t.ref = l, sn.Str
-				}
-				f.topics = append(f.topics, t)
-				if e := addTopic(t); e != nil {
-					return e
-				}
-			}
-			if schemas != nil {
-				for _, k := range schemas.Keys {
-					if !contains(f.parts, k) {
-						return s.mfErr(mf, ptr+"/schemas/"+escapePointer(k), fmt.Sprintf("%q is not listed in parts", k), "add it to parts or remove it")
-					}
-				}
-			}
-			f.sets = sets(d.Get("set"), ptr+"/set")
-			for _, r := range f.sets {
-				if r.from != nil {
-					return s.mfErr(mf, r.ptr, "a family's set takes {\"part\": true}, {\"topic\": true} or {\"const\": value}", "put from-rules in the fan-out's set")
-				}
-			}
-			if fo := d.Get("fanout"); fo != nil {
-				if f.composite == nil {
-					return s.mfErr(mf, ptr+"/fanout", "a fan-out needs a composite", "add composite")
-				}
-				f.fanout = fo.Get("name").Str
-				f.fanSets = sets(fo.Get("set"), ptr+"/fanout/set")
-			}
-			if len(f.sets)+len(f.fanSets) > 0 && f.envelope == nil {
-				return s.mfErr(mf, ptr+"/set", "set rules need an envelope", "declare the family's envelope")
-			}
-			fams[name] = f
-			m.families = append(m.families, f)
-		}
+	return out
+}
+
+// addTopic checks a topic's name and that it is declared once.
+func (r *manifestReader) addTopic(t *topicDecl) *schema.Error {
+	if err := topic.ValidateTopic(t.name); err != nil {
+		return r.err(t.ptr, fmt.Sprintf("%q is not a valid topic name: %v", t.name, err), "use words of letters, digits, '_' and '-' separated by '.'")
 	}
-	if en := root.Get("entries"); en != nil {
-		for i, name := range en.Keys {
-			d := en.Vals[i]
-			ptr := "/entries/" + escapePointer(name)
-			ed := &entryDecl{name: name, ref: d.Get("schema").Str, ptr: ptr, desc: description(d)}
-			l, e := resolve(ptr+"/schema", ed.ref)
-			if e != nil {
-				return e
-			}
-			ed.loc = l
-			for j, rn := range d.Get("routes").Arr {
-				rp := fmt.Sprintf("%s/routes/%d", ptr, j)
-				r := &routeDecl{ptr: rp, sets: sets(rn.Get("set"), rp+"/set")}
-				if w := rn.Get("when"); w != nil {
-					r.when, r.hasWhen = w.Str, true
-				}
-				if dn := rn.Get("data"); dn != nil {
-					r.data = dn.Str
-				}
-				switch {
-				case rn.Get("topic") != nil:
-					t, ok := topics[rn.Get("topic").Str]
-					if !ok {
-						return s.mfErr(mf, rp+"/topic", fmt.Sprintf("no topic %q is declared", rn.Get("topic").Str), "declare it under topics or families")
-					}
-					r.topic = t
-				case rn.Get("fanout") != nil:
-					f, ok := fams[rn.Get("fanout").Str]
-					if !ok || f.fanout == "" {
-						return s.mfErr(mf, rp+"/fanout", fmt.Sprintf("no family %q with a fan-out is declared", rn.Get("fanout").Str), "declare the family with a fanout")
-					}
-					r.fanout = f
-				default:
-					r.entry = rn.Get("entry").Str
-					if en.Get(r.entry) == nil {
-						return s.mfErr(mf, rp+"/entry", fmt.Sprintf("no entry %q is declared", r.entry), "declare it under entries")
-					}
-					if len(r.sets) > 0 {
-						return s.mfErr(mf, rp+"/set", "a route to an entry takes no set", "set the metadata in the target entry's routes")
-					}
-				}
-				if len(r.sets) > 0 && (r.topic != nil && r.topic.envelope == nil || r.fanout != nil && r.fanout.envelope == nil) {
-					return s.mfErr(mf, rp+"/set", "set rules need an envelope, and the route's target has none", "remove set or declare an envelope")
-				}
-				for _, sr := range r.sets {
-					if sr.part || sr.topic {
-						return s.mfErr(mf, sr.ptr, "{\"part\": true} and {\"topic\": true} are only meaningful in the set of a topic, a family or a fan-out (the target's own set rules apply after the route's)", "use const or from, or put the rule in the target's set")
-					}
-				}
-				ed.routes = append(ed.routes, r)
-			}
-			m.entries = append(m.entries, ed)
-		}
-	}
-	s.manifestFile = mf
-	var e *schema.Error
-	if s.overrides, e = s.loadOverrides(mf, root, resolve); e != nil {
+	if _, dup := r.topics[t.name]; dup {
+		e := r.err(t.ptr, fmt.Sprintf("topic %q is declared twice", t.name), "declare every topic once")
+		e.Kind = ErrCollision
 		return e
 	}
-	if len(m.topics) == 0 {
-		if len(s.overrides) > 0 {
-			s.decl = nil // types only
-			return nil
-		}
-		return s.mfErr(mf, "", "distgen.json declares no topics and no overrides", "declare topics or families, or remove distgen.json")
+	r.topics[t.name] = t
+	r.m.topics = append(r.m.topics, t)
+	return nil
+}
+
+func (r *manifestReader) envelope(name string, d *node, ptr string) *schema.Error {
+	ref := d.Get("schema").Str
+	l, e := r.resolve(ptr+"/schema", ref)
+	if e != nil {
+		return e
 	}
-	return s.synthesize()
+	pay := d.Get("payload").Str
+	props := l.node().Get("properties")
+	if props == nil || props.Get(pay) == nil {
+		return r.err(ptr+"/payload", fmt.Sprintf("envelope schema %s has no member %q", ref, pay), "name a member of the envelope schema's properties")
+	}
+	ed := &envelopeDecl{name: name, ref: ref, loc: l, payload: pay, ptr: ptr, desc: description(d)}
+	r.envs[name] = ed
+	r.m.envelopes = append(r.m.envelopes, ed)
+	return nil
+}
+
+func (r *manifestReader) topic(name string, d *node, ptr string) *schema.Error {
+	t := &topicDecl{name: name, ref: d.Get("schema").Str, ptr: ptr, desc: description(d)}
+	if c := d.Get("compatibility"); c != nil {
+		t.compat = c.Str
+	}
+	l, e := r.resolve(ptr+"/schema", t.ref)
+	if e != nil {
+		return e
+	}
+	t.loc = l
+	if t.envelope, e = r.envelopeOf(d, ptr); e != nil {
+		return e
+	}
+	t.sets = setRules(d.Get("set"), ptr+"/set")
+	if len(t.sets) > 0 && t.envelope == nil {
+		return r.err(ptr+"/set", "set rules need an envelope", "declare the topic's envelope")
+	}
+	for _, sr := range t.sets {
+		if sr.part || sr.from != nil {
+			return r.err(sr.ptr, "a topic's set takes only {\"const\": value} and {\"topic\": true}", "use part/from in families, fan-outs and entry routes")
+		}
+	}
+	return r.addTopic(t)
+}
+
+func (r *manifestReader) family(name string, d *node, ptr string) *schema.Error {
+	f := &familyDecl{name: name, pattern: d.Get("topic").Str, ptr: ptr, desc: description(d)}
+	var e *schema.Error
+	if f.envelope, e = r.envelopeOf(d, ptr); e != nil {
+		return e
+	}
+	for _, p := range d.Get("parts").Arr {
+		f.parts = append(f.parts, p.Str)
+	}
+	schemas := d.Get("schemas")
+	if c := d.Get("composite"); c != nil {
+		if schemas != nil {
+			return r.err(ptr+"/schemas", "a family takes either composite or schemas, not both", "remove one")
+		}
+		l, e := r.resolve(ptr+"/composite", c.Str)
+		if e != nil {
+			return e
+		}
+		f.composite = &l
+	} else if schemas == nil {
+		return r.err(ptr, "a family needs composite (a schema whose members are the parts) or schemas (part -> schema)", "add one of them")
+	}
+	for j, p := range f.parts {
+		if e := r.familyPart(f, d, j, p); e != nil {
+			return e
+		}
+	}
+	if schemas != nil {
+		for _, k := range schemas.Keys {
+			if !contains(f.parts, k) {
+				return r.err(ptr+"/schemas/"+escapePointer(k), fmt.Sprintf("%q is not listed in parts", k), "add it to parts or remove it")
+			}
+		}
+	}
+	if e := r.familySets(f, d); e != nil {
+		return e
+	}
+	r.fams[name] = f
+	r.m.families = append(r.m.families, f)
+	return nil
+}
+
+// familyPart declares the topic of part p (the j-th) of the family f
+// (declared by d).
+func (r *manifestReader) familyPart(f *familyDecl, d *node, j int, p string) *schema.Error {
+	t := &topicDecl{name: strings.Replace(f.pattern, "{part}", p, 1), family: f, part: p, envelope: f.envelope, ptr: fmt.Sprintf("%s/parts/%d", f.ptr, j)}
+	if c := d.Get("compatibility"); c != nil {
+		t.compat = c.Str
+	}
+	if f.composite != nil {
+		props := f.composite.node().Get("properties")
+		if props == nil || props.Get(p) == nil {
+			return r.err(t.ptr, fmt.Sprintf("composite %s has no member %q", c2s(d.Get("composite")), p), "list only members of the composite schema's properties")
+		}
+		t.loc = loc{f.composite.f, f.composite.ptr + "/properties/" + escapePointer(p)}
+		t.ref = t.loc.f.Path + "#" + t.loc.ptr
+	} else {
+		sn := d.Get("schemas").Get(p)
+		if sn == nil {
+			return r.err(f.ptr+"/schemas", fmt.Sprintf("no schema for part %q", p), "map every part to a schema")
+		}
+		l, e := r.resolve(f.ptr+"/schemas/"+escapePointer(p), sn.Str)
+		if e != nil {
+			return e
+		}
+		t.loc, t.ref = l, sn.Str
+	}
+	f.topics = append(f.topics, t)
+	return r.addTopic(t)
+}
+
+// familySets reads the set rules of the family f and of its fan-out.
+func (r *manifestReader) familySets(f *familyDecl, d *node) *schema.Error {
+	f.sets = setRules(d.Get("set"), f.ptr+"/set")
+	for _, sr := range f.sets {
+		if sr.from != nil {
+			return r.err(sr.ptr, "a family's set takes {\"part\": true}, {\"topic\": true} or {\"const\": value}", "put from-rules in the fan-out's set")
+		}
+	}
+	if fo := d.Get("fanout"); fo != nil {
+		if f.composite == nil {
+			return r.err(f.ptr+"/fanout", "a fan-out needs a composite", "add composite")
+		}
+		f.fanout = fo.Get("name").Str
+		f.fanSets = setRules(fo.Get("set"), f.ptr+"/fanout/set")
+	}
+	if len(f.sets)+len(f.fanSets) > 0 && f.envelope == nil {
+		return r.err(f.ptr+"/set", "set rules need an envelope", "declare the family's envelope")
+	}
+	return nil
+}
+
+func (r *manifestReader) entry(name string, d *node, ptr string) *schema.Error {
+	ed := &entryDecl{name: name, ref: d.Get("schema").Str, ptr: ptr, desc: description(d)}
+	l, e := r.resolve(ptr+"/schema", ed.ref)
+	if e != nil {
+		return e
+	}
+	ed.loc = l
+	for j, rn := range d.Get("routes").Arr {
+		rd, e := r.route(rn, fmt.Sprintf("%s/routes/%d", ptr, j))
+		if e != nil {
+			return e
+		}
+		ed.routes = append(ed.routes, rd)
+	}
+	r.m.entries = append(r.m.entries, ed)
+	return nil
+}
+
+// route reads the route rn (at ptr) of an entry.
+func (r *manifestReader) route(rn *node, ptr string) (*routeDecl, *schema.Error) {
+	rd := &routeDecl{ptr: ptr, sets: setRules(rn.Get("set"), ptr+"/set")}
+	if w := rn.Get("when"); w != nil {
+		rd.when, rd.hasWhen = w.Str, true
+	}
+	if dn := rn.Get("data"); dn != nil {
+		rd.data = dn.Str
+	}
+	switch {
+	case rn.Get("topic") != nil:
+		t, ok := r.topics[rn.Get("topic").Str]
+		if !ok {
+			return nil, r.err(ptr+"/topic", fmt.Sprintf("no topic %q is declared", rn.Get("topic").Str), "declare it under topics or families")
+		}
+		rd.topic = t
+	case rn.Get("fanout") != nil:
+		f, ok := r.fams[rn.Get("fanout").Str]
+		if !ok || f.fanout == "" {
+			return nil, r.err(ptr+"/fanout", fmt.Sprintf("no family %q with a fan-out is declared", rn.Get("fanout").Str), "declare the family with a fanout")
+		}
+		rd.fanout = f
+	default:
+		rd.entry = rn.Get("entry").Str
+		if r.mf.Root.Get("entries").Get(rd.entry) == nil {
+			return nil, r.err(ptr+"/entry", fmt.Sprintf("no entry %q is declared", rd.entry), "declare it under entries")
+		}
+		if len(rd.sets) > 0 {
+			return nil, r.err(ptr+"/set", "a route to an entry takes no set", "set the metadata in the target entry's routes")
+		}
+	}
+	if len(rd.sets) > 0 && (rd.topic != nil && rd.topic.envelope == nil || rd.fanout != nil && rd.fanout.envelope == nil) {
+		return nil, r.err(ptr+"/set", "set rules need an envelope, and the route's target has none", "remove set or declare an envelope")
+	}
+	for _, sr := range rd.sets {
+		if sr.part || sr.topic {
+			return nil, r.err(sr.ptr, "{\"part\": true} and {\"topic\": true} are only meaningful in the set of a topic, a family or a fan-out (the target's own set rules apply after the route's)", "use const or from, or put the rule in the target's set")
+		}
+	}
+	return rd, nil
 }
 
 func c2s(n *node) string {
@@ -524,60 +593,11 @@ func (s *Input) synthesize() error {
 		if s.set.File(name) != nil {
 			return &schema.Error{Kind: ErrCollision, File: name, Msg: "the schema set already has a file where distgen writes a topic schema", Hint: "rename or move the file"}
 		}
-		// Constraints from const and part set rules.
-		consts := map[string]any{}
-		var rules []*setRule
-		rules = append(rules, t.sets...)
-		if t.family != nil {
-			rules = append(rules, t.family.sets...)
-		}
-		for _, r := range rules {
-			switch {
-			case r.part:
-				consts[r.target] = t.part
-			case r.topic:
-				consts[r.target] = t.name
-			case r.cnst != nil:
-				consts[r.target] = r.cnst.Value()
-			}
-		}
-		payload := map[string]any{"$ref": "../../" + t.loc.f.Path + fragment(t.loc.ptr)}
-		over := map[string]any{"properties": map[string]any{t.envelope.payload: payload}}
-		keys := make([]string, 0, len(consts))
-		for k := range consts {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			cur := over
-			toks := splitPointer(k)
-			for i, tok := range toks {
-				props := cur["properties"].(map[string]any)
-				if i == len(toks)-1 {
-					props[tok] = map[string]any{"const": consts[k]}
-					break
-				}
-				next, ok := props[tok].(map[string]any)
-				if !ok {
-					next = map[string]any{"properties": map[string]any{}}
-					props[tok] = next
-				}
-				if _, ok := next["properties"]; !ok {
-					next["properties"] = map[string]any{}
-				}
-				cur = next
-			}
-		}
-		doc := map[string]any{
-			"$schema":  "https://json-schema.org/draft/2020-12/schema",
-			"$comment": "Generated by distgen from distgen.json: the whole message body on topic " + t.name + ".",
-			"allOf":    []any{map[string]any{"$ref": "../../" + t.envelope.loc.f.Path + fragment(t.envelope.loc.ptr)}, over},
-		}
-		b, err := json.MarshalIndent(doc, "", "  ")
+		b, err := topicSchema(t)
 		if err != nil {
 			return err
 		}
-		synth[name] = append(b, '\n')
+		synth[name] = b
 		t.schema = name
 		s.topics[t.name] = name
 	}
@@ -594,6 +614,70 @@ func (s *Input) synthesize() error {
 		}
 	}
 	return nil
+}
+
+// topicSchema is the whole-body schema of the enveloped topic t: its
+// envelope, with the payload member its schema and the members that const
+// and part set rules fill constant.
+func topicSchema(t *topicDecl) ([]byte, error) {
+	consts := map[string]any{}
+	var rules []*setRule
+	rules = append(rules, t.sets...)
+	if t.family != nil {
+		rules = append(rules, t.family.sets...)
+	}
+	for _, r := range rules {
+		switch {
+		case r.part:
+			consts[r.target] = t.part
+		case r.topic:
+			consts[r.target] = t.name
+		case r.cnst != nil:
+			consts[r.target] = r.cnst.Value()
+		}
+	}
+	payload := map[string]any{"$ref": "../../" + t.loc.f.Path + fragment(t.loc.ptr)}
+	over := map[string]any{"properties": map[string]any{t.envelope.payload: payload}}
+	keys := make([]string, 0, len(consts))
+	for k := range consts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		constAt(over, splitPointer(k), consts[k])
+	}
+	doc := map[string]any{
+		"$schema":  "https://json-schema.org/draft/2020-12/schema",
+		"$comment": "Generated by distgen from distgen.json: the whole message body on topic " + t.name + ".",
+		"allOf":    []any{map[string]any{"$ref": "../../" + t.envelope.loc.f.Path + fragment(t.envelope.loc.ptr)}, over},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// constAt adds to the object schema over (with "properties") the schema
+// {"const": v} at the member path toks, with the objects on the way.
+func constAt(over map[string]any, toks []string, v any) {
+	cur := over
+	for i, tok := range toks {
+		props := cur["properties"].(map[string]any)
+		if i == len(toks)-1 {
+			props[tok] = map[string]any{"const": v}
+			return
+		}
+		next, ok := props[tok].(map[string]any)
+		if !ok {
+			next = map[string]any{"properties": map[string]any{}}
+			props[tok] = next
+		}
+		if _, ok := next["properties"]; !ok {
+			next["properties"] = map[string]any{}
+		}
+		cur = next
+	}
 }
 
 func fragment(ptr string) string {

@@ -352,26 +352,35 @@ func (m *mapper) typeAt(l loc, top bool) (*tref, bool) {
 		return m.objectType(l, n, top), null
 	case "array":
 		return m.arrayType(l, n, top), null
-	case "string":
-		t := tString
-		if f := n.Get("format"); f != nil && f.Kind == kString && f.Str == "date-time" {
-			t = tTime
-		} else if ce := n.Get("contentEncoding"); ce != nil && ce.Kind == kString && ce.Str == "base64" {
-			t = tBytes
-		}
+	}
+	if t := scalarType(n, types[0]); t != nil {
 		return m.maybeNamed(l, t, top), null
-	case "integer":
-		return m.maybeNamed(l, intType(n), top), null
-	case "number":
-		t := tFloat64
-		if f := n.Get("format"); f != nil && f.Kind == kString && f.Str == "float" {
-			t = &tref{kind: tBuiltin, name: "float32"}
-		}
-		return m.maybeNamed(l, t, top), null
-	case "boolean":
-		return m.maybeNamed(l, tBool, top), null
 	}
 	return m.maybeNamed(l, tRaw, top), true // "null"
+}
+
+// scalarType is the Go type of the schema n of the JSON type typ (string,
+// integer, number or boolean), nil for another type.
+func scalarType(n *node, typ string) *tref {
+	switch typ {
+	case "string":
+		if f := n.Get("format"); f != nil && f.Kind == kString && f.Str == "date-time" {
+			return tTime
+		} else if ce := n.Get("contentEncoding"); ce != nil && ce.Kind == kString && ce.Str == "base64" {
+			return tBytes
+		}
+		return tString
+	case "integer":
+		return intType(n)
+	case "number":
+		if f := n.Get("format"); f != nil && f.Kind == kString && f.Str == "float" {
+			return &tref{kind: tBuiltin, name: "float32"}
+		}
+		return tFloat64
+	case "boolean":
+		return tBool
+	}
+	return nil
 }
 
 func hasObjectKeywords(n *node) bool {
@@ -555,16 +564,7 @@ func elemType(t *tref, null bool) *tref {
 func (m *mapper) fillStruct(nt *named, parts []loc) {
 	fns := fieldNamespace()
 	seen := map[string]bool{}
-	required := map[string]bool{}
-	for _, p := range parts {
-		if r := p.node().Get("required"); r != nil && r.Kind == kArray {
-			for _, e := range r.Arr {
-				if e.Kind == kString {
-					required[e.Str] = true
-				}
-			}
-		}
-	}
+	required := requiredMembers(parts)
 	for _, p := range parts {
 		props := p.node().Get("properties")
 		if props == nil || props.Kind != kObject {
@@ -594,27 +594,7 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 				g = "Field"
 			}
 			f.goName = fns.unique(g)
-			// A member whose struct type is being built contains itself:
-			// it must be a pointer.
-			self := t.kind == tNamed && t.named.building && (t.named.kind == nStruct || t.named.kind == nTuple || t.named.kind == nSum)
-			switch {
-			case !required[name] && null && !self && !t.isRaw():
-				// Absent, null and a value are three states.
-				f.optional = true
-				f.omitzero = true
-				m.needNullable = true
-				t = &tref{kind: tNullable, elem: t}
-			case !required[name]:
-				f.optional = true
-				if !t.isRaw() {
-					t = ptrTo(t)
-				}
-			case null || self:
-				if !t.isRaw() {
-					t = ptrTo(t)
-				}
-			}
-			f.t = t
+			m.memberType(f, t, null, required[name])
 			nt.fields = append(nt.fields, f)
 		}
 	}
@@ -638,6 +618,48 @@ func (m *mapper) fillStruct(nt *named, parts []loc) {
 	if len(nt.extras) > 0 {
 		m.needExtras = true
 	}
+}
+
+// requiredMembers returns the members that the parts of an object require.
+func requiredMembers(parts []loc) map[string]bool {
+	required := map[string]bool{}
+	for _, p := range parts {
+		if r := p.node().Get("required"); r != nil && r.Kind == kArray {
+			for _, e := range r.Arr {
+				if e.Kind == kString {
+					required[e.Str] = true
+				}
+			}
+		}
+	}
+	return required
+}
+
+// memberType sets the type of the member f, whose schema maps to t (null:
+// it may be null): a pointer when it is optional, may be null or contains
+// its own struct, Nullable when it is optional and may be null.
+func (m *mapper) memberType(f *field, t *tref, null, required bool) {
+	// A member whose struct type is being built contains itself: it must
+	// be a pointer.
+	self := t.kind == tNamed && t.named.building && (t.named.kind == nStruct || t.named.kind == nTuple || t.named.kind == nSum)
+	switch {
+	case !required && null && !self && !t.isRaw():
+		// Absent, null and a value are three states.
+		f.optional = true
+		f.omitzero = true
+		m.needNullable = true
+		t = &tref{kind: tNullable, elem: t}
+	case !required:
+		f.optional = true
+		if !t.isRaw() {
+			t = ptrTo(t)
+		}
+	case null || self:
+		if !t.isRaw() {
+			t = ptrTo(t)
+		}
+	}
+	f.t = t
 }
 
 func (m *mapper) arrayType(l loc, n *node, top bool) *tref {
@@ -761,49 +783,13 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	nt := m.newNamed(l, nEnum)
 	nt.under = base
 	nt.null = null
-	var names []string
-	if x := n.Get("x-distgen-enum-names"); x != nil && x.Kind == kArray {
-		if len(x.Arr) != len(vals) {
-			m.fail(schema.ErrSchema, loc{l.f, l.ptr + "/x-distgen-enum-names"}, fmt.Sprintf("x-distgen-enum-names has %d names for %d enum values", len(x.Arr), len(vals)), "give one name per value, in the order of enum")
-		} else {
-			for i, v := range vals {
-				if v.Kind != kNull && x.Arr[i].Kind == kString {
-					names = append(names, x.Arr[i].Str)
-				} else if v.Kind != kNull {
-					names = append(names, "")
-				}
-			}
-		}
-	}
+	names := m.enumNames(l, n, vals)
 	for i, v := range rest {
-		ev := enumValue{raw: string(v.Raw)}
 		label := ""
 		if i < len(names) {
 			label = names[i]
 		}
-		switch k {
-		case kString:
-			ev.lit = v.Str
-			if label == "" {
-				label = v.Str
-			}
-		case kBool:
-			ev.lit = v.Bool
-			if label == "" {
-				label = strconv.FormatBool(v.Bool)
-			}
-		case kNumber:
-			if base == tInt64 {
-				x, _ := strconv.ParseInt(v.Str, 10, 64)
-				ev.lit = x
-			} else {
-				x, _ := strconv.ParseUint(v.Str, 10, 64)
-				ev.lit = x
-			}
-			if label == "" {
-				label = strings.Replace(v.Str, "-", "Minus", 1)
-			}
-		}
+		ev, label := enumConst(v, k, base, label)
 		g := goNameBody(label)
 		if g == "" {
 			if label == "" {
@@ -817,6 +803,58 @@ func (m *mapper) enumType(l loc, n *node) (*tref, bool) {
 	}
 	nt.building = false
 	return &tref{kind: tNamed, named: nt}, null
+}
+
+// enumNames returns the names x-distgen-enum-names gives the values (null
+// aside; "" where a name is not a string), nil without them.
+func (m *mapper) enumNames(l loc, n *node, vals []*node) []string {
+	x := n.Get("x-distgen-enum-names")
+	if x == nil || x.Kind != kArray {
+		return nil
+	}
+	if len(x.Arr) != len(vals) {
+		m.fail(schema.ErrSchema, loc{l.f, l.ptr + "/x-distgen-enum-names"}, fmt.Sprintf("x-distgen-enum-names has %d names for %d enum values", len(x.Arr), len(vals)), "give one name per value, in the order of enum")
+		return nil
+	}
+	var names []string
+	for i, v := range vals {
+		if v.Kind != kNull && x.Arr[i].Kind == kString {
+			names = append(names, x.Arr[i].Str)
+		} else if v.Kind != kNull {
+			names = append(names, "")
+		}
+	}
+	return names
+}
+
+// enumConst returns the constant of the enum value v (of kind k, Go type
+// base) and the label its Go name is made of: label, or the value's text.
+func enumConst(v *node, k schema.Kind, base *tref, label string) (enumValue, string) {
+	ev := enumValue{raw: string(v.Raw)}
+	switch k {
+	case kString:
+		ev.lit = v.Str
+		if label == "" {
+			label = v.Str
+		}
+	case kBool:
+		ev.lit = v.Bool
+		if label == "" {
+			label = strconv.FormatBool(v.Bool)
+		}
+	case kNumber:
+		if base == tInt64 {
+			x, _ := strconv.ParseInt(v.Str, 10, 64)
+			ev.lit = x
+		} else {
+			x, _ := strconv.ParseUint(v.Str, 10, 64)
+			ev.lit = x
+		}
+		if label == "" {
+			label = strings.Replace(v.Str, "-", "Minus", 1)
+		}
+	}
+	return ev, label
 }
 
 // allOfType merges the branches of allOf (and a $ref beside properties).

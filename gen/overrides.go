@@ -67,7 +67,7 @@ func (s *Input) loadOverrides(mf *file, root *node, resolve func(ptr, ref string
 		o := &overrideDecl{ptr: ptr, spelled: d.Get("go_type").Str}
 		var msg string
 		if o.goType, msg = parseGoType(o.spelled); msg != "" {
-			return nil, s.mfErr(mf, ptr+"/go_type", msg, "write a predeclared type (int64, float64, string, ...) or an import path, a dot and an exported type name (github.com/shopspring/decimal.Decimal)")
+			return nil, errAt(ErrManifest, mf, ptr+"/go_type", msg, "write a predeclared type (int64, float64, string, ...) or an import path, a dot and an exported type name (github.com/shopspring/decimal.Decimal)")
 		}
 		var keys []string
 		for _, k := range []string{"schema", "format", "type"} {
@@ -76,7 +76,7 @@ func (s *Input) loadOverrides(mf *file, root *node, resolve func(ptr, ref string
 			}
 		}
 		if len(keys) != 1 {
-			return nil, s.mfErr(mf, ptr, fmt.Sprintf("an override matches by exactly one of schema, format and type; this one has %d (%s)", len(keys), strings.Join(keys, ", ")), "split it into one override per matcher")
+			return nil, errAt(ErrManifest, mf, ptr, fmt.Sprintf("an override matches by exactly one of schema, format and type; this one has %d (%s)", len(keys), strings.Join(keys, ", ")), "split it into one override per matcher")
 		}
 		match := keys[0] + " " + d.Get(keys[0]).Str
 		switch keys[0] {
@@ -92,11 +92,11 @@ func (s *Input) loadOverrides(mf *file, root *node, resolve func(ptr, ref string
 		case "type":
 			o.jsonType = d.Get("type").Str
 			if fits, ok := goBuiltins[o.goType.name]; ok && o.goType.pkg == "" && !contains(fits, o.jsonType) {
-				return nil, s.mfErr(mf, ptr+"/go_type", fmt.Sprintf("go_type %s cannot hold a JSON %s", o.spelled, o.jsonType), "choose a Go type for "+o.jsonType+" values")
+				return nil, errAt(ErrManifest, mf, ptr+"/go_type", fmt.Sprintf("go_type %s cannot hold a JSON %s", o.spelled, o.jsonType), "choose a Go type for "+o.jsonType+" values")
 			}
 		}
 		if prev, dup := seen[match]; dup {
-			return nil, s.mfErr(mf, ptr, fmt.Sprintf("this override matches the same schemas as %s (%s)", prev, match), "keep one of them")
+			return nil, errAt(ErrManifest, mf, ptr, fmt.Sprintf("this override matches the same schemas as %s (%s)", prev, match), "keep one of them")
 		}
 		seen[match] = ptr
 		out = append(out, o)

@@ -16,6 +16,7 @@ import (
 	"testing/fstest"
 
 	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/internal/schemadir"
 	"github.com/distributer/distributer/schema/compat"
 )
 
@@ -181,7 +182,7 @@ func loadBase(schemaDir, base string) (compat.Source, error) {
 	if st, err := os.Stat(base); err == nil && st.IsDir() {
 		src, err := compat.Load(os.DirFS(base))
 		if err != nil {
-			return nil, prefixDir(err, base)
+			return nil, schemadir.PrefixDir(err, base)
 		}
 		return src, nil
 	}

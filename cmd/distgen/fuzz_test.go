@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/internal/jsonstream"
 	"github.com/distributer/distributer/typed"
 )
 
@@ -58,26 +59,26 @@ func FuzzValidateReader(f *testing.F) {
 		// As distgen validate: every value checked, with -topic and without.
 		for _, topic := range []string{"order.placed", ""} {
 			rep := &validateReport{Failures: []*failure{}}
-			vs := newValueStream(bytes.NewReader(in), lines)
+			vs := jsonstream.New(bytes.NewReader(in), lines)
 			for range len(in) + 1 {
-				v, ok, err := vs.next()
+				v, ok, err := vs.Next()
 				if err != nil {
 					t.Fatalf("read error on a bytes.Reader: %v", err)
 				}
 				if !ok {
 					break
 				}
-				if v.line < 1 || v.col < 1 {
-					t.Fatalf("position %d:%d", v.line, v.col)
+				if v.Line < 1 || v.Col < 1 {
+					t.Fatalf("position %d:%d", v.Line, v.Col)
 				}
-				if v.syntax == "" {
-					if !json.Valid(v.raw) {
-						t.Fatalf("yielded invalid JSON %q", v.raw)
+				if v.Syntax == "" {
+					if !json.Valid(v.Raw) {
+						t.Fatalf("yielded invalid JSON %q", v.Raw)
 					}
-					checkOne("fuzz", v.line, v.col, v.raw, topic, schemas, rep)
+					checkOne("fuzz", v.Line, v.Col, v.Raw, topic, schemas, rep)
 				}
 			}
-			if _, ok, _ := vs.next(); ok {
+			if _, ok, _ := vs.Next(); ok {
 				t.Fatal("the reader yields more values than the input has bytes")
 			}
 		}
@@ -99,17 +100,17 @@ func FuzzValidateReader(f *testing.F) {
 			want = append(want, string(raw))
 		}
 		var got []string
-		vs := newValueStream(bytes.NewReader(in), false)
+		vs := jsonstream.New(bytes.NewReader(in), false)
 		for {
-			v, ok, _ := vs.next()
+			v, ok, _ := vs.Next()
 			if !ok {
 				break
 			}
-			if v.syntax != "" {
+			if v.Syntax != "" {
 				got = append(got, "error")
 				continue
 			}
-			got = append(got, string(v.raw))
+			got = append(got, string(v.Raw))
 		}
 		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 			t.Fatalf("values\n got %q\nwant %q", got, want)

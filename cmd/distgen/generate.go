@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/distributer/distributer/gen"
-	"github.com/distributer/distributer/schema"
+	"github.com/distributer/distributer/internal/schemadir"
 )
 
 func init() {
@@ -41,7 +41,7 @@ usage error, invalid schemas or an unreadable -out.
 
 type genFlags struct {
 	schemas, out, pkg string
-	contract          bool // -contract-test (gen.AddContractTest)
+	contract          bool // -contract-test (gen.Config.ContractTest)
 }
 
 func parseGenFlags(name string, args []string, stdout, stderr io.Writer) (*genFlags, int) {
@@ -101,16 +101,10 @@ func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
 		printSchemaErr(stderr, err, f.schemas)
 		return nil, exitUsage
 	}
-	files, err := gen.Generate(in, gen.Config{Package: f.pkg})
+	files, err := gen.Generate(in, gen.Config{Package: f.pkg, ContractTest: f.contract})
 	if err != nil {
 		printSchemaErr(stderr, err, f.schemas)
 		return nil, exitUsage
-	}
-	if f.contract {
-		if err := gen.AddContractTest(files, f.pkg); err != nil {
-			fmt.Fprintf(stderr, "distgen: %v\n", err)
-			return nil, exitUsage
-		}
 	}
 	return files, -1
 }
@@ -119,7 +113,7 @@ func produce(f *genFlags, stderr io.Writer) (map[string][]byte, int) {
 // directory dir, one problem a line, each "distgen: " and the file's path
 // under dir first.
 func printSchemaErr(w io.Writer, err error, dir string) {
-	list, ok := schemaErrors(prefixDir(err, dir))
+	list, ok := schemadir.Errors(schemadir.PrefixDir(err, dir))
 	if !ok {
 		fmt.Fprintf(w, "distgen: %v\n", err)
 		return
@@ -131,31 +125,6 @@ func printSchemaErr(w io.Writer, err error, dir string) {
 		}
 		fmt.Fprintf(w, "distgen: %v\n", e)
 	}
-}
-
-// schemaErrors returns the located schema errors err holds.
-func schemaErrors(err error) (schema.ErrorList, bool) {
-	var list schema.ErrorList
-	var one *schema.Error
-	switch {
-	case errors.As(err, &list):
-		return list, true
-	case errors.As(err, &one):
-		return schema.ErrorList{one}, true
-	}
-	return nil, false
-}
-
-// prefixDir puts dir before the file paths of the schema errors in err
-// (paths in the set are relative to the schema directory) and returns err.
-func prefixDir(err error, dir string) error {
-	list, _ := schemaErrors(err)
-	for _, e := range list {
-		if e.File != "" {
-			e.File = filepath.ToSlash(filepath.Join(dir, e.File))
-		}
-	}
-	return err
 }
 
 func runGenerate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -132,6 +132,20 @@ func TestSchemaErrorExit(t *testing.T) {
 	}
 }
 
+// TestContractTestNeedsTopics: -contract-test on a set without topics is a
+// usage error that says so, and nothing is written.
+func TestContractTestNeedsTopics(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "s", "thing.json"), `{"type": "string"}`)
+	code, _, errOut := runCLI(t, "generate", "-schemas", filepath.Join(dir, "s"), "-out", filepath.Join(dir, "o"), "-package", "o", "-contract-test")
+	if code != exitUsage || !strings.Contains(errOut, "declares no topics") || !strings.Contains(errOut, "-contract-test") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o")); !os.IsNotExist(err) {
+		t.Errorf("the output directory was written: %v", err)
+	}
+}
+
 func TestRefusesToOverwriteHandWritten(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "s", "a.json"), `{"type": "string"}`)

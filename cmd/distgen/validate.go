@@ -13,8 +13,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/distributer/distributer"
-	"github.com/distributer/distributer/gen"
+	"github.com/distributer/distributer/internal/jsonstream"
+	"github.com/distributer/distributer/internal/schemadir"
 	"github.com/distributer/distributer/typed"
 )
 
@@ -70,12 +70,9 @@ type failure struct {
 	Errors []failReason `json:"errors"`
 }
 
-type failReason struct {
-	Pointer string `json:"pointer"`
-	Keyword string `json:"keyword,omitempty"`
-	Schema  string `json:"schema,omitempty"`
-	Message string `json:"message"`
-}
+// failReason is one thing wrong with a value (schemadir.Reason: the
+// wording distctl uses too).
+type failReason = schemadir.Reason
 
 type validateReport struct {
 	Checked  int        `json:"checked"`
@@ -114,22 +111,13 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "distgen validate: -format %q: want text or json\n", *format)
 		return exitUsage
 	}
-	if st, err := os.Stat(*schemaDir); err != nil || !st.IsDir() {
-		fmt.Fprintf(stderr, "distgen validate: -schemas %s: not a readable directory\n", *schemaDir)
-		return exitUsage
-	}
-	in, err := gen.Load(os.DirFS(*schemaDir))
+	schemas, err := schemadir.Compile(*schemaDir)
 	if err != nil {
-		printSchemaErr(stderr, err, *schemaDir)
-		return exitUsage
-	}
-	if len(in.Topics()) == 0 {
-		fmt.Fprintf(stderr, "distgen validate: %s declares no topics (add them to %s)\n", *schemaDir, filepath.Join(*schemaDir, gen.ManifestFile))
-		return exitUsage
-	}
-	schemas, err := typed.CompileSet(in.Set(), in.TopicSchemas())
-	if err != nil {
-		fmt.Fprintf(stderr, "distgen validate: %s: %v\n", *schemaDir, err)
+		if schemadir.IsLoadError(err) {
+			fmt.Fprintf(stderr, "%v\n", err)
+		} else {
+			fmt.Fprintf(stderr, "distgen validate: %v\n", err)
+		}
 		return exitUsage
 	}
 	if *topicFlag != "" && !schemas.Has(*topicFlag) {
@@ -259,20 +247,20 @@ func checkInput(in string, stdin io.Reader, topicFlag string, schemas *typed.Sch
 		r = f
 	}
 	lines := name == "<stdin>" || strings.HasSuffix(name, ".jsonl") || strings.HasSuffix(name, ".ndjson")
-	vs := newValueStream(r, lines)
+	vs := jsonstream.New(r, lines)
 	for {
-		v, ok, err := vs.next()
+		v, ok, err := vs.Next()
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", name, err)
 		}
 		if !ok {
 			return nil
 		}
-		if v.syntax != "" {
-			rep.add(&failure{File: name, Line: v.line, Column: v.col, Topic: topicFlag, Errors: []failReason{{Message: v.syntax}}})
+		if v.Syntax != "" {
+			rep.add(&failure{File: name, Line: v.Line, Column: v.Col, Topic: topicFlag, Errors: []failReason{{Message: v.Syntax}}})
 			continue
 		}
-		checkOne(name, v.line, v.col, v.raw, topicFlag, schemas, rep)
+		checkOne(name, v.Line, v.Col, v.Raw, topicFlag, schemas, rep)
 	}
 }
 
@@ -297,24 +285,7 @@ func checkOne(name string, line, col int, raw json.RawMessage, topicFlag string,
 		rep.Valid++
 		return
 	}
-	var ve *typed.ValidationError
-	switch {
-	case errors.As(err, &ve) && len(ve.Causes) > 0:
-		for _, c := range ve.Causes {
-			f.Errors = append(f.Errors, failReason{Pointer: pointerOrRoot(c.InstanceLocation), Keyword: c.Keyword, Schema: c.AbsoluteKeywordLocation, Message: c.Message})
-		}
-		sort.SliceStable(f.Errors, func(i, j int) bool { // stable output: by location, then keyword
-			a, b := f.Errors[i], f.Errors[j]
-			if a.Pointer != b.Pointer {
-				return a.Pointer < b.Pointer
-			}
-			return a.Keyword < b.Keyword
-		})
-	case errors.Is(err, distributer.ErrNoSchema):
-		f.Errors = []failReason{{Pointer: "(root)", Message: fmt.Sprintf("no schema for topic %q (topics: %s)", f.Topic, strings.Join(schemas.Topics(), ", "))}}
-	default:
-		f.Errors = []failReason{{Pointer: "(root)", Message: err.Error()}}
-	}
+	f.Errors = schemadir.Reasons(err, schemas, f.Topic)
 	rep.add(f)
 }
 
@@ -328,12 +299,3 @@ func (r *validateReport) add(f *failure) {
 	r.Invalid++
 	r.Failures = append(r.Failures, f)
 }
-
-func pointerOrRoot(p string) string {
-	if p == "" {
-		return "(root)"
-	}
-	return p
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

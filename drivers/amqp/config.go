@@ -26,7 +26,6 @@ const (
 	DefaultExchange        = "distributer"
 	DefaultPrefetch        = 64
 	DefaultConcurrency     = 1
-	DefaultMaxAttempts     = 5
 	DefaultHeartbeat       = 10 * time.Second
 	DefaultConnectTimeout  = 10 * time.Second
 	DefaultTopologyTimeout = 10 * time.Second
@@ -36,7 +35,7 @@ const (
 
 // knownParams are the URL query options the driver accepts.
 var knownParams = []string{
-	"exchange", "durable", "queue_prefix", "prefetch", "concurrency", "queue_type", "max_attempts",
+	"exchange", "durable", "queue_prefix", "prefetch", "concurrency", "queue_type",
 	"dead_letter_exchange", "retry_exchange", "heartbeat", "connect_timeout", "topology_timeout",
 	"reconnect_min", "reconnect_max",
 	"cacertfile", "certfile", "keyfile", "server_name_indication", "verify",
@@ -64,7 +63,6 @@ type config struct {
 	prefetch     int
 	concurrency  int
 	queueType    string
-	maxAttempts  int
 	deadLetterEx string
 	retryEx      string
 
@@ -96,7 +94,6 @@ func parseURL(u *url.URL) (*config, error) {
 		prefetch:        DefaultPrefetch,
 		concurrency:     DefaultConcurrency,
 		queueType:       QueueClassic,
-		maxAttempts:     DefaultMaxAttempts,
 		heartbeat:       DefaultHeartbeat,
 		connectTimeout:  DefaultConnectTimeout,
 		topologyTimeout: DefaultTopologyTimeout,
@@ -192,9 +189,6 @@ func parseURL(u *url.URL) (*config, error) {
 		return nil, err
 	}
 	if err := intParam("concurrency", &c.concurrency, 1, 4096); err != nil {
-		return nil, err
-	}
-	if err := intParam("max_attempts", &c.maxAttempts, 1, 1000); err != nil {
 		return nil, err
 	}
 	if v, ok := q["queue_type"]; ok {

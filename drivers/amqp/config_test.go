@@ -27,7 +27,7 @@ func mustParse(t *testing.T, raw string) *config {
 func TestParseURLDefaults(t *testing.T) {
 	c := mustParse(t, "rabbitmq://u:p@broker/")
 	if c.scheme != "amqp" || c.exchange != "distributer" || !c.durable || !c.exchangeDurable || c.queueType != QueueClassic ||
-		c.maxAttempts != 5 || c.deadLetterEx != "distributer.dlx" || c.retryEx != "distributer.retry" || c.prefetch != DefaultPrefetch ||
+		c.deadLetterEx != "distributer.dlx" || c.retryEx != "distributer.retry" || c.prefetch != DefaultPrefetch ||
 		c.concurrency != 1 || c.heartbeat != 10*time.Second || c.tls != nil {
 		t.Errorf("defaults: %+v", c)
 	}

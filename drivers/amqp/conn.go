@@ -59,9 +59,8 @@ type conn struct {
 	sess  *session      // nil while reconnecting
 	ready chan struct{} // closed when sess is set; replaced when it is lost
 	next  int           // index of the endpoint to dial first (failover order)
-	subs  map[*subscription]struct{}
-	// closed is set by Close before it closes the subscriptions; Subscribe
-	// refuses to register after that.
+	// closed is set by Close; Subscribe refuses to start after that. (The
+	// runtime closes every subscription before it closes the connection.)
 	closed bool
 }
 
@@ -93,7 +92,6 @@ func open(ctx context.Context, cfg *config) (*conn, error) {
 		log:     driver.Logger(ctx).With("driver", "amqp"),
 		closing: make(chan struct{}),
 		ready:   make(chan struct{}),
-		subs:    map[*subscription]struct{}{},
 		marker:  newMarker(),
 	}
 	s, err := c.connect(ctx)
@@ -530,22 +528,14 @@ func (c *conn) session(ctx context.Context) (*session, error) {
 	}
 }
 
-// Close closes every subscription and the connection, and waits for every
-// goroutine of the driver to end.
+// Close closes the connection, and waits for every goroutine of the driver
+// to end. The runtime has closed the subscriptions before, while the
+// connection still worked, so that running handlers could still ack.
 func (c *conn) Close() error {
 	c.closeOnce.Do(func() {
-		// Subscriptions first, while the connection still works, so that
-		// running handlers can still ack; then the connection.
 		c.mu.Lock()
 		c.closed = true
-		subs := make([]*subscription, 0, len(c.subs))
-		for s := range c.subs {
-			subs = append(subs, s)
-		}
 		c.mu.Unlock()
-		for _, s := range subs {
-			_ = s.Close()
-		}
 		close(c.closing)
 		c.wg.Wait()
 	})

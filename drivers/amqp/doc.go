@@ -9,9 +9,11 @@
 // Topology: one topic exchange (routing key = topic). A subscriber without a
 // group gets an exclusive, auto-delete, broker-named queue; the members of a
 // named group share a durable queue named after the group, bound with each
-// member's patterns. Messages are persistent JSON with publisher confirms;
-// deliveries are acked after the handler returns nil. Failed messages are
-// redelivered up to max_attempts times, then published to the dead-letter
+// member's patterns. Messages are persistent JSON with publisher confirms.
+// What becomes of a delivery (ack, retry, dead letter, give back) is the
+// runtime's decision ("Delivery policy" in package distributer); the driver
+// counts attempts and carries the decision out: acks after success, retries
+// at the tail of the queue, dead letters published to the dead-letter
 // exchange with the reason in their headers (see "Retries and trust in the
 // wire" below). The driver reconnects by itself
 // (failing over along the URL's host list), re-declares its topology and
@@ -27,7 +29,6 @@
 //	exchange_durable=<durable>   durability of the exchange and the dead-letter exchange
 //	queue_type=classic           group queues: classic or quorum
 //	queue_prefix=                group queue name = queue_prefix + group
-//	max_attempts=5               deliveries before a failing message is dead-lettered
 //	dead_letter_exchange=<exchange>.dlx
 //	retry_exchange=<exchange>.retry  headers exchange of retry copies and close give-backs
 //	prefetch=64                  unacknowledged deliveries per subscription
@@ -35,7 +36,9 @@
 //	heartbeat=10s                connect_timeout=10s   topology_timeout=10s
 //	reconnect_min=200ms          reconnect_max=5s
 //	cacertfile, certfile, keyfile, server_name_indication, verify=verify_peer (amqps only)
-//	max_message_bytes=1048576    open_wait=60s (the runtime's, see package distributer)
+//	max_attempts=5  max_message_bytes=1048576  open_wait=60s (the runtime's, see package
+//	                             distributer; quorum group queues get x-delivery-limit =
+//	                             max_attempts - 1)
 //
 // A host is required, and an IPv6 address needs brackets ([::1]:5672).
 // Dial errors that waiting may cure (connection refused or reset, EOF in the
@@ -54,15 +57,15 @@
 //     dead letters only, for their readers, and never read).
 //   - A failed message keeps its routing key when it is retried, for every
 //     consumer of the queue.
-//   - On a quorum group queue it is returned to the queue (nack with
-//     requeue); its attempt is 1 (or the x-distributer-attempt of a copy
+//   - On a quorum group queue it is returned to the queue (basic.reject
+//     with requeue, which the broker counts in x-delivery-count; RabbitMQ 4
+//     no longer counts a basic.nack), and RabbitMQ puts it at the tail,
+//     behind the messages waiting (measured on 3.10; the conformance suite
+//     checks it); its attempt is 1 (or the x-distributer-attempt of a copy
 //     that a closing member gave back through the retry exchange, see
-//     below) + the broker's x-delivery-count, believed
-//     only when the broker's redelivered flag is set (a publisher's
-//     x-delivery-count survives until the first return). The broker hands a
-//     returned message out again before the rest of the queue, so a failing
-//     message is retried at once, where on a classic queue it waits behind
-//     the backlog.
+//     below) + the broker's x-delivery-count, believed only when the
+//     broker's redelivered flag is set (a publisher's x-delivery-count
+//     survives until the first return).
 //   - Classic and fan-out queues have no delivery count: the driver
 //     publishes a copy, with the same routing key and properties, to the
 //     retry exchange (type headers, durable like the queues), which routes it
@@ -74,16 +77,18 @@
 //     confirmed before the original is acked; a copy the broker returns as
 //     unroutable (the queue's binding was removed) puts the original back
 //     and the binding is restored: no loss.
-//   - Closing is not an attempt: a closing group member gives the delivery
-//     its handler failed while closing, and those it had prefetched, back
-//     through the retry exchange with their attempt unchanged (classic and
-//     quorum queues; a nack would count), then acks them.
+//   - Closing is not an attempt: a closing group member gives back (the
+//     runtime's GiveBack) the delivery its handler failed while closing,
+//     and hands the runtime those it had prefetched, which it gives back
+//     too; each goes through the retry exchange with its attempt unchanged
+//     (classic and quorum queues; a requeue would count), then is acked.
 //   - Every attempt number is clamped to [1, max_attempts]. Deliveries on
 //     the main exchange, the default exchange (a publish straight to a
 //     queue) or anywhere else count from 1, whatever their headers.
 //
 // Why two mechanisms: on quorum queues the broker's count is unforgeable
-// and the message never leaves the queue; classic queues count nothing, and
+// and the message never leaves the queue (and goes to the tail, as the
+// runtime's policy wants); classic queues count nothing, and
 // a copy through the default exchange (the old way) would carry the queue's
 // name as routing key, which is what other consumers dispatch on.
 //
@@ -108,21 +113,33 @@
 // queue. The driver reads every connection through a
 // frame filter (it dials, and does the TLS handshake of amqps, itself) that
 // replaces such a table with one marker header, named with a random token a
-// publisher cannot guess. The delivery is dead-lettered at once, without
-// reaching the handler, with the reason ("undecodable AMQP properties:
-// header table: 10000 entries, the client decodes at most 8192") and one
-// ERROR log naming the queue; everything around it flows on. The dead
-// letter has the body and the other properties, not the header table.
+// publisher cannot guess. The driver hands such a delivery to the runtime
+// as undecodable (driver.Delivery.Undecodable), which dead-letters it at
+// once, without reaching the handler, with the reason ("undecodable AMQP
+// properties: header table: 10000 entries, the client decodes at most
+// 8192") and one ERROR log naming the queue; everything around it flows
+// on. The dead letter has the body and the other properties, not the
+// header table.
 //
 // The driver's own copies (retry copies and dead letters) add its headers
 // to the publisher's; a copy that would not fit in frame_max is never
-// published (the broker would close the connection): a retry becomes a dead
-// letter ("cannot retry: ..."), and a dead letter goes without the
-// publisher's headers (HeaderHeadersDropped counts them).
+// published (the broker would close the connection): Redeliver reports
+// driver.ErrCannotRedeliver and the runtime dead-letters the message
+// ("cannot retry: ..."), and a dead letter goes without the publisher's
+// headers (HeaderHeadersDropped counts them).
 //
 // Upgrading: retry copies that an older driver version left in a classic
 // queue came through the default exchange; they are now delivered with the
 // queue's name as topic (a typed router dead-letters them as misrouted).
+//
+// # Operating the queues
+//
+// Admin (NewAdmin, from distributer.(*Distributer).DriverConn) inspects
+// and manages the queues the driver names: the counts of a group's queue
+// and its dead-letter queue, the dead letters themselves (read without
+// consuming them), their replay with their original topic (each removed
+// only once its copy is confirmed), purge and delete. cmd/distctl is built
+// on it (docs/operating.md).
 //
 // docs/amqp.md and docs/operations.md describe each option, the
 // failover behaviour and the delivery guarantees.

@@ -15,9 +15,12 @@ import (
 )
 
 // A poison message (the handler always fails) is delivered max_attempts
-// times and then lands in the group's dead-letter queue with the reason,
-// while the other messages keep flowing. A body that is not JSON (published
-// by another client) is dead-lettered at once, without reaching the handler.
+// times and then lands in the group's dead-letter queue (the dead-letter
+// exchange's queue named after the group's queue) with the driver's
+// headers, while 300 other messages keep flowing through a small prefetch
+// window. (The runtime's decisions, the same on every driver, are the
+// conformance suite's: RedeliveryThenDeadLetter, RetryBehindWaiting,
+// NotJSON, ...)
 func TestPoisonMessage(t *testing.T) {
 	for _, qt := range []string{"classic", "quorum"} {
 		t.Run(qt, func(t *testing.T) {
@@ -58,7 +61,6 @@ func TestPoisonMessage(t *testing.T) {
 			if err := d.Publish(ctx, "food.bad", []byte(`{"poison":true}`), distributer.WithID("poison")); err != nil {
 				t.Fatal(err)
 			}
-			// Not JSON, from a client that does not check.
 			c, err := amqp091.Dial(plainURL(base))
 			if err != nil {
 				t.Fatal(err)
@@ -66,11 +68,6 @@ func TestPoisonMessage(t *testing.T) {
 			defer c.Close()
 			ch, err := c.Channel()
 			if err != nil {
-				t.Fatal(err)
-			}
-			if err := ch.PublishWithContext(ctx, ns.exchange, "food.raw", false, false, amqp091.Publishing{
-				MessageId: "not-json", Body: []byte("{nope"), DeliveryMode: amqp091.Persistent,
-			}); err != nil {
 				t.Fatal(err)
 			}
 			for i := range n {
@@ -87,7 +84,7 @@ func TestPoisonMessage(t *testing.T) {
 
 			dlq := ns.dlx + "." + ns.prefix + "workers"
 			letters := map[string]amqp091.Delivery{}
-			for len(letters) < 2 && ctx.Err() == nil {
+			for len(letters) < 1 && ctx.Err() == nil {
 				m, ok, err := ch.Get(dlq, true)
 				if err != nil {
 					t.Fatal(err)
@@ -111,12 +108,8 @@ func TestPoisonMessage(t *testing.T) {
 			if string(p.Body) != `{"poison":true}` {
 				t.Errorf("poison dead letter body %s", p.Body)
 			}
-			nj, ok := letters["not-json"]
-			if !ok {
-				t.Fatalf("non-JSON message not in %s", dlq)
-			}
-			if r, _ := nj.Headers["x-distributer-reason"].(string); !strings.Contains(r, "not valid JSON") || nj.Headers["x-distributer-attempts"] != int32(1) {
-				t.Errorf("non-JSON dead letter headers %v", nj.Headers)
+			if p.Headers["x-distributer-queue"] != ns.prefix+"workers" || p.Headers["x-distributer-group"] != "workers" {
+				t.Errorf("poison dead letter queue and group headers %v", p.Headers)
 			}
 			mu.Lock()
 			defer mu.Unlock()

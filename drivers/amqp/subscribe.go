@@ -13,7 +13,6 @@ import (
 	amqp091 "github.com/rabbitmq/amqp091-go"
 
 	"github.com/distributer/distributer/driver"
-	"github.com/tidwall/gjson"
 )
 
 // Headers the driver sets on retry copies and dead letters. Handlers do not
@@ -44,11 +43,17 @@ const (
 	HeaderQueue = "x-distributer-queue"
 	// HeaderGroup: on a dead letter, the subscriber group, if any.
 	HeaderGroup = "x-distributer-group"
+	// HeaderDeadLettered: on a dead letter, when it was dead-lettered (RFC
+	// 3339, UTC, milliseconds), for the age of a dead-letter queue.
+	HeaderDeadLettered = "x-distributer-dead-lettered-at"
 	// HeaderHeadersDropped: on a dead letter whose publisher's headers
 	// could not be kept (with the driver's own, the copy's properties would
 	// not fit in frame_max), the number of headers dropped.
 	HeaderHeadersDropped = "x-distributer-headers-dropped"
 )
+
+// deadLetteredLayout formats HeaderDeadLettered.
+const deadLetteredLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // maxHeaderText bounds error texts put in headers.
 const maxHeaderText = 1024
@@ -84,9 +89,6 @@ type consumer struct {
 	cancelOnce sync.Once
 	cancelErr  error
 
-	mu   sync.Mutex
-	left []amqp091.Delivery // taken by serve after Close began, not handled
-
 	// Retry copies are published mandatory: a copy the retry exchange
 	// cannot route (the queue's binding to it is gone) comes back here
 	// before its confirm, and the original is requeued instead of acked.
@@ -96,14 +98,6 @@ type consumer struct {
 	// would stall the whole connection.
 	retryMu sync.Mutex
 	returns chan amqp091.Return
-}
-
-// unhandled keeps a delivery that serve took after Close began, for
-// release.
-func (cons *consumer) unhandled(d amqp091.Delivery) {
-	cons.mu.Lock()
-	cons.left = append(cons.left, d)
-	cons.mu.Unlock()
 }
 
 // decoder maps the deliveries of one queue to messages: what it believes
@@ -164,7 +158,6 @@ func (c *conn) Subscribe(ctx context.Context, req driver.SubscribeRequest, h dri
 		cancel()
 		return nil, driver.ErrClosed
 	}
-	c.subs[sub] = struct{}{}
 	c.wg.Add(1)
 	c.mu.Unlock()
 	go sub.run(cons)
@@ -183,7 +176,7 @@ func (sub *subscription) queueArgs() amqp091.Table {
 	}
 	return amqp091.Table{
 		"x-queue-type":              QueueQuorum,
-		"x-delivery-limit":          int32(cfg.maxAttempts - 1), // returns allowed: max_attempts deliveries in all
+		"x-delivery-limit":          int32(sub.req.MaxAttempts - 1), // returns allowed: max_attempts deliveries in all
 		"x-dead-letter-exchange":    cfg.deadLetterEx,
 		"x-dead-letter-routing-key": sub.groupQueue(),
 	}
@@ -202,7 +195,7 @@ func (sub *subscription) setup(s *session) (*consumer, error) {
 	cons := &consumer{s: s, decoder: decoder{
 		quorum:        sub.req.Group != "" && cfg.queueType == QueueQuorum,
 		retryExchange: cfg.retryEx,
-		maxAttempts:   cfg.maxAttempts,
+		maxAttempts:   max(1, sub.req.MaxAttempts),
 		marker:        sub.c.marker,
 	}}
 	err := s.bounded(func() error {
@@ -311,34 +304,22 @@ func (cons *consumer) cancel() error {
 	return cons.cancelErr
 }
 
-// release returns to a group's queue, uncounted, the deliveries that the
-// broker had sent to this closing member and no handler took (up to
-// prefetch). Left to the channel's close they would come back as
-// redelivered, which counts as an attempt (and on quorum queues towards
-// the broker's x-delivery-limit): members that come and go would
-// dead-letter messages no handler ever failed. Each is republished with the
-// attempt it was delivered with, then acked. A fan-out queue is deleted
-// with its channel, deliveries included.
+// release hands the runtime, which gives them back (see settler.GiveBack),
+// the deliveries that the broker had sent to this closing group member and
+// no handler took (up to prefetch). Left to the channel's close they would
+// come back as redelivered, which counts as an attempt (and on quorum
+// queues towards the broker's x-delivery-limit): members that come and go
+// would dead-letter messages no handler ever failed. A fan-out queue is
+// deleted with its channel, deliveries included.
 func (sub *subscription) release(cons *consumer) {
 	if sub.req.Group == "" || cons.cancel() != nil {
 		return
 	}
-	back := func(d *amqp091.Delivery) {
-		if why, ok := cons.undecodable(d); ok {
-			// A copy would lose the marker with the header table:
-			// dead-letter it now, as its next member would.
-			sub.deadLetterUndecodable(cons, d, cons.message(d), why)
-			return
-		}
-		if !sub.giveBack(cons, d, cons.attempt(d), nil) {
-			_ = d.Nack(false, true) // too large to copy: back to the queue, uncounted on a classic queue
-		}
-	}
-	for i := range cons.left { // serve is done: no lock needed
-		back(&cons.left[i])
-	}
+	var st settler
 	for d := range cons.deliveries { // ends once the prefetched ones are taken
-		back(&d)
+		if sub.deliver(cons, &d, &st) {
+			_ = d.Ack(false)
+		}
 	}
 }
 
@@ -389,7 +370,6 @@ func (sub *subscription) run(cons *consumer) {
 			sub.mu.Lock()
 			sub.err = err
 			sub.mu.Unlock()
-			sub.c.forget(sub)
 			return
 		}
 		c.log.Warn("amqp: re-subscribing failed, retrying", "patterns", sub.req.Patterns, "group", sub.req.Group, "retry_in", backoff, "error", err)
@@ -413,6 +393,7 @@ func (sub *subscription) serve(cons *consumer) {
 	var wg sync.WaitGroup
 	for range sub.c.cfg.concurrency {
 		wg.Go(func() {
+			var st settler
 			for {
 				select {
 				case <-sub.stop:
@@ -421,11 +402,7 @@ func (sub *subscription) serve(cons *consumer) {
 					if !ok {
 						return
 					}
-					if sub.stopped() {
-						cons.unhandled(d) // for release
-						return
-					}
-					if sub.handle(cons, &d) {
+					if sub.deliver(cons, &d, &st) {
 						_ = d.Ack(false)
 					}
 				}
@@ -447,6 +424,7 @@ func (sub *subscription) serveInOrder(cons *consumer) {
 		pending int
 	)
 	batch := max(1, sub.c.cfg.prefetch/4)
+	var st settler
 	flush := func() {
 		if pending > 0 {
 			_ = cons.ch.Ack(last, true)
@@ -472,11 +450,7 @@ func (sub *subscription) serveInOrder(cons *consumer) {
 		if !ok {
 			return
 		}
-		if sub.stopped() {
-			cons.unhandled(d) // for release
-			return
-		}
-		if sub.handle(cons, &d) {
+		if sub.deliver(cons, &d, &st) {
 			last = d.DeliveryTag
 			pending++
 			if pending >= batch {
@@ -573,49 +547,75 @@ func (dec decoder) message(d *amqp091.Delivery) *driver.Message {
 	return m
 }
 
-// handle runs the handler on one delivery. It returns true when the handler
-// succeeded: the caller acks. Otherwise handle settles the delivery itself: a
-// redelivered copy with the next attempt number, or the dead-letter exchange
-// when the limit is reached, the error wraps ErrReject, the body is not
-// JSON or its headers could not be decoded. Copies are confirmed before the
-// original is acked, so a failure in between means a duplicate, never a
-// loss.
-func (sub *subscription) handle(cons *consumer, d *amqp091.Delivery) bool {
-	m := cons.message(d)
+// deliver hands one delivery to the runtime, which settles it through st
+// (the runtime decides how; see driver.Handler), and reports whether the
+// runtime acked it: the caller then acks, in batches when it can. A
+// delivery taken after Close began is handed over too: the runtime gives
+// it back.
+func (sub *subscription) deliver(cons *consumer, d *amqp091.Delivery, st *settler) bool {
+	*st = settler{sub: sub, cons: cons, d: d}
+	st.dv = driver.Delivery{Message: cons.message(d), Queue: cons.queue, Settle: st}
 	if why, ok := cons.undecodable(d); ok {
-		sub.deadLetterUndecodable(cons, d, m, why)
-		return false
+		st.dv.Undecodable = "AMQP properties: " + why
 	}
-	if !gjson.ValidBytes(d.Body) {
-		sub.deadLetter(cons, d, m, "body is not valid JSON", false)
-		return false
+	sub.h(sub.ctx, &st.dv)
+	return st.acked
+}
+
+// settler is the driver.Settler of one delivery. Copies (retries,
+// give-backs, dead letters) are confirmed before the original is acked, so
+// a failure in between means a duplicate, never a loss.
+type settler struct {
+	sub   *subscription
+	cons  *consumer
+	d     *amqp091.Delivery
+	dv    driver.Delivery
+	acked bool
+}
+
+// Ack leaves the ack to deliver's caller, which may batch it.
+func (st *settler) Ack() error {
+	st.acked = true
+	return nil
+}
+
+// Redeliver gives a failed delivery its next attempt, at the tail of its
+// queue. On a quorum queue it goes back to the queue (basic.reject with
+// requeue: the broker counts the delivery in x-delivery-count, and requeues
+// at the tail; basic.nack would not count on RabbitMQ 4). Elsewhere a copy
+// with the next attempt number goes to the tail of the queue through the
+// retry exchange (see giveBack).
+func (st *settler) Redeliver(cause error) error {
+	if st.cons.quorum {
+		return st.d.Reject(true)
 	}
-	err := sub.h(sub.ctx, m)
-	if err == nil {
-		return true
+	attempt := st.dv.Message.Attempt + 1
+	err := st.sub.giveBack(st.cons, st.d, attempt, cause)
+	if errors.Is(err, errTooLarge) {
+		n, _ := fits(copyOf(st.d, st.sub.retryHeaders(st.cons, attempt, cause)), st.cons.frameMax())
+		return fmt.Errorf("%w: with the driver's headers the copy's properties (%d bytes) would not fit in frame_max (%d)", driver.ErrCannotRedeliver, n, st.cons.frameMax())
 	}
-	switch {
-	case sub.stopped() && !errors.Is(err, driver.ErrReject):
-		// Close stopped the subscription, then cancelled the handler: the
-		// failure is the close's, not the message's, so it is not an
-		// attempt. Leaving the delivery to the broker would count it (the
-		// redelivered flag, x-delivery-count): a group's message goes back
-		// with its attempt unchanged instead. A fan-out queue is deleted
-		// with its channel, messages included.
-		if sub.req.Group != "" {
-			_ = cons.cancel() // else the broker may hand the copy back to this closing consumer
-			if !sub.giveBack(cons, d, m.Attempt, err) {
-				_ = d.Nack(false, true) // too large to copy: back to the queue
-			}
-		}
-	case errors.Is(err, driver.ErrReject):
-		sub.deadLetter(cons, d, m, "rejected: "+err.Error(), false)
-	case m.Attempt >= sub.c.cfg.maxAttempts:
-		sub.deadLetter(cons, d, m, fmt.Sprintf("failed %d attempts, last error: %v", m.Attempt, err), false)
-	default:
-		sub.redeliver(cons, d, m, err)
+	return err
+}
+
+// GiveBack returns a group's delivery through the retry exchange with its
+// attempt unchanged, on quorum queues too (a requeue would count). A
+// fan-out delivery stays unacked: its queue is deleted with the channel.
+func (st *settler) GiveBack() error {
+	if st.sub.req.Group == "" {
+		return nil
 	}
-	return false
+	_ = st.cons.cancel() // else the broker may hand the copy back to this closing consumer
+	err := st.sub.giveBack(st.cons, st.d, st.dv.Message.Attempt, nil)
+	if errors.Is(err, errTooLarge) {
+		return st.d.Nack(false, true) // back to the queue as it is
+	}
+	return err
+}
+
+// DeadLetter publishes the dead letter (see subscription.deadLetter).
+func (st *settler) DeadLetter(reason string, _ error) error {
+	return st.sub.deadLetter(st.cons, st.d, st.dv.Message, reason)
 }
 
 // copyOf builds a copy of d for republishing: its properties and the
@@ -655,39 +655,30 @@ func clip(s string) string {
 	return s
 }
 
-// redeliver gives a failed delivery its next attempt. On a quorum queue it
-// goes back to the queue (nack with requeue; the broker counts the
-// delivery). Elsewhere a copy with the next attempt number goes to the tail
-// of the queue through the retry exchange (see giveBack).
-func (sub *subscription) redeliver(cons *consumer, d *amqp091.Delivery, m *driver.Message, err error) {
-	if cons.quorum {
-		_ = d.Nack(false, true)
-		return
-	}
-	if !sub.giveBack(cons, d, m.Attempt+1, err) {
-		n, _ := fits(copyOf(d, sub.retryHeaders(cons, m.Attempt+1, err)), cons.frameMax())
-		sub.deadLetter(cons, d, m, fmt.Sprintf("cannot retry: with the driver's headers the copy's properties (%d bytes) would not fit in frame_max (%d); last error: %v", n, cons.frameMax(), err), false)
-	}
-}
-
 // giveBack puts a copy of d with the given attempt number at the tail of
 // its queue through the retry exchange, with the original routing key (so
 // every consumer of the queue sees the real topic), and acks the original
 // once the copy is confirmed. err, when not nil, is recorded in the copy.
 // A closing member gives its deliveries back this way with their attempt
-// unchanged, on quorum queues too (a nack would count). It returns false,
-// having done nothing, when the copy would not fit in frame_max (see
-// copysize.go): the caller settles d another way.
-func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt int, err error) bool {
+// unchanged, on quorum queues too (a requeue would count). It returns
+// errTooLarge, having done nothing, when the copy would not fit in
+// frame_max (see copysize.go): the caller settles d another way.
+func (sub *subscription) giveBack(cons *consumer, d *amqp091.Delivery, attempt int, err error) error {
 	p := copyOf(d, sub.retryHeaders(cons, attempt, err))
 	if _, ok := fits(p, cons.frameMax()); !ok {
-		return false
+		return errTooLarge
 	}
 	cons.retryMu.Lock()
 	defer cons.retryMu.Unlock()
-	sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
-	return true
+	return sub.settle(cons, d, cons.retryExchange, d.RoutingKey, true, p)
 }
+
+// errTooLarge: a copy of the delivery would not fit in frame_max.
+var errTooLarge = errors.New("amqp: the copy would not fit in frame_max")
+
+// errNotSettled: the copy was not confirmed; the original went back to its
+// queue (or stays unacked until the channel closes).
+var errNotSettled = errors.New("amqp: the copy was not confirmed; the message stays in its queue")
 
 // retryHeaders are the driver's headers on a retry copy.
 func (sub *subscription) retryHeaders(cons *consumer, attempt int, err error) amqp091.Table {
@@ -701,26 +692,20 @@ func (sub *subscription) retryHeaders(cons *consumer, attempt int, err error) am
 // frameMax is the connection's negotiated frame_max (0: no limit).
 func (cons *consumer) frameMax() int { return cons.s.amqp.Config.FrameSize }
 
-// deadLetterUndecodable dead-letters a delivery whose header table the
-// frame filter replaced: amqp091-go could not decode it (see frames.go).
-// The dead letter keeps the body and the other properties; the header table
-// is lost.
-func (sub *subscription) deadLetterUndecodable(cons *consumer, d *amqp091.Delivery, m *driver.Message, why string) {
-	sub.deadLetter(cons, d, m, "undecodable AMQP properties: "+why, true)
-}
-
 // deadLetter publishes a copy to the dead-letter exchange, routing key = the
 // queue's name, with the reason and the topic (the delivery's routing key),
-// then acks the original, and reports it to the runtime (which logs it; at
-// ERROR when undecodable: the driver could not read the delivery).
-func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string, undecodable bool) {
+// then acks the original. An undecodable delivery's copy keeps the body and
+// the other properties; its header table is lost (the frame filter replaced
+// it with the marker, which copies never carry).
+func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driver.Message, reason string) error {
 	key := cons.queue
 	extra := amqp091.Table{
-		HeaderTopic:    m.Topic,
-		HeaderReason:   clip(reason),
-		HeaderAttempts: int32(m.Attempt),
-		HeaderQueue:    cons.queue,
-		HeaderGroup:    sub.req.Group,
+		HeaderTopic:        m.Topic,
+		HeaderReason:       clip(reason),
+		HeaderAttempts:     int32(m.Attempt),
+		HeaderQueue:        cons.queue,
+		HeaderGroup:        sub.req.Group,
+		HeaderDeadLettered: time.Now().UTC().Format(deadLetteredLayout),
 	}
 	p := copyOf(d, extra)
 	if _, ok := fits(p, cons.frameMax()); !ok {
@@ -729,24 +714,22 @@ func (sub *subscription) deadLetter(cons *consumer, d *amqp091.Delivery, m *driv
 		extra[HeaderHeadersDropped] = int32(len(p.Headers) - len(extra))
 		p.Headers = extra
 	}
-	if sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p) && sub.req.DeadLettered != nil {
-		sub.req.DeadLettered(driver.DeadLetter{Message: m, Queue: cons.queue, Reason: reason, Undecodable: undecodable})
-	}
+	return sub.settle(cons, d, sub.c.cfg.deadLetterEx, key, false, p)
 }
 
-// settle publishes p and, once confirmed, acks d, and reports whether the
-// copy was confirmed. If the copy is not confirmed, or (mandatory) the
-// broker returned it as unroutable, d goes back to the queue (nack with
-// requeue; when the channel is gone the broker requeues it anyway). A
-// mandatory publish must hold cons.retryMu.
-func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, mandatory bool, p amqp091.Publishing) bool {
+// settle publishes p and, once confirmed, acks d. If the copy is not
+// confirmed, or (mandatory) the broker returned it as unroutable, d goes
+// back to the queue (nack with requeue; when the channel is gone the broker
+// requeues it anyway) and settle returns errNotSettled. A mandatory publish
+// must hold cons.retryMu.
+func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, key string, mandatory bool, p amqp091.Publishing) error {
 	dc, err := cons.ch.PublishWithDeferredConfirm(exchange, key, mandatory, false, p)
 	if err != nil {
 		// Usually the channel is closed and this fails too; otherwise the
 		// delivery must not stay outstanding, where a later multiple-ack
 		// would cover it.
 		_ = d.Nack(false, true)
-		return false
+		return errNotSettled
 	}
 	t := time.NewTimer(sub.c.cfg.topologyTimeout)
 	defer t.Stop()
@@ -756,7 +739,7 @@ func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, k
 		// The node does not answer: drop the connection (the supervisor
 		// reconnects); the original stays unacked and is redelivered.
 		cons.s.shutdown()
-		return false
+		return errNotSettled
 	}
 	if mandatory && cons.returned() {
 		// The broker sends basic.return before the confirm, and amqp091
@@ -765,14 +748,14 @@ func (sub *subscription) settle(cons *consumer, d *amqp091.Delivery, exchange, k
 			"topic", d.RoutingKey, "id", d.MessageId, "queue", cons.queue, "exchange", exchange)
 		_ = cons.s.bounded(cons.bindRetry)
 		_ = d.Nack(false, true)
-		return false
+		return errNotSettled
 	}
 	if dc.Acked() {
 		_ = d.Ack(false)
-		return true
+		return nil
 	}
 	_ = d.Nack(false, true)
-	return false
+	return errNotSettled
 }
 
 // returned drains the returns of mandatory publishes and reports whether
@@ -799,15 +782,8 @@ func (sub *subscription) Close() error {
 		close(sub.stop)
 		sub.cancel()
 		<-sub.done
-		sub.c.forget(sub)
 	})
 	return nil
-}
-
-func (c *conn) forget(sub *subscription) {
-	c.mu.Lock()
-	delete(c.subs, sub)
-	c.mu.Unlock()
 }
 
 // Done is closed when the subscription has ended.

@@ -21,6 +21,9 @@ func TestConformance(t *testing.T) {
 		NewURL:      func(t *testing.T) string { return "memory://" + newBus() + "?max_attempts=3" },
 		MaxAttempts: 3,
 		DeadLetters: watchDeadLetters,
+		// Only the runtime publishes to a bus: no foreign or undecodable
+		// messages to test.
+		Capabilities: distributertest.Capabilities{DurableGroups: true, Ordering: true},
 	})
 }
 

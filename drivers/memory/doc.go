@@ -10,11 +10,8 @@
 // dead letters, exists while a connection to it is open.
 //
 // Query parameters (any other is refused, except the runtime's
-// max_message_bytes and open_wait, see package distributer):
+// max_attempts, max_message_bytes and open_wait, see package distributer):
 //
-//   - max_attempts: how many times a message is delivered to a failing
-//     handler before it is dead-lettered (default 5, 1 to 1000). It applies
-//     to the subscriptions made through the connection.
 //   - buffer: how many messages a queue holds, counting those being handled,
 //     before Publish waits (default 1024, 1 to 1048576). It applies to the
 //     queues the connection creates: each subscription's own queue, and a
@@ -38,16 +35,17 @@
 // of the bound patterns and a cache of routes for literal topics, so its
 // cost does not grow with the number of subscriptions.
 //
-// A handler error puts the message back at the head of its queue for
-// another attempt; after max_attempts attempts, or at once for an error
-// wrapping driver.ErrReject (distributer.Reject), the message is
-// dead-lettered: it is kept, with the reason, in the bus's dead-letter log
-// (the last MaxDeadLetters, with MaxDeadLetterBytes of bodies at most),
-// which DeadLetters and WaitDeadLetters read. Closing a subscription stops
-// its consumer, then cancels its handler's context: an error the handler
-// returns then (other than a rejection) is not an attempt; the message goes
-// back to the head of its group's queue with its attempt count unchanged,
-// or is dropped with a fan-out subscription's queue, never dead-lettered.
+// What becomes of a delivery is the runtime's decision (see "Delivery
+// policy" in package distributer); the driver carries it out. It counts
+// attempts itself (a bus is fed by the runtime only, so nothing can be
+// forged). A retried message goes back to the tail of its queue with its
+// attempt count; a message given back by a closing subscription goes to
+// the tail of its group's queue with its count unchanged (or is dropped
+// with a fan-out subscription's queue). A dead-lettered message is kept,
+// with the runtime's reason, in the bus's dead-letter log (the last
+// MaxDeadLetters, with MaxDeadLetterBytes of bodies at most), which
+// DeadLetters and WaitDeadLetters read. Bodies are not checked for JSON
+// again on delivery: the runtime checked them when they were published.
 //
 // Bodies are not copied: a publisher must not modify a body after
 // publishing it, and handlers must not modify the body they are given (other

@@ -37,6 +37,6 @@ func ExampleWaitDeadLetters() {
 		log.Fatal(err)
 	}
 	dl := dls[0]
-	fmt.Printf("%s %s: group %q, %d attempts, %s\n", dl.Message.Topic, dl.Message.Body, dl.Group, dl.Message.Attempt, dl.Reason)
-	// Output: orders.new {"id":7}: group "fulfilment", 2 attempts, warehouse offline
+	fmt.Printf("%s %s: group %q: %s\n", dl.Message.Topic, dl.Message.Body, dl.Group, dl.Reason)
+	// Output: orders.new {"id":7}: group "fulfilment": failed 2 attempts, last error: warehouse offline
 }

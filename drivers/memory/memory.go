@@ -10,9 +10,6 @@ import (
 
 // Defaults and limits of the URL's query parameters.
 const (
-	// DefaultMaxAttempts is the default max_attempts: deliveries of a
-	// message before it is dead-lettered.
-	DefaultMaxAttempts = memory.DefaultMaxAttempts
 	// DefaultBuffer is the default buffer: how many messages a queue holds
 	// (queued plus being handled) before Publish waits.
 	DefaultBuffer = memory.DefaultBuffer
@@ -30,7 +27,8 @@ const (
 )
 
 // DeadLetter is a message that was dead-lettered: its handler failed on
-// every allowed attempt (max_attempts), or rejected it.
+// every allowed attempt (the runtime's max_attempts), rejected it, or it
+// was invalid (see "Delivery policy" in package distributer).
 type DeadLetter struct {
 	// Seq numbers the dead letters of a bus from 1, in the order they were
 	// dead-lettered.
@@ -40,9 +38,11 @@ type DeadLetter struct {
 	Message driver.Message
 	// Group is the subscriber group whose handler failed, "" for none.
 	Group string
-	// Reason is the text of the handler's last error.
+	// Reason says why, in the runtime's words: "failed 3 attempts, last
+	// error: <the handler's error>", "rejected: <error>", ...
 	Reason string
-	// Err is the handler's last error.
+	// Err is the error behind Reason: the handler's last error, or what
+	// the runtime found wrong.
 	Err error
 	// Time is when the message was dead-lettered.
 	Time time.Time

@@ -133,9 +133,10 @@ func TestNamedBuses(t *testing.T) {
 	}
 }
 
-// max_attempts applies to the connection's subscriptions; dead letters are
-// inspectable with DeadLetters and WaitDeadLetters.
-func TestMaxAttemptsAndDeadLetters(t *testing.T) {
+// Dead letters are inspectable with DeadLetters and WaitDeadLetters, with
+// the runtime's reason and the handler's error. (When a message is
+// dead-lettered is the runtime's policy, tested by the conformance suite.)
+func TestDeadLetters(t *testing.T) {
 	bus := newBus()
 	d := open(t, "memory://"+bus+"?max_attempts=2")
 	var calls atomic.Int32
@@ -152,7 +153,7 @@ func TestMaxAttemptsAndDeadLetters(t *testing.T) {
 	}
 	dl := dls[0]
 	if dl.Seq != 1 || dl.Message.Topic != "job" || string(dl.Message.Body) != `{"x":1}` || dl.Message.Attempt != 2 ||
-		dl.Group != "workers" || dl.Reason != "fail 2" || dl.Err == nil || dl.Time.IsZero() {
+		dl.Group != "workers" || dl.Reason != "failed 2 attempts, last error: fail 2" || dl.Err == nil || dl.Err.Error() != "fail 2" || dl.Time.IsZero() {
 		t.Errorf("dead letter %+v", dl)
 	}
 	if n := calls.Load(); n != 2 {

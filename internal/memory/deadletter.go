@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -28,9 +29,11 @@ type DeadLetter struct {
 	Message driver.Message
 	// Group is the subscriber group whose handler failed, "" for none.
 	Group string
-	// Reason is the text of the handler's last error.
+	// Reason says why, in the runtime's words ("failed 3 attempts, last
+	// error: ...", "rejected: ...").
 	Reason string
-	// Err is the handler's last error.
+	// Err is the error behind Reason (the handler's last error, or what
+	// the runtime found wrong).
 	Err error
 	// Time is when the message was dead-lettered.
 	Time time.Time
@@ -45,7 +48,10 @@ type deadLetters struct {
 	changed chan struct{} // closed and replaced on every add
 }
 
-func (d *deadLetters) add(m *driver.Message, group string, err error) {
+func (d *deadLetters) add(m *driver.Message, group, reason string, err error) {
+	if err == nil {
+		err = errors.New(reason)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.seq++
@@ -59,7 +65,7 @@ func (d *deadLetters) add(m *driver.Message, group string, err error) {
 		d.log = d.log[:k]
 	}
 	d.bytes += len(m.Body)
-	d.log = append(d.log, DeadLetter{Seq: d.seq, Message: *m, Group: group, Reason: err.Error(), Err: err, Time: time.Now()})
+	d.log = append(d.log, DeadLetter{Seq: d.seq, Message: *m, Group: group, Reason: reason, Err: err, Time: time.Now()})
 	close(d.changed)
 	d.changed = make(chan struct{})
 }

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -15,9 +14,6 @@ import (
 
 // Defaults for the URL's query parameters.
 const (
-	// DefaultMaxAttempts is the default max_attempts: deliveries of a
-	// message before it is dead-lettered.
-	DefaultMaxAttempts = 5
 	// DefaultBuffer is the default buffer: how many messages a queue holds
 	// (queued plus being handled) before Publish waits.
 	DefaultBuffer = 1024
@@ -35,19 +31,15 @@ type Driver struct{}
 // Open opens a connection to the bus named by u's host ("" for the default
 // bus), creating the bus if needed.
 func (Driver) Open(ctx context.Context, u *url.URL) (driver.Conn, error) {
-	if err := driver.CheckQuery(u, "buffer", "max_attempts"); err != nil {
+	if err := driver.CheckQuery(u, "buffer"); err != nil {
 		return nil, err
 	}
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.Fragment != "" || u.Port() != "" {
 		return nil, driver.NewURLError(u.String(), "a memory URL has no user, port, path or fragment", "want memory://[name][?options]")
 	}
-	c := &conn{maxAttempts: DefaultMaxAttempts, buffer: DefaultBuffer, done: make(chan struct{}), subs: map[*subscription]struct{}{}}
-	q := u.Query()
+	c := &conn{done: make(chan struct{})}
 	var err error
-	if c.maxAttempts, err = intParam(q, "max_attempts", DefaultMaxAttempts, 1, 1000); err != nil {
-		return nil, err
-	}
-	if c.buffer, err = intParam(q, "buffer", DefaultBuffer, 1, MaxBuffer); err != nil {
+	if c.buffer, err = intParam(u.Query(), "buffer", DefaultBuffer, 1, MaxBuffer); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -70,22 +62,19 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 		if ne, ok := err.(*strconv.NumError); ok {
 			err = ne.Err
 		}
-		return 0, &driver.QueryError{Scheme: Scheme, Param: name, Value: s, Known: []string{"buffer", "max_attempts"}, Err: err}
+		return 0, &driver.QueryError{Scheme: Scheme, Param: name, Value: s, Known: []string{"buffer"}, Err: err}
 	}
 	return n, nil
 }
 
-// conn is a connection to a bus.
+// conn is a connection to a bus. The runtime closes its subscriptions
+// before it closes it.
 type conn struct {
-	bus         *bus
-	maxAttempts int
-	buffer      int
-	done        chan struct{}         // closed by Close: blocked publishes return
-	last        atomic.Pointer[route] // the route of the last publish
-
-	mu     sync.Mutex
-	closed bool
-	subs   map[*subscription]struct{}
+	bus    *bus
+	buffer int
+	done   chan struct{}         // closed by Close: blocked publishes return
+	last   atomic.Pointer[route] // the route of the last publish
+	once   sync.Once
 }
 
 // Publish routes each message to the queues bound to matching patterns,
@@ -160,9 +149,7 @@ func (c *conn) Subscribe(ctx context.Context, req driver.SubscribeRequest, h dri
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
+	if isClosed(c.done) {
 		return nil, driver.ErrClosed
 	}
 	b := c.bus
@@ -176,35 +163,19 @@ func (c *conn) Subscribe(ctx context.Context, req driver.SubscribeRequest, h dri
 	hctx, cancel := context.WithCancel(context.Background())
 	s := &subscription{conn: c, q: q, done: make(chan struct{}), cancel: cancel}
 	s.cons = &consumer{
-		q: q, h: h, ctx: hctx, maxAttempts: c.maxAttempts, dead: &b.dead, onDead: req.DeadLettered,
+		q: q, h: h, ctx: hctx, dead: &b.dead,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), exited: make(chan struct{}),
 	}
-	q.mu.Lock()
-	q.members++
-	q.mu.Unlock()
-	c.subs[s] = struct{}{}
 	go s.cons.run()
 	return s, nil
 }
 
-// Close closes every subscription of the connection and releases the bus.
+// Close releases the bus; blocked publishes return ErrClosed.
 func (c *conn) Close() error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil
-	}
-	c.closed = true
-	close(c.done)
-	subs := make([]*subscription, 0, len(c.subs))
-	for s := range c.subs {
-		subs = append(subs, s)
-	}
-	c.mu.Unlock()
-	for _, s := range subs {
-		_ = s.Close()
-	}
-	c.bus.release()
+	c.once.Do(func() {
+		close(c.done)
+		c.bus.release()
+	})
 	return nil
 }
 
@@ -219,8 +190,7 @@ type subscription struct {
 }
 
 // Close stops the consumer, then cancels its handler's context, and waits
-// for it. Stopping first means that a handler failing because of the
-// cancellation cannot be handed the message again (see consumer.run). A
+// for it (the runtime gives back a delivery whose handler fails then). A
 // subscription's own queue is deleted with its messages; a group's queue
 // stays for the group's other and future members.
 func (s *subscription) Close() error {
@@ -233,15 +203,11 @@ func (s *subscription) Close() error {
 			b.unbind(q)
 		}
 		q.mu.Lock()
-		q.members--
 		q.leave(s.cons)
 		if q.group == "" {
 			q.close()
 		}
 		q.mu.Unlock()
-		s.conn.mu.Lock()
-		delete(s.conn.subs, s)
-		s.conn.mu.Unlock()
 		close(s.done)
 	})
 	return nil
@@ -254,15 +220,18 @@ func (s *subscription) Err() error { return nil }
 
 // consumer delivers a queue's messages to a handler, one at a time.
 type consumer struct {
-	q           *queue
-	h           driver.Handler
-	ctx         context.Context // cancelled by Close
-	maxAttempts int
-	dead        *deadLetters
-	onDead      func(driver.DeadLetter) // SubscribeRequest.DeadLettered; may be nil
-	wake        chan struct{}           // a message may be waiting (capacity 1)
-	stop        chan struct{}           // closed by Close
-	exited      chan struct{}           // closed when run returns
+	q      *queue
+	h      driver.Handler
+	ctx    context.Context // cancelled by Close
+	dead   *deadLetters
+	wake   chan struct{} // a message may be waiting (capacity 1)
+	stop   chan struct{} // closed by Close
+	exited chan struct{} // closed when run returns
+
+	// The delivery being handled, and how the runtime settled it.
+	dv      driver.Delivery
+	m       driver.Message // as queued: Attempt = deliveries made
+	requeue bool           // Redeliver or GiveBack: back to the queue
 }
 
 func (c *consumer) signal() {
@@ -274,6 +243,7 @@ func (c *consumer) signal() {
 
 func (c *consumer) run() {
 	defer close(c.exited)
+	c.dv = driver.Delivery{BodyChecked: true, Settle: c} // only the runtime's Publish feeds a bus
 	q := c.q
 	q.mu.Lock() // held at the top of each iteration
 	for {
@@ -297,42 +267,45 @@ func (c *consumer) run() {
 			q.mu.Unlock()
 			return
 		}
-		m := q.pop()
+		c.m = q.pop()
 		q.mu.Unlock()
 
-		m.Attempt++
-		err := c.deliver(&m)
-		requeue := false
-		switch {
-		case err == nil:
-		case isClosed(c.stop) && !errors.Is(err, driver.ErrReject):
-			// Close stopped the consumer and then cancelled the handler:
-			// the failure is the close's, not the message's. Back to the
-			// queue uncounted, for another member of the group (a
-			// subscription's own queue is deleted with it); the loop
-			// then sees stop and leaves.
-			m.Attempt--
-			requeue = true
-		case m.Attempt >= c.maxAttempts || errors.Is(err, driver.ErrReject):
-			c.dead.add(&m, q.group, err)
-			if c.onDead != nil {
-				dm := m                                                        // the hook gets its own copy
-				c.onDead(driver.DeadLetter{Message: &dm, Reason: err.Error()}) // queues are named by their group only
-			}
-		default:
-			requeue = true
+		c.m.Attempt++
+		c.requeue = true // unless the runtime settles it otherwise
+		dm := new(driver.Message)
+		*dm = c.m
+		if dm.Headers != nil {
+			dm.Headers = maps.Clone(dm.Headers) // each delivery has its own
 		}
+		c.dv.Message = dm
+		c.h(c.ctx, &c.dv)
+		c.dv.Message = nil
 		q.mu.Lock()
-		q.done(&m, requeue)
+		q.done(&c.m, c.requeue)
+		c.m = driver.Message{}
 	}
 }
 
-// deliver calls the handler with a message of its own.
-func (c *consumer) deliver(m *driver.Message) error {
-	dm := new(driver.Message)
-	*dm = *m
-	if m.Headers != nil {
-		dm.Headers = maps.Clone(m.Headers)
-	}
-	return c.h(c.ctx, dm)
+// The consumer is the driver.Settler of its current delivery.
+
+// Ack drops the message.
+func (c *consumer) Ack() error { c.requeue = false; return nil }
+
+// Redeliver puts the message back at the tail of its queue; its next
+// delivery counts one more attempt.
+func (c *consumer) Redeliver(error) error { c.requeue = true; return nil }
+
+// GiveBack puts the message back at the tail of its queue without counting
+// the delivery.
+func (c *consumer) GiveBack() error {
+	c.m.Attempt--
+	c.requeue = true
+	return nil
+}
+
+// DeadLetter keeps the message in the bus's dead-letter log.
+func (c *consumer) DeadLetter(reason string, cause error) error {
+	c.dead.add(&c.m, c.q.group, reason, cause)
+	c.requeue = false
+	return nil
 }

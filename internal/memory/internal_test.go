@@ -111,7 +111,7 @@ func TestDeadLetterLogBounded(t *testing.T) {
 	var d deadLetters
 	d.changed = make(chan struct{})
 	for i := range MaxDeadLetters + 5 {
-		d.add(&driver.Message{ID: fmt.Sprint(i)}, "g", errors.New("e"))
+		d.add(&driver.Message{ID: fmt.Sprint(i)}, "g", "e", errors.New("e"))
 	}
 	all, _ := d.since(0)
 	if len(all) != MaxDeadLetters || all[0].Seq != 6 || all[len(all)-1].Seq != MaxDeadLetters+5 {
@@ -121,7 +121,7 @@ func TestDeadLetterLogBounded(t *testing.T) {
 	if len(tail) != 2 || tail[0].Message.ID != fmt.Sprint(MaxDeadLetters+3) {
 		t.Errorf("since: %+v", tail)
 	}
-	d.add(&driver.Message{}, "", errors.New("x"))
+	d.add(&driver.Message{}, "", "x", nil)
 	select {
 	case <-changed:
 	default:
@@ -131,14 +131,14 @@ func TestDeadLetterLogBounded(t *testing.T) {
 	// Bodies are bounded in total too; the newest is always kept.
 	big := make([]byte, MaxDeadLetterBytes/3+1)
 	for range 3 {
-		d.add(&driver.Message{Body: big}, "", errors.New("big"))
+		d.add(&driver.Message{Body: big}, "", "big", nil)
 	}
 	all, _ = d.since(0)
 	if len(all) != 2 || d.bytes != 2*len(big) {
 		t.Errorf("after 3 bodies of a third of the limit: kept %d, %d bytes", len(all), d.bytes)
 	}
 	huge := make([]byte, MaxDeadLetterBytes+1)
-	d.add(&driver.Message{Body: huge}, "", errors.New("huge"))
+	d.add(&driver.Message{Body: huge}, "", "huge", nil)
 	if all, _ = d.since(0); len(all) != 1 || len(all[0].Message.Body) != len(huge) {
 		t.Errorf("a body over the limit: kept %d", len(all))
 	}

@@ -25,7 +25,6 @@ type queue struct {
 	closed   bool          // deleted: pushes are dropped, consumers leave
 
 	patterns []string // bound patterns (group queues: the union of members')
-	members  int      // consumers attached (group queues)
 }
 
 func newQueue(group string, capacity int) *queue {
@@ -56,22 +55,32 @@ func (q *queue) push(ctx context.Context, m *driver.Message, stop <-chan struct{
 		q.mu.Unlock()
 		return nil
 	}
+	q.append(m)
+	q.buf[q.tail()].Attempt = 0
+	q.mu.Unlock()
+	return nil
+}
+
+// append puts a copy of m at the tail and wakes a waiting consumer; the
+// caller has checked that the queue has room. q.mu held.
+func (q *queue) append(m *driver.Message) {
 	if q.n == len(q.buf) {
 		q.grow()
 	}
-	i := q.head + q.n
+	q.n++
+	q.buf[q.tail()] = *m
+	if c := q.takeIdle(); c != nil {
+		c.signal()
+	}
+}
+
+// tail is the index of the last message. q.mu held, q.n > 0.
+func (q *queue) tail() int {
+	i := q.head + q.n - 1
 	if i >= len(q.buf) {
 		i -= len(q.buf)
 	}
-	q.buf[i] = *m
-	q.buf[i].Attempt = 0
-	q.n++
-	c := q.takeIdle()
-	q.mu.Unlock()
-	if c != nil {
-		c.signal()
-	}
-	return nil
+	return i
 }
 
 // takeIdle removes and returns a waiting consumer, nil if none. q.mu held.
@@ -108,23 +117,13 @@ func (q *queue) pop() driver.Message {
 	return m
 }
 
-// done ends an in-flight delivery. If requeue, m goes back to the front of
-// the queue for another attempt. q.mu held.
+// done ends an in-flight delivery. If requeue, m goes back to the tail of
+// the queue, behind the messages waiting (the runtime's policy for a retry
+// and a give-back alike). q.mu held.
 func (q *queue) done(m *driver.Message, requeue bool) {
 	q.inflight--
 	if requeue && !q.closed {
-		if q.n == len(q.buf) {
-			q.grow()
-		}
-		q.head--
-		if q.head < 0 {
-			q.head = len(q.buf) - 1
-		}
-		q.buf[q.head] = *m
-		q.n++
-		if c := q.takeIdle(); c != nil {
-			c.signal()
-		}
+		q.append(m)
 	}
 	if q.space != nil && q.n+q.inflight < q.cap {
 		close(q.space)

@@ -65,6 +65,9 @@ type Options struct {
 	BootTimeout time.Duration
 	// Config holds extra rabbitmq.conf lines ("key = value").
 	Config []string
+	// Management enables the rabbitmq_management plugin, its HTTP API
+	// listening on a free loopback port (Node.ManagementURL).
+	Management bool
 	// Logf, when set, receives progress messages (t.Logf fits).
 	Logf func(format string, args ...any)
 }

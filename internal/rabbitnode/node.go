@@ -28,6 +28,7 @@ type Node struct {
 	name     string
 	amqpPort int
 	distPort int
+	mgmtPort int // 0 without Options.Management
 	dir      string
 
 	mu     sync.Mutex
@@ -75,10 +76,18 @@ func (e *env) newNode(i int) (*Node, error) {
 		"log.file.level = info",
 		"disk_free_limit.absolute = 50MB",
 	}
+	plugins := "[].\n"
+	if e.opts.Management {
+		if n.mgmtPort, err = freePort(); err != nil {
+			return nil, err
+		}
+		conf = append(conf, "management.tcp.ip = 127.0.0.1", "management.tcp.port = "+strconv.Itoa(n.mgmtPort))
+		plugins = "[rabbitmq_management].\n"
+	}
 	conf = append(conf, e.opts.Config...)
 	files := map[string]string{
 		"rabbitmq.conf":   strings.Join(conf, "\n") + "\n",
-		"enabled_plugins": "[].\n",
+		"enabled_plugins": plugins,
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(n.dir, name), []byte(content), 0o644); err != nil {
@@ -103,6 +112,16 @@ func (n *Node) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa
 // URL returns an AMQP URL for the node with the guest user (which RabbitMQ
 // accepts on loopback only).
 func (n *Node) URL() string { return "amqp://guest:guest@" + n.Addr() + "/" }
+
+// ManagementURL returns the base URL of the node's management HTTP API
+// (guest:guest), "" unless Options.Management was set. The API may answer
+// a moment after the node accepts AMQP connections.
+func (n *Node) ManagementURL() string {
+	if n.mgmtPort == 0 {
+		return ""
+	}
+	return "http://127.0.0.1:" + strconv.Itoa(n.mgmtPort)
+}
 
 // Dir returns the node's directory (data, logs, config).
 func (n *Node) Dir() string { return n.dir }

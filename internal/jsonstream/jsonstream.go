@@ -1,4 +1,9 @@
-package main
+// Package jsonstream reads the JSON values of an input one after the other
+// (a single document, JSON Lines, or concatenated documents), holding one
+// value at a time in memory, with the line and column of each value and of
+// each syntax error. distgen validate and distctl publish read their input
+// through it.
+package jsonstream
 
 import (
 	"bufio"
@@ -8,11 +13,11 @@ import (
 	"io"
 )
 
-// valueStream reads the JSON values of one input one after the other. It
+// Stream reads the JSON values of one input one after the other. It
 // holds in memory only the value being read and the decoder's small
 // read-ahead, never the whole input: white space between values is skipped
 // byte by byte, and the rest of a bad line is discarded as it is read.
-type valueStream struct {
+type Stream struct {
 	br        *bufio.Reader
 	pending   []byte // bytes read ahead by the last decoder, not yet consumed
 	line, col int    // position of the next byte, 1-based
@@ -20,21 +25,25 @@ type valueStream struct {
 	done      bool   // a syntax error ended a file that is not JSON Lines
 }
 
-func newValueStream(r io.Reader, lines bool) *valueStream {
-	return &valueStream{br: bufio.NewReader(r), line: 1, col: 1, lines: lines}
+// New returns a Stream reading r. With lines (JSON Lines input), reading
+// goes on with the next line after a syntax error; without, a syntax error
+// ends the input (the rest of a multi-line document cannot be trusted).
+func New(r io.Reader, lines bool) *Stream {
+	return &Stream{br: bufio.NewReader(r), line: 1, col: 1, lines: lines}
 }
 
-// streamValue is one value read: its JSON text and where it starts, or, when
-// syntax is set, a syntax error ("not JSON: ...") and where it is.
-type streamValue struct {
-	raw       json.RawMessage
-	line, col int
-	syntax    string
+// Value is one value read: its JSON text and where it starts (1-based line
+// and byte column), or, when Syntax is set, a syntax error ("not JSON: ...")
+// and where it is.
+type Value struct {
+	Raw       json.RawMessage
+	Line, Col int
+	Syntax    string
 }
 
-// next returns the next value; ok is false at the end of the input. err is
+// Next returns the next value; ok is false at the end of the input. err is
 // set only when the input cannot be read.
-func (s *valueStream) next() (v streamValue, ok bool, err error) {
+func (s *Stream) Next() (v Value, ok bool, err error) {
 	if s.done {
 		return v, false, nil
 	}
@@ -50,7 +59,7 @@ func (s *valueStream) next() (v streamValue, ok bool, err error) {
 	if derr == nil {
 		off := int(dec.InputOffset())
 		s.consume(tape, off)
-		return streamValue{raw: raw, line: line, col: col}, true, nil
+		return Value{Raw: raw, Line: line, Col: col}, true, nil
 	}
 	var se *json.SyntaxError
 	if !errors.As(derr, &se) && !errors.Is(derr, io.ErrUnexpectedEOF) {
@@ -71,10 +80,10 @@ func (s *valueStream) next() (v streamValue, ok bool, err error) {
 		}
 		eline, ecol := position(line, col, tape, end)
 		s.consume(tape, end)
-		return streamValue{line: eline, col: ecol, syntax: "not JSON: unexpected end of JSON input"}, true, nil
+		return Value{Line: eline, Col: ecol, Syntax: "not JSON: unexpected end of JSON input"}, true, nil
 	}
 	eline, ecol := position(line, col, tape, max(at-1, 0))
-	v = streamValue{line: eline, col: ecol, syntax: "not JSON: " + derr.Error()}
+	v = Value{Line: eline, Col: ecol, Syntax: "not JSON: " + derr.Error()}
 	if !s.lines {
 		s.done = true // the rest of a multi-line document cannot be trusted
 		return v, true, nil
@@ -113,7 +122,7 @@ func position(line, col int, tape []byte, off int) (int, int) {
 
 // consume marks tape[:off] as read (moving the position past it) and gives
 // tape[off:] back to be read again.
-func (s *valueStream) consume(tape []byte, off int) {
+func (s *Stream) consume(tape []byte, off int) {
 	for _, c := range tape[:off] {
 		s.advance(c)
 	}
@@ -122,7 +131,7 @@ func (s *valueStream) consume(tape []byte, off int) {
 	}
 }
 
-func (s *valueStream) advance(c byte) {
+func (s *Stream) advance(c byte) {
 	if c == '\n' {
 		s.line++
 		s.col = 1
@@ -131,7 +140,7 @@ func (s *valueStream) advance(c byte) {
 	}
 }
 
-func (s *valueStream) readByte() (byte, error) {
+func (s *Stream) readByte() (byte, error) {
 	if len(s.pending) > 0 {
 		c := s.pending[0]
 		s.pending = s.pending[1:]
@@ -141,7 +150,7 @@ func (s *valueStream) readByte() (byte, error) {
 }
 
 // skipSpace consumes white space; more is false at the end of the input.
-func (s *valueStream) skipSpace() (more bool, err error) {
+func (s *Stream) skipSpace() (more bool, err error) {
 	for {
 		c, err := s.readByte()
 		if err == io.EOF {
@@ -161,7 +170,7 @@ func (s *valueStream) skipSpace() (more bool, err error) {
 // tapeReader feeds a json.Decoder from the stream and records what it
 // read, so that what it read beyond its value can be given back.
 type tapeReader struct {
-	s    *valueStream
+	s    *Stream
 	tape []byte
 }
 
@@ -176,3 +185,5 @@ func (t *tapeReader) Read(p []byte) (int, error) {
 	t.tape = append(t.tape, p[:n]...)
 	return n, err
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
