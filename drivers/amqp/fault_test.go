@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,6 +93,7 @@ func testHungNode(t *testing.T, node *rabbitnode.Node, base string) {
 			_ = node.Resume()
 		}
 	}()
+	waitHung(t, node.Addr())
 
 	sctx, scancel := context.WithTimeout(ctx, 4*time.Second)
 	t0 := time.Now()
@@ -276,4 +278,26 @@ func streamWithFaults(t *testing.T, node *rabbitnode.Node, base string, faults [
 		t.Error(err)
 	}
 	goleak.VerifyNone(t, ignore)
+}
+
+// waitHung waits until the node at addr no longer answers: a new
+// connection's protocol header gets no reply within 500ms. On a loaded
+// machine a stopped process can still answer for a moment; the assertions
+// about a hung node start once it is hung.
+func waitHung(t *testing.T, addr string) {
+	t.Helper()
+	for range 20 {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return // not even accepting: hung enough
+		}
+		_ = c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+		_, _ = c.Write([]byte("AMQP\x00\x00\x09\x01"))
+		_, err = c.Read(make([]byte, 1))
+		c.Close()
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			return
+		}
+	}
+	t.Fatalf("the node at %s still answers after Pause", addr)
 }
