@@ -83,9 +83,10 @@ const DefaultURL = "memory://"
 // Distributer is a connection to a message broker through a driver. It is
 // safe for concurrent use. Close it when done.
 type Distributer struct {
-	conn driver.Conn
-	url  string // redacted
-	opts options
+	conn   driver.Conn
+	sender driver.Sender // conn, when it confirms asynchronously; else nil
+	url    string        // redacted
+	opts   options
 	// maxBytes is max_message_bytes, 0 for no limit.
 	maxBytes int
 	closed   atomic.Bool
@@ -93,6 +94,7 @@ type Distributer struct {
 	mu     sync.Mutex
 	subs   map[*Subscription]struct{}
 	groups groupUses // the groups subscribed to, and how
+	async  *asyncPub // PublishAsync's confirmer, started on first use
 }
 
 // Open connects to the broker named by rawURL, with the driver registered for
@@ -138,7 +140,8 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 		}
 		return nil, fmt.Errorf("distributer: open %s: %w", safeURL, err)
 	}
-	return &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, subs: map[*Subscription]struct{}{}, groups: groupUses{}}, nil
+	sender, _ := conn.(driver.Sender)
+	return &Distributer{conn: conn, sender: sender, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, subs: map[*Subscription]struct{}{}, groups: groupUses{}}, nil
 }
 
 // openConn calls drv.Open until it succeeds or fails for a reason other

@@ -72,6 +72,21 @@ type Harness struct {
 	// of the test (t.Cleanup); the channel need not be closed.
 	DeadLetters func(t *testing.T, url string) <-chan DeadLetter
 
+	// Jam makes the broker of url stop taking the messages published to
+	// topic, a literal topic that the test uses for nothing else, until
+	// release is called: Publish then waits or retries until its context
+	// ends, and no such message is confirmed. The suite calls it after it
+	// has opened a Distributer on url. memory:// does it with a
+	// subscription to topic whose queue holds one message and whose
+	// handler blocks; RabbitMQ with a queue bound to topic that nacks
+	// every message (x-max-length 0, x-overflow reject-publish). After
+	// release the broker takes such messages again; messages published by
+	// Jam itself, if any, may reach the test's subscriptions. release may
+	// be called more than once; Jam registers its own cleanup (t.Cleanup).
+	// The asynchronous publishing tests (flow control, failures, Close)
+	// need it.
+	Jam func(t *testing.T, url, topic string) (release func())
+
 	// Timeout bounds every wait for an expected event (a delivery, a dead
 	// letter, a subscription ending). Default 10s.
 	Timeout time.Duration

@@ -48,6 +48,7 @@ func Run(t *testing.T, h Harness) {
 		{"GroupPatternUnion", testGroupPatternUnion},
 		{"GroupShared", testGroupShared},
 		{"Hostile", testHostile},
+		{"Async", testAsync},
 		{"NoGoroutinesLeft", testNoLeaks},
 	}
 	for _, tc := range tests {
@@ -798,7 +799,8 @@ func testGroupPatternUnion(t *testing.T, h *Harness) {
 	}
 }
 
-// Closing a Distributer leaves no goroutine behind.
+// Closing a Distributer leaves no goroutine behind, PublishAsync's
+// included.
 func testNoLeaks(t *testing.T, h *Harness) {
 	before := goleak.IgnoreCurrent()
 	func() {
@@ -828,6 +830,14 @@ func testNoLeaks(t *testing.T, h *Harness) {
 		}
 		r1.waitN(t, h.Timeout, 4) // {}, {"fail":1} twice, {"reject":true}
 		r2.waitN(t, h.Timeout, 3)
+		// Asynchronous publishing, flushed and not.
+		for i := range 20 {
+			_ = d.PublishAsync(ctx, "l.async", fmt.Appendf(nil, `{"i":%d}`, i))
+		}
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_ = d.PublishAsync(ctx, "l.async", []byte(`{}`))
 		_ = s2.Close()
 		if err := d.Close(); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,499 @@
+package distributer
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/distributer/distributer/driver"
+)
+
+// Defaults of AsyncSettings.
+const (
+	// DefaultMaxOutstandingMessages is the default
+	// AsyncSettings.MaxOutstandingMessages.
+	DefaultMaxOutstandingMessages = 1000
+	// DefaultMaxOutstandingBytes is the default
+	// AsyncSettings.MaxOutstandingBytes (64 MiB).
+	DefaultMaxOutstandingBytes = 64 << 20
+	// DefaultAsyncTimeout is the default AsyncSettings.Timeout.
+	DefaultAsyncTimeout = 60 * time.Second
+)
+
+// AsyncSettings configures PublishAsync (WithAsyncSettings). A zero field
+// means its default.
+type AsyncSettings struct {
+	// MaxOutstandingMessages bounds the messages published with
+	// PublishAsync that wait for the broker's confirm. When it is reached,
+	// PublishAsync waits for room, bounded by its context. Default
+	// DefaultMaxOutstandingMessages (1000).
+	MaxOutstandingMessages int
+	// MaxOutstandingBytes bounds the total size of their bodies, the same
+	// way. A body larger than the bound is sent once nothing else is
+	// outstanding. Default DefaultMaxOutstandingBytes (64 MiB).
+	MaxOutstandingBytes int
+	// Timeout bounds how long one message is retried (nacked, or its
+	// confirm lost with the connection) after it was sent; then its result
+	// fails with the error Publish gives when its context ends. Default
+	// DefaultAsyncTimeout (60s); negative: no bound.
+	Timeout time.Duration
+}
+
+// WithAsyncSettings sets the flow control and the retry bound of
+// PublishAsync; see AsyncSettings for the defaults.
+func WithAsyncSettings(s AsyncSettings) Option { return func(o *options) { o.async = s } }
+
+func (s AsyncSettings) withDefaults() AsyncSettings {
+	if s.MaxOutstandingMessages <= 0 {
+		s.MaxOutstandingMessages = DefaultMaxOutstandingMessages
+	}
+	if s.MaxOutstandingBytes <= 0 {
+		s.MaxOutstandingBytes = DefaultMaxOutstandingBytes
+	}
+	if s.Timeout == 0 {
+		s.Timeout = DefaultAsyncTimeout
+	}
+	return s
+}
+
+// PublishResult is the outcome, possibly still to come, of a PublishAsync:
+// Done is closed when it is known, and Get returns it. A result is resolved
+// exactly once, and always: at the latest by Distributer.Close.
+type PublishResult struct {
+	m   Message
+	arr [1]*Message // passes m to the driver
+
+	resolved atomic.Bool
+	mu       sync.Mutex
+	done     chan struct{} // made by Done or Get when they find the result pending
+	err      error
+}
+
+// closed is the channel Done returns for results resolved before it was
+// asked for one.
+var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// FailedResult returns a result resolved with err, for wrappers that refuse
+// a message before it reaches PublishAsync (typed topics: a value that
+// fails its schema).
+func FailedResult(err error) *PublishResult {
+	r := &PublishResult{err: err}
+	r.resolved.Store(true)
+	return r
+}
+
+// Done returns a channel that is closed once the result is known.
+func (r *PublishResult) Done() <-chan struct{} {
+	if r.resolved.Load() {
+		return closed
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done == nil {
+		if r.resolved.Load() {
+			return closed
+		}
+		r.done = make(chan struct{})
+	}
+	return r.done
+}
+
+// Get waits until the result is known, or ctx ends, and returns the
+// message's id (given WithID or generated; "" if the message was refused
+// before it had one) and its error: nil once the broker has confirmed the
+// message (memory://: once it is enqueued), else the error Publish would
+// have returned. When ctx ends first, Get returns ctx's error and the
+// message's fate is not known yet: call Get again, or Flush.
+func (r *PublishResult) Get(ctx context.Context) (id string, err error) {
+	if !r.resolved.Load() {
+		select {
+		case <-r.Done():
+		case <-ctx.Done():
+			return r.m.ID, ctx.Err()
+		}
+	}
+	return r.m.ID, r.err
+}
+
+// resolve sets the result; the body is let go.
+func (r *PublishResult) resolve(err error) {
+	r.mu.Lock()
+	r.err = err
+	r.m.Body, r.m.Headers, r.arr[0] = nil, nil, nil
+	r.resolved.Store(true)
+	if r.done != nil {
+		close(r.done)
+	}
+	r.mu.Unlock()
+}
+
+// PublishAsync publishes data, which must be valid JSON, to the literal
+// topic t like Publish, but returns without waiting for the broker's
+// confirm: the result resolves when the broker has confirmed the message,
+// or with the error Publish would have returned (errors.Is and errors.As
+// see the same sentinels and types: ErrInvalidTopic, ErrInvalidJSON,
+// *TooLargeError, ErrClosed, the driver's not-confirmed error). So one
+// goroutine keeps many messages in flight.
+//
+// Invalid messages (topic, JSON, size, WithValidator's schema) are refused
+// before PublishAsync returns, with an already resolved result, and nothing
+// is sent. The messages of one goroutine's successive calls go to the
+// broker in that order (a message the broker nacked, or whose confirm was
+// lost with the connection, is sent again and may then arrive after later
+// ones, as with concurrent Publish calls). ctx bounds the call only: the
+// wait for room (see below) and the writing, never the confirm; a message
+// sent is retried until confirmed for at most AsyncSettings.Timeout (60s by
+// default), then its result fails.
+//
+// Flow control: at most AsyncSettings.MaxOutstandingMessages messages
+// (default 1000), with at most MaxOutstandingBytes of bodies (64 MiB), wait
+// for confirms at once. When that is reached, PublishAsync waits for room
+// until ctx ends; then the result fails with ctx's error. Nothing is ever
+// dropped.
+//
+// Drivers without asynchronous confirms (driver.Sender; memory:// is one)
+// publish within the call, whose result is then resolved when it returns:
+// on memory:// the message is enqueued, or PublishAsync waited for room in
+// a full queue until ctx ended.
+//
+// Close first waits for outstanding results (at most the drain timeout,
+// WithDrainTimeout), then closes the connection: results still outstanding
+// then fail with ErrClosed. No result is left unresolved; PublishAsync
+// after Close returns a result that failed with ErrClosed.
+func (d *Distributer) PublishAsync(ctx context.Context, t string, data []byte, opts ...PublishOption) *PublishResult {
+	r := &PublishResult{m: Message{Topic: t, Body: data}}
+	for _, o := range opts {
+		o(&r.m)
+	}
+	if err := d.prepare(&r.m); err != nil {
+		r.err = err
+		r.resolved.Store(true)
+		return r
+	}
+	r.arr[0] = &r.m
+	if d.sender == nil {
+		r.err = d.send(ctx, r.arr[:])
+		r.m.Body, r.m.Headers, r.arr[0] = nil, nil, nil
+		r.resolved.Store(true)
+		return r
+	}
+	if err := d.asyncPublish(ctx, r); err != nil {
+		r.resolve(err)
+	}
+	return r
+}
+
+// Flush waits until the results of every PublishAsync call that returned
+// before it are resolved (confirmed or failed: see each result), or ctx
+// ends; it returns nil, or ctx's error. Publishing may go on meanwhile.
+func (d *Distributer) Flush(ctx context.Context) error {
+	d.mu.Lock()
+	a := d.async
+	d.mu.Unlock()
+	if a == nil {
+		return nil
+	}
+	return a.flush(ctx)
+}
+
+// asyncPublish sends r with the driver's Sender and hands it to the
+// confirmer; an error means r was not accepted.
+func (d *Distributer) asyncPublish(ctx context.Context, r *PublishResult) error {
+	if d.closed.Load() {
+		return fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	a, err := d.asyncPublisher()
+	if err != nil {
+		return err
+	}
+	e, err := a.reserve(ctx, r)
+	if err != nil {
+		return err
+	}
+	pend := d.sender.Send(ctx, r.arr[:])
+	a.sent(e, pend)
+	return nil
+}
+
+// asyncPublisher returns d's confirmer, starting it on first use.
+func (d *Distributer) asyncPublisher() (*asyncPub, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.async == nil {
+		if d.closed.Load() {
+			return nil, ErrClosed
+		}
+		s := d.opts.async.withDefaults()
+		d.async = &asyncPub{
+			d: d, maxMsgs: s.MaxOutstandingMessages, maxBytes: s.MaxOutstandingBytes, timeout: s.Timeout,
+			wake: make(chan struct{}, 1), closing: make(chan struct{}), exited: make(chan struct{}),
+		}
+		go d.async.confirm()
+	}
+	return d.async, nil
+}
+
+// asyncPub is a Distributer's asynchronous publishing: flow control, and
+// the confirmer goroutine that waits for the confirms of sent messages, in
+// the order they were accepted, and resolves their results.
+type asyncPub struct {
+	d        *Distributer
+	maxMsgs  int
+	maxBytes int
+	timeout  time.Duration
+	wake     chan struct{} // capacity 1: the confirmer may have work
+	closing  chan struct{} // closed by Close: no more messages are accepted
+	exited   chan struct{} // closed when the confirmer has returned
+
+	mu        sync.Mutex
+	isClosing bool
+	queue     []*entry // accepted, not resolved yet, in order
+	head      int      // queue[head:] is live
+	idle      bool     // the confirmer waits for wake
+	outMsgs   int      // outstanding messages and bytes (flow control)
+	outBytes  int
+	waiters   []*waiter // PublishAsync calls waiting for room, in order
+	accepted  uint64    // messages accepted so far
+	finished  uint64    // of those, resolved (in acceptance order)
+	flushers  []*flusher
+}
+
+// entry is an accepted message: its result, and once it is written the
+// driver's Pending.
+type entry struct {
+	r      *PublishResult
+	size   int
+	pend   driver.Pending // nil until sent
+	sentAt time.Time
+}
+
+type waiter struct {
+	size    int
+	ready   chan struct{} // closed when room was made for it
+	granted bool
+}
+
+type flusher struct {
+	target uint64
+	done   chan struct{}
+}
+
+// fits reports whether a message of size bytes may be outstanding now.
+// a.mu held.
+func (a *asyncPub) fits(size int) bool {
+	return a.outMsgs == 0 || a.outMsgs < a.maxMsgs && a.outBytes+size <= a.maxBytes
+}
+
+// reserve waits for room for r (flow control, bounded by ctx) and queues
+// it for the confirmer.
+func (a *asyncPub) reserve(ctx context.Context, r *PublishResult) (*entry, error) {
+	size := len(r.m.Body)
+	a.mu.Lock()
+	if a.isClosing {
+		a.mu.Unlock()
+		return nil, fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, ErrClosed)
+	}
+	if len(a.waiters) > 0 || !a.fits(size) {
+		w := &waiter{size: size, ready: make(chan struct{})}
+		a.waiters = append(a.waiters, w)
+		msgs, bytes := a.outMsgs, a.outBytes
+		a.mu.Unlock()
+		var why error
+		select {
+		case <-w.ready:
+		case <-ctx.Done():
+			why = fmt.Errorf("distributer: publish to %q: no room: %d messages (%d bytes of bodies) wait for the broker's confirm, the limit of AsyncSettings (MaxOutstandingMessages %d, MaxOutstandingBytes %d); the broker is slow or unavailable, or raise the limits: %w",
+				r.m.Topic, msgs, bytes, a.maxMsgs, a.maxBytes, ctx.Err())
+		case <-a.closing:
+			why = fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, ErrClosed)
+		}
+		a.mu.Lock()
+		if why == nil && a.isClosing {
+			why = fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, ErrClosed)
+		}
+		if why != nil {
+			if w.granted {
+				a.releaseLocked(1, size)
+			} else {
+				a.removeWaiter(w)
+			}
+			a.mu.Unlock()
+			return nil, why
+		}
+	} else {
+		a.outMsgs++
+		a.outBytes += size
+	}
+	e := &entry{r: r, size: size}
+	a.queue = append(a.queue, e)
+	a.accepted++
+	a.mu.Unlock()
+	return e, nil
+}
+
+// sent records e's Pending and wakes the confirmer if it waits for it.
+func (a *asyncPub) sent(e *entry, pend driver.Pending) {
+	now := time.Now()
+	a.mu.Lock()
+	e.pend, e.sentAt = pend, now
+	wake := a.idle
+	a.idle = false
+	a.mu.Unlock()
+	if wake {
+		select {
+		case a.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// removeWaiter drops w, which gave up, and lets the waiters behind it in
+// if there is room for them now. a.mu held.
+func (a *asyncPub) removeWaiter(w *waiter) {
+	for i, x := range a.waiters {
+		if x == w {
+			a.waiters = append(a.waiters[:i], a.waiters[i+1:]...)
+			break
+		}
+	}
+	a.grant()
+}
+
+// releaseLocked frees the room of resolved messages and lets waiters in.
+// a.mu held.
+func (a *asyncPub) releaseLocked(msgs, bytes int) {
+	a.outMsgs -= msgs
+	a.outBytes -= bytes
+	a.grant()
+}
+
+// grant gives room to waiters, in order, while they fit. a.mu held.
+func (a *asyncPub) grant() {
+	for len(a.waiters) > 0 && a.fits(a.waiters[0].size) {
+		w := a.waiters[0]
+		a.waiters[0] = nil
+		a.waiters = a.waiters[1:]
+		a.outMsgs++
+		a.outBytes += w.size
+		w.granted = true
+		close(w.ready)
+	}
+}
+
+// confirm is the confirmer goroutine: it waits for the confirm of each
+// accepted message, in order, and resolves its result. It returns once
+// Close has begun and every accepted message is resolved.
+func (a *asyncPub) confirm() {
+	defer close(a.exited)
+	a.mu.Lock()
+	for {
+		if a.head == len(a.queue) {
+			a.queue, a.head = a.queue[:0], 0
+			if a.isClosing {
+				a.mu.Unlock()
+				return
+			}
+		}
+		if a.head == len(a.queue) || a.queue[a.head].pend == nil {
+			a.idle = true
+			a.mu.Unlock()
+			<-a.wake
+			a.mu.Lock()
+			continue
+		}
+		e := a.queue[a.head]
+		a.queue[a.head] = nil
+		a.head++
+		a.mu.Unlock()
+
+		err := a.wait(e)
+		if err != nil {
+			err = fmt.Errorf("distributer: publish to %q: %w", e.r.m.Topic, err)
+		}
+		e.r.resolve(err)
+
+		a.mu.Lock()
+		a.releaseLocked(1, e.size)
+		a.finished++
+		a.flushed()
+	}
+}
+
+// wait waits for e's confirm, retrying for at most the timeout after it
+// was sent.
+func (a *asyncPub) wait(e *entry) error {
+	ctx := context.Background()
+	if a.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, e.sentAt.Add(a.timeout))
+		defer cancel()
+	}
+	return e.pend.Wait(ctx)
+}
+
+// flushed ends the Flush calls whose messages are all resolved. a.mu held.
+func (a *asyncPub) flushed() {
+	k := 0
+	for _, f := range a.flushers {
+		if f.target <= a.finished {
+			close(f.done)
+			continue
+		}
+		a.flushers[k] = f
+		k++
+	}
+	clear(a.flushers[k:])
+	a.flushers = a.flushers[:k]
+}
+
+func (a *asyncPub) flush(ctx context.Context) error {
+	a.mu.Lock()
+	if a.finished >= a.accepted {
+		a.mu.Unlock()
+		return nil
+	}
+	f := &flusher{target: a.accepted, done: make(chan struct{})}
+	a.flushers = append(a.flushers, f)
+	a.mu.Unlock()
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close stops accepting messages (calls waiting for room fail with
+// ErrClosed) and waits for the outstanding ones to resolve, at most timeout
+// (<= 0: no bound). Those still outstanding then are resolved when Close
+// closes the connection (the driver's Wait returns ErrClosed), and Close
+// waits for the confirmer to exit.
+func (a *asyncPub) close(timeout time.Duration) {
+	a.mu.Lock()
+	a.isClosing = true
+	close(a.closing)
+	wake := a.idle
+	a.idle = false
+	a.mu.Unlock()
+	if wake {
+		select {
+		case a.wake <- struct{}{}:
+		default:
+		}
+	}
+	if timeout <= 0 {
+		<-a.exited
+		return
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-a.exited:
+	case <-t.C:
+	}
+}
