@@ -36,7 +36,8 @@ type AsyncSettings struct {
 	MaxOutstandingBytes int
 	// Timeout bounds how long one message is retried (nacked, or its
 	// confirm lost with the connection) after it was sent; then its result
-	// fails with the error Publish gives when its context ends. Default
+	// fails with the error Publish gives when its context ends (the bound is
+	// kept to within 10ms: messages sent that close share a timer). Default
 	// DefaultAsyncTimeout (60s); negative: no bound.
 	Timeout time.Duration
 }
@@ -69,6 +70,13 @@ type PublishResult struct {
 	mu       sync.Mutex
 	done     chan struct{} // made by Done or Get when they find the result pending
 	err      error
+
+	// While queued for the confirmer (asyncPub): the body's size, the
+	// driver's Pending (nil until sent; guarded by asyncPub.mu) and when
+	// it was sent.
+	size   int
+	pend   driver.Pending
+	sentAt time.Time
 }
 
 // closed is the channel Done returns for results resolved before it was
@@ -211,12 +219,10 @@ func (d *Distributer) asyncPublish(ctx context.Context, r *PublishResult) error 
 	if err != nil {
 		return err
 	}
-	e, err := a.reserve(ctx, r)
-	if err != nil {
+	if err := a.reserve(ctx, r); err != nil {
 		return err
 	}
-	pend := d.sender.Send(ctx, r.arr[:])
-	a.sent(e, pend)
+	a.sent(r, d.sender.Send(ctx, r.arr[:]))
 	return nil
 }
 
@@ -252,24 +258,15 @@ type asyncPub struct {
 
 	mu        sync.Mutex
 	isClosing bool
-	queue     []*entry // accepted, not resolved yet, in order
-	head      int      // queue[head:] is live
-	idle      bool     // the confirmer waits for wake
-	outMsgs   int      // outstanding messages and bytes (flow control)
+	queue     []*PublishResult // accepted, not resolved yet, in order
+	head      int              // queue[head:] is live
+	idle      bool             // the confirmer waits for wake
+	outMsgs   int              // outstanding messages and bytes (flow control)
 	outBytes  int
 	waiters   []*waiter // PublishAsync calls waiting for room, in order
 	accepted  uint64    // messages accepted so far
 	finished  uint64    // of those, resolved (in acceptance order)
 	flushers  []*flusher
-}
-
-// entry is an accepted message: its result, and once it is written the
-// driver's Pending.
-type entry struct {
-	r      *PublishResult
-	size   int
-	pend   driver.Pending // nil until sent
-	sentAt time.Time
 }
 
 type waiter struct {
@@ -291,12 +288,12 @@ func (a *asyncPub) fits(size int) bool {
 
 // reserve waits for room for r (flow control, bounded by ctx) and queues
 // it for the confirmer.
-func (a *asyncPub) reserve(ctx context.Context, r *PublishResult) (*entry, error) {
+func (a *asyncPub) reserve(ctx context.Context, r *PublishResult) error {
 	size := len(r.m.Body)
 	a.mu.Lock()
 	if a.isClosing {
 		a.mu.Unlock()
-		return nil, fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, ErrClosed)
+		return fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, ErrClosed)
 	}
 	if len(a.waiters) > 0 || !a.fits(size) {
 		w := &waiter{size: size, ready: make(chan struct{})}
@@ -323,24 +320,24 @@ func (a *asyncPub) reserve(ctx context.Context, r *PublishResult) (*entry, error
 				a.removeWaiter(w)
 			}
 			a.mu.Unlock()
-			return nil, why
+			return why
 		}
 	} else {
 		a.outMsgs++
 		a.outBytes += size
 	}
-	e := &entry{r: r, size: size}
-	a.queue = append(a.queue, e)
+	r.size = size
+	a.queue = append(a.queue, r)
 	a.accepted++
 	a.mu.Unlock()
-	return e, nil
+	return nil
 }
 
-// sent records e's Pending and wakes the confirmer if it waits for it.
-func (a *asyncPub) sent(e *entry, pend driver.Pending) {
+// sent records r's Pending and wakes the confirmer if it waits for it.
+func (a *asyncPub) sent(r *PublishResult, pend driver.Pending) {
 	now := time.Now()
 	a.mu.Lock()
-	e.pend, e.sentAt = pend, now
+	r.pend, r.sentAt = pend, now
 	wake := a.idle
 	a.idle = false
 	a.mu.Unlock()
@@ -390,6 +387,8 @@ func (a *asyncPub) grant() {
 // Close has begun and every accepted message is resolved.
 func (a *asyncPub) confirm() {
 	defer close(a.exited)
+	var dl deadline
+	defer dl.stop()
 	a.mu.Lock()
 	for {
 		if a.head == len(a.queue) {
@@ -406,34 +405,58 @@ func (a *asyncPub) confirm() {
 			a.mu.Lock()
 			continue
 		}
-		e := a.queue[a.head]
+		r := a.queue[a.head]
 		a.queue[a.head] = nil
 		a.head++
+		pend := r.pend
+		r.pend = nil
 		a.mu.Unlock()
 
-		err := a.wait(e)
-		if err != nil {
-			err = fmt.Errorf("distributer: publish to %q: %w", e.r.m.Topic, err)
+		ctx := context.Background()
+		if a.timeout > 0 {
+			ctx = dl.context(r.sentAt.Add(a.timeout))
 		}
-		e.r.resolve(err)
+		err := pend.Wait(ctx)
+		if err != nil {
+			err = fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, err)
+		}
+		size := r.size
+		r.resolve(err)
 
 		a.mu.Lock()
-		a.releaseLocked(1, e.size)
+		a.releaseLocked(1, size)
 		a.finished++
 		a.flushed()
 	}
 }
 
-// wait waits for e's confirm, retrying for at most the timeout after it
-// was sent.
-func (a *asyncPub) wait(e *entry) error {
-	ctx := context.Background()
-	if a.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, e.sentAt.Add(a.timeout))
-		defer cancel()
+// deadlineSlack is how far the deadline of the context a message's
+// confirm is waited for with may be from the exact one (sent + Timeout):
+// messages sent within it share one context, and one timer.
+const deadlineSlack = 10 * time.Millisecond
+
+// deadline is the confirmer's context for the messages' retry bound.
+type deadline struct {
+	ctx    context.Context
+	at     time.Time
+	cancel context.CancelFunc
+}
+
+// context returns a context that ends at t, give or take deadlineSlack.
+func (d *deadline) context(t time.Time) context.Context {
+	if d.ctx != nil && t.Sub(d.at).Abs() <= deadlineSlack {
+		return d.ctx
 	}
-	return e.pend.Wait(ctx)
+	d.stop()
+	d.ctx, d.cancel = context.WithDeadline(context.Background(), t)
+	d.at = t
+	return d.ctx
+}
+
+func (d *deadline) stop() {
+	if d.cancel != nil {
+		d.cancel()
+	}
 }
 
 // flushed ends the Flush calls whose messages are all resolved. a.mu held.

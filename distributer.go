@@ -19,6 +19,16 @@
 // message; the members of a named Group share the work, each message going
 // to one of them.
 //
+// PublishAsync publishes without waiting for the broker's confirm, so that
+// one goroutine keeps many messages in flight; it returns a *PublishResult
+// (Done, Get) that resolves once the broker has confirmed the message, or
+// with the error Publish would have returned. Invalid messages fail before
+// it returns. Flush waits for the results of earlier calls. The messages
+// waiting for confirms are bounded (AsyncSettings: 1000 messages, 64 MiB by
+// default); when the bound is reached PublishAsync waits for room, bounded
+// by its context, and never drops a message. Close waits for outstanding
+// results, at most the drain timeout, and fails the rest with ErrClosed.
+//
 // A message whose handler fails max_attempts times (a driver option), or
 // rejects it (Reject), is dead-lettered, and logged once, at Warn, by the
 // runtime whatever the driver (see WithLogger).

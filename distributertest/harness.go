@@ -1,12 +1,14 @@
 // Package distributertest is the conformance suite that every Distributer
 // driver runs. A driver's tests call Run once with a Harness that says how to
-// make URLs for fresh, isolated namespaces and how to observe dead letters:
+// make URLs for fresh, isolated namespaces, how to observe dead letters and
+// how to make the broker refuse a topic's messages for a while:
 //
 //	func TestConformance(t *testing.T) {
 //		distributertest.Run(t, distributertest.Harness{
 //			NewURL:      func(t *testing.T) string { return "memory://" + t.Name() },
 //			MaxAttempts: 3,
 //			DeadLetters: watchDeadLetters,
+//			Jam:         jam,
 //		})
 //	}
 //
@@ -18,7 +20,9 @@
 // members, groups whose members subscribe with different patterns, typed
 // subscriptions refused in a group shared with other topics
 // (distributer.ErrGroupShared), dead letters logged exactly once by the
-// runtime, and goroutine leaks. A driver must report every dead letter
+// runtime, asynchronous publishing (PublishAsync: order, results that
+// resolve only once the broker takes the message, failures with Publish's
+// errors, flow control, Flush, Close), and goroutine leaks. A driver must report every dead letter
 // through driver.SubscribeRequest.DeadLettered.
 package distributertest
 
