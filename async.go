@@ -66,18 +66,23 @@ type PublishResult struct {
 	m   Message
 	arr [1]*Message // passes m to the driver
 
-	resolved atomic.Bool
-	mu       sync.Mutex
-	done     chan struct{} // made by Done or Get when they find the result pending
-	err      error
-
-	// While queued for the confirmer (asyncPub): the body's size, the
-	// driver's Pending (nil until sent; guarded by asyncPub.mu) and when
-	// it was sent.
-	size   int
-	pend   driver.Pending
-	sentAt time.Time
+	// state is nil while the result is pending and nobody asked for
+	// Done, then the channel Done returned; &closed once resolved.
+	state atomic.Pointer[chan struct{}]
+	err   error     // set before state becomes &closed
+	fly   *inFlight // with a driver.Sender: the confirmer's bookkeeping
 }
+
+// inFlight is what the confirmer keeps of a message sent with a
+// driver.Sender (not in PublishResult, so that the results of other
+// drivers stay small).
+type inFlight struct {
+	pend driver.Pending // nil until sent; guarded by asyncPub.mu
+	sent int64          // when it was sent: ns since epoch, monotonic
+}
+
+// epoch is the origin of inFlight.sent.
+var epoch = time.Now()
 
 // closed is the channel Done returns for results resolved before it was
 // asked for one.
@@ -88,24 +93,21 @@ var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c
 // fails its schema).
 func FailedResult(err error) *PublishResult {
 	r := &PublishResult{err: err}
-	r.resolved.Store(true)
+	r.state.Store(&closed)
 	return r
 }
 
 // Done returns a channel that is closed once the result is known.
 func (r *PublishResult) Done() <-chan struct{} {
-	if r.resolved.Load() {
-		return closed
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done == nil {
-		if r.resolved.Load() {
-			return closed
+	for {
+		if p := r.state.Load(); p != nil {
+			return *p
 		}
-		r.done = make(chan struct{})
+		c := make(chan struct{})
+		if r.state.CompareAndSwap(nil, &c) {
+			return c
+		}
 	}
-	return r.done
 }
 
 // Get waits until the result is known, or ctx ends, and returns the
@@ -115,7 +117,7 @@ func (r *PublishResult) Done() <-chan struct{} {
 // have returned. When ctx ends first, Get returns ctx's error and the
 // message's fate is not known yet: call Get again, or Flush.
 func (r *PublishResult) Get(ctx context.Context) (id string, err error) {
-	if !r.resolved.Load() {
+	if r.state.Load() != &closed {
 		select {
 		case <-r.Done():
 		case <-ctx.Done():
@@ -125,16 +127,13 @@ func (r *PublishResult) Get(ctx context.Context) (id string, err error) {
 	return r.m.ID, r.err
 }
 
-// resolve sets the result; the body is let go.
+// resolve sets the result, once; the body is let go.
 func (r *PublishResult) resolve(err error) {
-	r.mu.Lock()
 	r.err = err
 	r.m.Body, r.m.Headers, r.arr[0] = nil, nil, nil
-	r.resolved.Store(true)
-	if r.done != nil {
-		close(r.done)
+	if p := r.state.Swap(&closed); p != nil {
+		close(*p)
 	}
-	r.mu.Unlock()
 }
 
 // PublishAsync publishes data, which must be valid JSON, to the literal
@@ -177,14 +176,14 @@ func (d *Distributer) PublishAsync(ctx context.Context, t string, data []byte, o
 	}
 	if err := d.prepare(&r.m); err != nil {
 		r.err = err
-		r.resolved.Store(true)
+		r.state.Store(&closed)
 		return r
 	}
 	r.arr[0] = &r.m
 	if d.sender == nil {
 		r.err = d.send(ctx, r.arr[:])
 		r.m.Body, r.m.Headers, r.arr[0] = nil, nil, nil
-		r.resolved.Store(true)
+		r.state.Store(&closed)
 		return r
 	}
 	if err := d.asyncPublish(ctx, r); err != nil {
@@ -326,7 +325,7 @@ func (a *asyncPub) reserve(ctx context.Context, r *PublishResult) error {
 		a.outMsgs++
 		a.outBytes += size
 	}
-	r.size = size
+	r.fly = &inFlight{}
 	a.queue = append(a.queue, r)
 	a.accepted++
 	a.mu.Unlock()
@@ -335,9 +334,9 @@ func (a *asyncPub) reserve(ctx context.Context, r *PublishResult) error {
 
 // sent records r's Pending and wakes the confirmer if it waits for it.
 func (a *asyncPub) sent(r *PublishResult, pend driver.Pending) {
-	now := time.Now()
+	now := int64(time.Since(epoch))
 	a.mu.Lock()
-	r.pend, r.sentAt = pend, now
+	r.fly.pend, r.fly.sent = pend, now
 	wake := a.idle
 	a.idle = false
 	a.mu.Unlock()
@@ -398,7 +397,7 @@ func (a *asyncPub) confirm() {
 				return
 			}
 		}
-		if a.head == len(a.queue) || a.queue[a.head].pend == nil {
+		if a.head == len(a.queue) || a.queue[a.head].fly.pend == nil {
 			a.idle = true
 			a.mu.Unlock()
 			<-a.wake
@@ -408,19 +407,19 @@ func (a *asyncPub) confirm() {
 		r := a.queue[a.head]
 		a.queue[a.head] = nil
 		a.head++
-		pend := r.pend
-		r.pend = nil
+		fly := r.fly
+		r.fly = nil
 		a.mu.Unlock()
 
 		ctx := context.Background()
 		if a.timeout > 0 {
-			ctx = dl.context(r.sentAt.Add(a.timeout))
+			ctx = dl.context(epoch.Add(time.Duration(fly.sent) + a.timeout))
 		}
-		err := pend.Wait(ctx)
+		err := fly.pend.Wait(ctx)
 		if err != nil {
 			err = fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, err)
 		}
-		size := r.size
+		size := len(r.m.Body)
 		r.resolve(err)
 
 		a.mu.Lock()

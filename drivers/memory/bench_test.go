@@ -145,3 +145,64 @@ func BenchmarkPublishBatch(b *testing.B) {
 	b.StopTimer()
 	report(b, b.N, cpu0)
 }
+
+// BenchmarkAsyncVsPublish compares PublishAsync with Publish on memory://,
+// from one goroutine, one subscription counting the deliveries: each side
+// publishes max(b.N, 1000000) messages (PublishAsync checks every result),
+// in ten interleaved rounds that alternate which side goes first, each
+// round timed until its last delivery. It reports both rates, ratio =
+// async/publish throughput (wall clock), and cpu-ratio = publish/async
+// process CPU time, which the load of a shared machine disturbs less.
+//
+//	go test -run '^$' -bench AsyncVsPublish -benchtime 1x ./drivers/memory
+func BenchmarkAsyncVsPublish(b *testing.B) {
+	d := openBench(b)
+	c := newCounter()
+	if _, err := d.Subscribe(context.Background(), []string{"raw.pose"}, c); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	const rounds = 10
+	per := max(b.N, 1_000_000)/rounds + 1
+	run := func(async bool) (wall, cpu time.Duration) {
+		c.expect(per)
+		start, cpu0 := time.Now(), cpuTime()
+		for range per {
+			if async {
+				if _, err := d.PublishAsync(ctx, "raw.pose", benchBody).Get(ctx); err != nil {
+					b.Fatal(err)
+				}
+			} else if err := d.Publish(ctx, "raw.pose", benchBody); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := d.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		c.wait(b)
+		return time.Since(start), cpuTime() - cpu0
+	}
+	var syncT, asyncT, syncCPU, asyncCPU time.Duration
+	for round := range rounds {
+		sides := []bool{false, true}
+		if round%2 == 1 {
+			sides = []bool{true, false}
+		}
+		for _, async := range sides {
+			wall, cpu := run(async)
+			if async {
+				asyncT, asyncCPU = asyncT+wall, asyncCPU+cpu
+			} else {
+				syncT, syncCPU = syncT+wall, syncCPU+cpu
+			}
+		}
+	}
+	total := float64(per * rounds)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(total/syncT.Seconds(), "publish-msg/s")
+	b.ReportMetric(total/asyncT.Seconds(), "async-msg/s")
+	b.ReportMetric(syncT.Seconds()/asyncT.Seconds(), "ratio")
+	if syncCPU > 0 && asyncCPU > 0 {
+		b.ReportMetric(syncCPU.Seconds()/asyncCPU.Seconds(), "cpu-ratio")
+	}
+}
