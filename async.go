@@ -160,10 +160,10 @@ func (r *PublishResult) resolve(err error) {
 // until ctx ends; then the result fails with ctx's error. Nothing is ever
 // dropped.
 //
-// Drivers without asynchronous confirms (driver.Sender; memory:// is one)
-// publish within the call, whose result is then resolved when it returns:
-// on memory:// the message is enqueued, or PublishAsync waited for room in
-// a full queue until ctx ended.
+// A driver that does not implement driver.Sender (memory:// does not: its
+// enqueue is its confirm) publishes within the call, whose result is then
+// resolved when it returns: on memory:// the message is enqueued, or
+// PublishAsync waited for room in a full queue until ctx ended.
 //
 // Close first waits for outstanding results (at most the drain timeout,
 // WithDrainTimeout), then closes the connection: results still outstanding

@@ -9,8 +9,10 @@
 // Topology: one topic exchange (routing key = topic). A subscriber without a
 // group gets an exclusive, auto-delete, broker-named queue; the members of a
 // named group share a durable queue named after the group, bound with each
-// member's patterns. Messages are persistent JSON with publisher confirms;
-// deliveries are acked after the handler returns nil. Failed messages are
+// member's patterns. Messages are persistent JSON with publisher confirms
+// (the Conn is a driver.Sender: distributer.PublishAsync writes in the
+// caller's goroutine and waits for the confirm in the background; Publish
+// is Send then Wait); deliveries are acked after the handler returns nil. Failed messages are
 // redelivered up to max_attempts times, then published to the dead-letter
 // exchange with the reason in their headers (see "Retries and trust in the
 // wire" below). The driver reconnects by itself
