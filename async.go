@@ -3,6 +3,7 @@ package distributer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -216,7 +217,7 @@ func (d *Distributer) asyncPublish(ctx context.Context, r *PublishResult) error 
 	}
 	a, err := d.asyncPublisher()
 	if err != nil {
-		return err
+		return fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, err)
 	}
 	if err := a.reserve(ctx, r); err != nil {
 		return err
@@ -235,7 +236,7 @@ func (d *Distributer) asyncPublisher() (*asyncPub, error) {
 		}
 		s := d.opts.async.withDefaults()
 		d.async = &asyncPub{
-			d: d, maxMsgs: s.MaxOutstandingMessages, maxBytes: s.MaxOutstandingBytes, timeout: s.Timeout,
+			maxMsgs: s.MaxOutstandingMessages, maxBytes: s.MaxOutstandingBytes, timeout: s.Timeout,
 			wake: make(chan struct{}, 1), closing: make(chan struct{}), exited: make(chan struct{}),
 		}
 		go d.async.confirm()
@@ -247,7 +248,6 @@ func (d *Distributer) asyncPublisher() (*asyncPub, error) {
 // the confirmer goroutine that waits for the confirms of sent messages, in
 // the order they were accepted, and resolves their results.
 type asyncPub struct {
-	d        *Distributer
 	maxMsgs  int
 	maxBytes int
 	timeout  time.Duration
@@ -303,8 +303,8 @@ func (a *asyncPub) reserve(ctx context.Context, r *PublishResult) error {
 		select {
 		case <-w.ready:
 		case <-ctx.Done():
-			why = fmt.Errorf("distributer: publish to %q: no room: %d messages (%d bytes of bodies) wait for the broker's confirm, the limit of AsyncSettings (MaxOutstandingMessages %d, MaxOutstandingBytes %d); the broker is slow or unavailable, or raise the limits: %w",
-				r.m.Topic, msgs, bytes, a.maxMsgs, a.maxBytes, ctx.Err())
+			why = fmt.Errorf("distributer: publish to %q: no room within AsyncSettings (MaxOutstandingMessages %d, MaxOutstandingBytes %d): %d messages with %d bytes of bodies were waiting for the broker's confirm (the broker is slow or unavailable, or raise the limits): %w",
+				r.m.Topic, a.maxMsgs, a.maxBytes, msgs, bytes, ctx.Err())
 		case <-a.closing:
 			why = fmt.Errorf("distributer: publish to %q: %w", r.m.Topic, ErrClosed)
 		}
@@ -407,6 +407,13 @@ func (a *asyncPub) confirm() {
 		r := a.queue[a.head]
 		a.queue[a.head] = nil
 		a.head++
+		if a.head >= 1024 && 2*a.head >= len(a.queue) {
+			// The queue seldom runs empty under steady load: move what
+			// is left to the front, or it would grow without end.
+			n := copy(a.queue, a.queue[a.head:])
+			clear(a.queue[n:])
+			a.queue, a.head = a.queue[:n], 0
+		}
 		fly := r.fly
 		r.fly = nil
 		a.mu.Unlock()
@@ -486,8 +493,13 @@ func (a *asyncPub) flush(ctx context.Context) error {
 	case <-f.done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if i := slices.Index(a.flushers, f); i >= 0 {
+		a.flushers = slices.Delete(a.flushers, i, i+1)
+	}
+	return ctx.Err()
 }
 
 // close stops accepting messages (calls waiting for room fail with

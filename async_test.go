@@ -3,6 +3,7 @@ package distributer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -254,5 +255,39 @@ func TestFailedResult(t *testing.T) {
 	}
 	if id, err := r.Get(context.Background()); id != "" || err != boom {
 		t.Errorf("Get = (%q, %v), want ('', boom)", id, err)
+	}
+}
+
+// Thousands of messages outstanding at once, confirmed in order while more
+// are sent: every result resolves, in order (the confirmer's queue is
+// compacted on the way, never emptied).
+func TestManyOutstanding(t *testing.T) {
+	d, c := openHeld(t, distributer.WithAsyncSettings(distributer.AsyncSettings{MaxOutstandingMessages: 5000}))
+	ctx := context.Background()
+	const n = 4000
+	results := make([]*distributer.PublishResult, 0, n)
+	for i := range n {
+		results = append(results, d.PublishAsync(ctx, "many.x", []byte(`{}`), distributer.WithID(fmt.Sprint(i))))
+	}
+	more := make(chan *distributer.PublishResult, n)
+	go func() {
+		for i := n; i < 2*n; i++ {
+			more <- d.PublishAsync(ctx, "many.x", []byte(`{}`), distributer.WithID(fmt.Sprint(i)))
+		}
+		close(more)
+	}()
+	for i := range 2 * n {
+		c.confirm(t, fmt.Sprint(i), nil)
+	}
+	for r := range more {
+		results = append(results, r)
+	}
+	if err := d.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if id, err := r.Get(ctx); err != nil || id != fmt.Sprint(i) {
+			t.Fatalf("result %d = (%q, %v)", i, id, err)
+		}
 	}
 }
