@@ -16,6 +16,7 @@ import (
 
 	"github.com/distributer/distributer"
 	"github.com/distributer/distributer/drivers/amqp"
+	"github.com/distributer/distributer/internal/cputime"
 	"github.com/distributer/distributer/typed"
 )
 
@@ -84,6 +85,15 @@ func BenchmarkEndToEnd(b *testing.B) {
 			// first, so that all sides see the same broker conditions: on
 			// the shared machine the rate moves by 2-4x within seconds.
 			var drvRate, baseRate, syncRate, untypedRate float64
+			var drvCPU, baseCPU, untypedCPU time.Duration
+			add := func(rate *float64, cpu *time.Duration) func(float64, time.Duration) {
+				return func(r float64, c time.Duration) {
+					*rate += r
+					if cpu != nil {
+						*cpu += c
+					}
+				}
+			}
 			rounds := 10
 			if r, err := strconv.Atoi(os.Getenv("DISTRIBUTER_BENCH_ROUNDS")); err == nil && r > 0 {
 				rounds = r
@@ -91,14 +101,14 @@ func BenchmarkEndToEnd(b *testing.B) {
 			per := n/rounds + 1
 			for round := range rounds {
 				sides := []func(){
-					func() { baseRate += runBaseline(b, base, prefetch, c.publishers, 1024, per) },
-					func() { drvRate += runDriver(b, base, prefetch, c.publishers, c.mode, per) },
+					func() { add(&baseRate, &baseCPU)(runBaseline(b, base, prefetch, c.publishers, 1024, per)) },
+					func() { add(&drvRate, &drvCPU)(runDriver(b, base, prefetch, c.publishers, c.mode, per)) },
 				}
 				switch c.mode {
 				case modePublish:
-					sides = append(sides, func() { syncRate += runBaseline(b, base, prefetch, c.publishers, 1, per) })
+					sides = append(sides, func() { add(&syncRate, nil)(runBaseline(b, base, prefetch, c.publishers, 1, per)) })
 				case modeTypedAsync:
-					sides = append(sides, func() { untypedRate += runDriver(b, base, prefetch, c.publishers, modeAsync, per) })
+					sides = append(sides, func() { add(&untypedRate, &untypedCPU)(runDriver(b, base, prefetch, c.publishers, modeAsync, per)) })
 				}
 				if round%2 == 1 {
 					slices.Reverse(sides)
@@ -111,6 +121,12 @@ func BenchmarkEndToEnd(b *testing.B) {
 			b.ReportMetric(drvRate/float64(rounds), "driver-msg/s")
 			b.ReportMetric(baseRate/float64(rounds), "baseline-msg/s")
 			b.ReportMetric(drvRate/baseRate, "ratio")
+			// The process's CPU time per message (publisher and consumer,
+			// both in this process), steadier than the rates on a shared
+			// machine; 0 where it is not measured.
+			msgs := float64(per * rounds)
+			b.ReportMetric(float64(drvCPU.Microseconds())/msgs, "driver-cpu-µs/msg")
+			b.ReportMetric(float64(baseCPU.Microseconds())/msgs, "baseline-cpu-µs/msg")
 			switch c.mode {
 			case modePublish:
 				// The same-semantics baseline: each publisher waits for its
@@ -120,6 +136,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			case modeTypedAsync:
 				b.ReportMetric(untypedRate/float64(rounds), "untyped-msg/s")
 				b.ReportMetric(drvRate/untypedRate, "ratio-to-untyped")
+				b.ReportMetric(float64(untypedCPU.Microseconds())/msgs, "untyped-cpu-µs/msg")
 			}
 		})
 	}
@@ -171,8 +188,9 @@ var benchValue = func() benchPose {
 }()
 
 // runDriver streams n messages through a group subscription and returns
-// messages per second, publish start to last ack.
-func runDriver(b *testing.B, base string, prefetch, publishers int, mode pubMode, n int) float64 {
+// messages per second, publish start to last ack, and the process's CPU
+// time meanwhile.
+func runDriver(b *testing.B, base string, prefetch, publishers int, mode pubMode, n int) (float64, time.Duration) {
 	raw, _ := newNamespace(b, base, []string{"bench"}, "prefetch", strconv.Itoa(prefetch))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -202,7 +220,7 @@ func runDriver(b *testing.B, base string, prefetch, publishers int, mode pubMode
 	if err := dp.Publish(ctx, "warmup", []byte(`{}`)); err != nil {
 		b.Fatal(err)
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cputime.Process()
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for range publishers {
@@ -254,13 +272,13 @@ func runDriver(b *testing.B, base string, prefetch, publishers int, mode pubMode
 	case <-ctx.Done():
 		b.Fatalf("driver: %d of %d delivered", got.Load(), n)
 	}
-	return float64(n) / time.Since(start).Seconds()
+	return float64(n) / time.Since(start).Seconds(), cputime.Process() - cpu0
 }
 
 // runBaseline is the same workload written directly with amqp091-go.
 // Each publisher keeps up to window messages in flight (1: it waits for
 // each confirm before sending the next, like Publish).
-func runBaseline(b *testing.B, base string, prefetch, publishers, window, n int) float64 {
+func runBaseline(b *testing.B, base string, prefetch, publishers, window, n int) (float64, time.Duration) {
 	_, ns := newNamespace(b, base, []string{"bench"})
 	queue := ns.prefix + "bench"
 	pc, err := amqp091.Dial(plainURL(base))
@@ -311,7 +329,7 @@ func runBaseline(b *testing.B, base string, prefetch, publishers, window, n int)
 	if err := pch.Confirm(false); err != nil {
 		b.Fatal(err)
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cputime.Process()
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	for range publishers {
@@ -346,5 +364,5 @@ func runBaseline(b *testing.B, base string, prefetch, publishers, window, n int)
 	case <-time.After(5 * time.Minute):
 		b.Fatal("baseline: not all delivered")
 	}
-	return float64(n) / time.Since(start).Seconds()
+	return float64(n) / time.Since(start).Seconds(), cputime.Process() - cpu0
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/internal/cputime"
 )
 
 // benchBody is a ~300-byte JSON body, the size of a cortex pose message.
@@ -55,7 +56,7 @@ func openBench(b *testing.B) *distributer.Distributer {
 // which a busy shared machine disturbs less.
 func report(b *testing.B, n int, cpu0 time.Duration) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/msg")
 	}
 }
@@ -68,7 +69,7 @@ func benchPublish(b *testing.B, d *distributer.Distributer, topic string, c *cou
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchBody)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for range b.N {
 		if err := d.Publish(ctx, topic, benchBody); err != nil {
 			b.Fatal(err)
@@ -129,7 +130,7 @@ func BenchmarkPublishBatch(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchBody)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for sent := 0; sent < b.N; {
 		k := min(size, b.N-sent)
 		for i := range k {
@@ -166,7 +167,7 @@ func BenchmarkAsyncVsPublish(b *testing.B) {
 	per := max(b.N, 1_000_000)/rounds + 1
 	run := func(async bool) (wall, cpu time.Duration) {
 		c.expect(per)
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process()
 		for range per {
 			if async {
 				if _, err := d.PublishAsync(ctx, "raw.pose", benchBody).Get(ctx); err != nil {
@@ -180,7 +181,7 @@ func BenchmarkAsyncVsPublish(b *testing.B) {
 			b.Fatal(err)
 		}
 		c.wait(b)
-		return time.Since(start), cpuTime() - cpu0
+		return time.Since(start), cputime.Process() - cpu0
 	}
 	var syncT, asyncT, syncCPU, asyncCPU time.Duration
 	for round := range rounds {
