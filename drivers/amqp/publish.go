@@ -37,6 +37,7 @@ const publishChannels = 1
 type pubChannel struct {
 	ch     *amqp091.Channel
 	opened time.Time
+	watch  writeWatch // of the writes in progress
 
 	mu        sync.Mutex
 	nackSince time.Time // first nack since the last ack; zero if none
@@ -95,6 +96,9 @@ func (s *session) publisher() (*pubChannel, error) {
 			return err
 		}
 		pc = &pubChannel{ch: ch, opened: time.Now()}
+		pc.watch.init()
+		s.c.wg.Add(1)
+		go pc.watch.watch(s, ch.NotifyClose(make(chan *amqp091.Error, 1)))
 		return nil
 	})
 	if err != nil {
@@ -170,7 +174,8 @@ type sending struct {
 	single  [1]*amqp091.DeferredConfirmation
 	sendErr error
 	err     error
-	lastErr error // the last failure that a retry may cure
+	lastErr error        // the last failure that a retry may cure
+	watched watchedWrite // the write in progress, for pc's watchdog
 }
 
 // write makes one attempt at writing the pending messages.
@@ -201,7 +206,7 @@ func (p *sending) write(ctx context.Context) {
 	if len(p.pending) > 1 {
 		p.dcs = make([]*amqp091.DeferredConfirmation, 0, len(p.pending))
 	}
-	p.dcs, p.sendErr = pc.write(ctx, s, p.c.cfg.exchange, p.msgs, p.pending, p.dcs)
+	p.dcs, p.sendErr = pc.write(ctx, &p.watched, p.c.cfg.exchange, p.msgs, p.pending, p.dcs)
 }
 
 // Wait waits for the confirms of the last write and writes again what was
@@ -239,34 +244,15 @@ func (p *sending) Wait(ctx context.Context) error {
 	}
 }
 
-// writeGrace is how long a write into the socket may go on after the
-// publisher's context ended. A write blocks when the broker stops reading
-// (a connection blocked by a resource alarm that began after the wait in
-// Publish, or a hung node) and the socket's buffers are full; amqp091-go's
-// writes take no context, so the session's socket is then closed to end it
-// (the supervisor reconnects).
-const writeGrace = 200 * time.Millisecond
-
-// write sends msgs[pending...] on the channel of session s, appending
-// their deferred confirms to dcs, and returns them with why it stopped
-// early (nil if it did not).
-func (pc *pubChannel) write(ctx context.Context, s *session, exchange string, msgs []*driver.Message, pending []int, dcs []*amqp091.DeferredConfirmation) ([]*amqp091.DeferredConfirmation, error) {
-	doneSending := func() {}
-	if ctx.Done() != nil {
-		sent := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			t := time.NewTimer(writeGrace)
-			defer t.Stop()
-			select {
-			case <-sent:
-			case <-t.C:
-				s.c.log.Warn("amqp: publish still writing after its context ended, closing the connection", "node", s.addr)
-				s.shutdown()
-			}
-		})
-		doneSending = func() { close(sent); stop() }
+// write sends msgs[pending...] on pc, appending their deferred confirms to
+// dcs, and returns them with why it stopped early (nil if it did not).
+// While it writes, w registers it with pc's watchdog, which closes the
+// connection if it goes on writeGrace after ctx ended.
+func (pc *pubChannel) write(ctx context.Context, w *watchedWrite, exchange string, msgs []*driver.Message, pending []int, dcs []*amqp091.DeferredConfirmation) ([]*amqp091.DeferredConfirmation, error) {
+	if done := ctx.Done(); done != nil {
+		pc.watch.add(w, done)
+		defer pc.watch.remove(w)
 	}
-	defer doneSending()
 	for _, i := range pending {
 		if err := ctx.Err(); err != nil {
 			return dcs, err
