@@ -97,7 +97,16 @@ func (s *session) publisher() (*pubChannel, error) {
 		}
 		pc = &pubChannel{ch: ch, opened: time.Now()}
 		pc.watch.init()
+		// The watchdog is one of the connection's goroutines, which Close
+		// waits for: none may start once it has begun (as in Subscribe).
+		s.c.mu.Lock()
+		if s.c.closed {
+			s.c.mu.Unlock()
+			ch.Close()
+			return driver.ErrClosed
+		}
 		s.c.wg.Add(1)
+		s.c.mu.Unlock()
 		go pc.watch.watch(s, ch.NotifyClose(make(chan *amqp091.Error, 1)))
 		return nil
 	})
