@@ -239,11 +239,15 @@ func (s *Subscription) closeBy(deadline time.Time) error {
 	return s.err
 }
 
-// Close closes every subscription made through d, all at once and each as
+// Close first waits, at most the drain timeout, for the results of
+// PublishAsync still outstanding (refusing new ones with ErrClosed). It
+// then closes every subscription made through d, all at once and each as
 // Subscription.Close does, with one drain timeout for all, then the
-// connection. If handlers were still running at the end of the drain
-// timeout, the error is a *DrainError that names all their subscriptions.
-// Close is idempotent: later calls return nil.
+// connection, which fails the PublishAsync results still outstanding with
+// ErrClosed: when Close returns, every result is resolved. If handlers
+// were still running at the end of the drain timeout, the error is a
+// *DrainError that names all their subscriptions. Close is idempotent:
+// later calls return nil.
 func (d *Distributer) Close() error {
 	d.mu.Lock()
 	if d.closed.Load() {
@@ -256,6 +260,12 @@ func (d *Distributer) Close() error {
 	// either in d.subs or closed by themselves; then the list is complete.
 	d.endLife()
 	d.pending.Wait()
+	d.mu.Lock()
+	async := d.async
+	d.mu.Unlock()
+	if async != nil {
+		async.close(d.opts.drain())
+	}
 	d.mu.Lock()
 	subs := make([]*Subscription, 0, len(d.subs))
 	for s := range d.subs {
@@ -285,6 +295,9 @@ func (d *Distributer) Close() error {
 	}
 	if err := d.conn.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("distributer: close %s: %w", d.url, err))
+	}
+	if async != nil {
+		<-async.exited // the driver's Waits end with the connection
 	}
 	if de != nil {
 		slices.SortFunc(de.Subscriptions, func(a, b StuckSubscription) int {

@@ -51,6 +51,22 @@
 // Every dead letter is logged once, at Warn, by the runtime whatever the
 // driver (see WithLogger), and kept in the driver's dead-letter store.
 //
+// # Asynchronous publishing
+//
+// PublishAsync publishes without waiting for the broker's confirm, so that
+// one goroutine keeps many messages in flight; it returns a *PublishResult
+// (Done, Get) that resolves once the broker has confirmed the message, or
+// with the error Publish would have returned. Invalid messages fail before
+// it returns. Flush waits for the results of earlier calls. The messages
+// waiting for confirms are bounded (AsyncSettings: 1000 messages, 64 MiB by
+// default); when the bound is reached PublishAsync waits for room, bounded
+// by its context, and never drops a message. Close waits for outstanding
+// results, at most the drain timeout, and fails the rest with ErrClosed.
+//
+// A message whose handler fails max_attempts times (a driver option), or
+// rejects it (Reject), is dead-lettered, and logged once, at Warn, by the
+// runtime whatever the driver (see WithLogger).
+//
 // Closing is bounded. Subscription.Close and Distributer.Close stop
 // deliveries, cancel the context of running handlers and wait for them at
 // most the drain timeout (WithDrainTimeout, default DefaultDrainTimeout,
@@ -111,9 +127,10 @@ const DefaultURL = "memory://"
 // Distributer is a connection to a message broker through a driver. It is
 // safe for concurrent use. Close it when done.
 type Distributer struct {
-	conn driver.Conn
-	url  string // redacted
-	opts options
+	conn   driver.Conn
+	sender driver.Sender // conn, when it confirms asynchronously; else nil
+	url    string        // redacted
+	opts   options
 	// maxBytes is max_message_bytes, 0 for no limit.
 	maxBytes     int
 	maxAttempts  int  // max_attempts
@@ -128,6 +145,7 @@ type Distributer struct {
 	subs    map[*Subscription]struct{} // the open subscriptions: the only list of them
 	pending sync.WaitGroup             // Subscribe calls in progress; Close waits for them
 	groups  groupUses                  // the groups subscribed to, and how
+	async   *asyncPub                  // PublishAsync's confirmer, started on first use
 }
 
 // Open connects to the broker named by rawURL, with the driver registered for
@@ -174,7 +192,8 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Distributer, err
 		}
 		return nil, fmt.Errorf("distributer: open %s: %w", safeURL, err)
 	}
-	d := &Distributer{conn: conn, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, maxAttempts: ro.maxAttempts,
+	sender, _ := conn.(driver.Sender)
+	d := &Distributer{conn: conn, sender: sender, url: safeURL, opts: o, maxBytes: ro.maxMessageBytes, maxAttempts: ro.maxAttempts,
 		validateRecv: o.validator != nil && !o.noReceiveValidation,
 		subs:         map[*Subscription]struct{}{}, groups: groupUses{}}
 	d.life, d.endLife = context.WithCancel(context.Background())

@@ -132,3 +132,38 @@ func ExampleOpen_unknownScheme() {
 	fmt.Println(errors.As(err, &use), use.Scheme)
 	// Output: true nats
 }
+
+// Publish without waiting for each confirm, then wait for the results: one
+// goroutine keeps many messages in flight. Invalid messages fail at once.
+func ExampleDistributer_PublishAsync() {
+	ctx := context.Background()
+	d, err := distributer.Open(ctx, "memory://example-async",
+		distributer.WithAsyncSettings(distributer.AsyncSettings{MaxOutstandingMessages: 500})) // optional
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close() // waits for outstanding results (at most the drain timeout)
+
+	var results []*distributer.PublishResult
+	for i := range 3 {
+		results = append(results, d.PublishAsync(ctx, "raw.pose", fmt.Appendf(nil, `{"seq":%d}`, i),
+			distributer.WithID(fmt.Sprintf("pose-%d", i))))
+	}
+	bad := d.PublishAsync(ctx, "raw.pose", []byte(`{not json`))
+	<-bad.Done() // already closed: refused before anything was sent
+
+	if err := d.Flush(ctx); err != nil { // every result above is resolved now
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		id, err := r.Get(ctx)
+		fmt.Println(id, err)
+	}
+	_, err = bad.Get(ctx)
+	fmt.Println(errors.Is(err, distributer.ErrInvalidJSON))
+	// Output:
+	// pose-0 <nil>
+	// pose-1 <nil>
+	// pose-2 <nil>
+	// true
+}

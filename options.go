@@ -31,6 +31,7 @@ type options struct {
 	onInvalid           InvalidFunc
 	drainTimeout        time.Duration
 	drainTimeoutSet     bool
+	async               AsyncSettings
 }
 
 // WithLogger sets the logger for events such as handler panics, dead

@@ -1,6 +1,7 @@
 // Package distributertest is the conformance suite that every Distributer
 // driver runs. A driver's tests call Run once with a Harness that says how to
 // make URLs for fresh, isolated namespaces, how to observe dead letters, and
+// how to make the broker refuse a topic's messages for a while (Jam), and
 // what the driver offers beyond what every driver must (Capabilities):
 //
 //	func TestConformance(t *testing.T) {
@@ -8,6 +9,7 @@
 //			NewURL:       func(t *testing.T) string { return "memory://" + t.Name() + "?max_attempts=3" },
 //			MaxAttempts:  3,
 //			DeadLetters:  watchDeadLetters,
+//			Jam:          jam,
 //			Capabilities: distributertest.Capabilities{DurableGroups: true, Ordering: true},
 //		})
 //	}
@@ -22,8 +24,10 @@
 // ids, batches, group queues that outlive their members, groups whose
 // members subscribe with different patterns, typed subscriptions refused in
 // a group shared with other topics (distributer.ErrGroupShared), dead
-// letters logged exactly once by the runtime, hostile input, and goroutine
-// leaks.
+// letters logged exactly once by the runtime, hostile input, asynchronous
+// publishing (PublishAsync: order, results that resolve only once the
+// broker takes the message, failures with Publish's errors, flow control,
+// Flush, Close), and goroutine leaks.
 //
 // Each sub-test that needs a capability says so in Run's table; on a driver
 // without it the sub-test is skipped with a message naming the capability,
@@ -80,6 +84,21 @@ type Harness struct {
 	// and before any message is published. Observation must stop at the end
 	// of the test (t.Cleanup); the channel need not be closed.
 	DeadLetters func(t *testing.T, url string) <-chan DeadLetter
+
+	// Jam makes the broker of url stop taking the messages published to
+	// topic, a literal topic that the test uses for nothing else, until
+	// release is called: Publish then waits or retries until its context
+	// ends, and no such message is confirmed. The suite calls it after it
+	// has opened a Distributer on url. memory:// does it with a
+	// subscription to topic whose queue holds one message and whose
+	// handler blocks; RabbitMQ with a queue bound to topic that nacks
+	// every message (x-max-length 0, x-overflow reject-publish). After
+	// release the broker takes such messages again; messages published by
+	// Jam itself, if any, may reach the test's subscriptions. release may
+	// be called more than once; Jam registers its own cleanup (t.Cleanup).
+	// The asynchronous publishing tests (flow control, failures, Close)
+	// need it.
+	Jam func(t *testing.T, url, topic string) (release func())
 
 	// Timeout bounds every wait for an expected event (a delivery, a dead
 	// letter, a subscription ending). Default 10s.

@@ -50,6 +50,7 @@ func Run(t *testing.T, h Harness) {
 		{"GroupPatternUnion", testGroupPatternUnion, 0},
 		{"GroupShared", testGroupShared, 0},
 		{"Hostile", testHostile, 0},
+		{"Async", testAsync, 0},
 		{"NoGoroutinesLeft", testNoLeaks, 0},
 	})
 }
@@ -801,7 +802,8 @@ func testGroupPatternUnion(t *testing.T, h *Harness) {
 	}
 }
 
-// Closing a Distributer leaves no goroutine behind.
+// Closing a Distributer leaves no goroutine behind, PublishAsync's
+// included.
 func testNoLeaks(t *testing.T, h *Harness) {
 	before := goleak.IgnoreCurrent()
 	func() {
@@ -831,6 +833,14 @@ func testNoLeaks(t *testing.T, h *Harness) {
 		}
 		r1.waitN(t, h.Timeout, 4) // {}, {"fail":1} twice, {"reject":true}
 		r2.waitN(t, h.Timeout, 3)
+		// Asynchronous publishing, flushed and not.
+		for i := range 20 {
+			_ = d.PublishAsync(ctx, "l.async", fmt.Appendf(nil, `{"i":%d}`, i))
+		}
+		if err := d.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_ = d.PublishAsync(ctx, "l.async", []byte(`{}`))
 		_ = s2.Close()
 		if err := d.Close(); err != nil {
 			t.Fatal(err)

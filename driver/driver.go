@@ -177,7 +177,8 @@ type Conn interface {
 	// Publish sends msgs, in order. It returns nil only when every message
 	// was accepted by the broker (for brokers with confirms: confirmed).
 	// When some messages fail it returns a *BatchError that says which.
-	// Publish may be called from several goroutines at once.
+	// Publish may be called from several goroutines at once; a call in
+	// progress returns, with ErrClosed, once Close is called.
 	Publish(ctx context.Context, msgs []*Message) error
 	// Subscribe starts delivering the messages that match req to h. ctx
 	// bounds the set-up only; the subscription lives until it is closed.
@@ -187,6 +188,40 @@ type Conn interface {
 	// runtime keeps the list of open subscriptions: drivers need none).
 	// It returns when no goroutine of the connection is left.
 	Close() error
+}
+
+// Sender is implemented by a Conn whose broker confirms messages after it
+// has taken them, asynchronously (AMQP publisher confirms), so that the
+// runtime can keep writing while earlier messages wait for their confirms:
+// distributer.PublishAsync writes each message with Send in the caller's
+// goroutine and waits for its confirm (Pending.Wait) in a goroutine of its
+// own. A Conn without it has Publish called instead, within PublishAsync:
+// right for drivers whose Publish returns as soon as the message is taken
+// (the memory driver's enqueue).
+//
+// Publish must be Send followed by Wait, so that both paths share one
+// mechanism: Publish(ctx, msgs) == Send(ctx, msgs).Wait(ctx).
+type Sender interface {
+	// Send writes msgs to the broker, in order, and returns without
+	// waiting for their confirms. ctx bounds the writing only (waiting for
+	// a connection, for a broker that blocks publishers, for the socket);
+	// a failure there is reported by Wait. Send returns once it has
+	// written msgs or failed to, never later than Close. Send may be
+	// called from several goroutines at once; the messages of one call go
+	// out in order, and so do those of calls made one after the other.
+	Send(ctx context.Context, msgs []*Message) Pending
+}
+
+// Pending is the outcome of a Send, still to come.
+type Pending interface {
+	// Wait waits until every message of the Send is confirmed or has
+	// failed, and returns what Publish returns: nil, the error of a
+	// one-message Send, or a *BatchError. Messages the broker did not
+	// confirm (nacked, or lost with the connection) are written again
+	// until confirmed or ctx ends; messages retried that way may arrive
+	// after messages sent later. After Close, Wait returns promptly with
+	// ErrClosed for the messages not confirmed. Wait is called once.
+	Wait(ctx context.Context) error
 }
 
 // Subscription is a running subscription.

@@ -14,7 +14,7 @@ import (
 // distributerMethods are the exported members of *distributer.Distributer,
 // which every generated Conn embeds: generated handles and methods must not
 // hide them (TestDistributerMethodsInSync keeps the list true).
-var distributerMethods = []string{"Publish", "PublishBatch", "Subscribe", "Close", "DriverConn", "URL", "ValidatesReceive", "Validator"}
+var distributerMethods = []string{"Publish", "PublishBatch", "Subscribe", "Close", "DriverConn", "Flush", "PublishAsync", "URL", "ValidatesReceive", "Validator"}
 
 func sel(root jen.Code, steps []step) *jen.Statement {
 	s := jen.Add(root)

@@ -99,15 +99,8 @@ func (t Topic[T]) Message(v T, opts ...distributer.PublishOption) (*distributer.
 // with d. An invalid v gives an error that is (or, when d validates with the
 // same schemas, wraps) a *ValidationError, and nothing is sent.
 func (t Topic[T]) Publish(ctx context.Context, d *distributer.Distributer, v T, opts ...distributer.PublishOption) error {
-	var body []byte
-	var err error
-	if t.validatedBy(d) {
-		// d validates every publish with these very schemas: once is enough.
-		body, err = json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("typed: marshal message for topic %q: %w", t.name, err)
-		}
-	} else if body, err = t.Marshal(v); err != nil {
+	body, err := t.body(d, v)
+	if err != nil {
 		return err
 	}
 	return d.Publish(ctx, t.name, body, opts...)

@@ -1,7 +1,9 @@
 package amqp_test
 
 import (
+	amqp091 "github.com/rabbitmq/amqp091-go"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +26,7 @@ func TestConformance(t *testing.T) {
 				},
 				MaxAttempts: 3,
 				DeadLetters: watchDeadLetters,
+				Jam:         jam,
 				Timeout:     15 * time.Second,
 				Quiet:       300 * time.Millisecond,
 				CloseLoops:  20,
@@ -57,4 +60,47 @@ func publishRaw(t *testing.T, raw, topic string, m rawMessage) {
 	p := dialRaw(t, plainURL(raw))
 	defer p.close()
 	p.publish(exchange, topic, m)
+}
+
+// jam binds a queue to topic on the namespace's exchange that holds no
+// message and rejects publishes (x-max-length 0, x-overflow
+// reject-publish): the broker nacks every message published to topic
+// until release deletes it (distributertest.Harness.Jam).
+func jam(t *testing.T, raw, topic string) (release func()) {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	c, err := amqp091.Dial(plainURL(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := c.Channel()
+	if err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	name := q.Get("queue_prefix") + "jam-" + uniqueName(t)
+	if _, err := ch.QueueDeclare(name, false, false, false, false, amqp091.Table{
+		"x-max-length": int32(0), "x-overflow": "reject-publish",
+	}); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(name, topic, q.Get("exchange"), false, nil); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if _, err := ch.QueueDelete(name, false, false, false); err != nil {
+				t.Errorf("jam: delete queue %s: %v", name, err)
+			}
+		})
+	}
+	t.Cleanup(func() { release(); c.Close() })
+	return release
 }

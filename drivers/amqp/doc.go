@@ -14,6 +14,12 @@
 // runtime's decision ("Delivery policy" in package distributer); the driver
 // counts attempts and carries the decision out: acks after success, retries
 // at the tail of the queue, dead letters published to the dead-letter
+
+// member's patterns. Messages are persistent JSON with publisher confirms
+// (the Conn is a driver.Sender: distributer.PublishAsync writes in the
+// caller's goroutine and waits for the confirm in the background; Publish
+// is Send then Wait); deliveries are acked after the handler returns nil. Failed messages are
+// redelivered up to max_attempts times, then published to the dead-letter
 // exchange with the reason in their headers (see "Retries and trust in the
 // wire" below). The driver reconnects by itself
 // (failing over along the URL's host list), re-declares its topology and

@@ -41,13 +41,15 @@ func TestPrivateNode(t *testing.T) {
 		testTLS(t, pki, "amqps://guest:guest@127.0.0.1:"+tlsPort+"/")
 	})
 	t.Run("TLSUndecodableHeaders", func(t *testing.T) { testTLSUndecodable(t, pki, tlsPort, base) })
-	t.Run("CloseAllConnections", func(t *testing.T) {
-		streamWithFaults(t, node, base, []fault{
-			{at: 2000, name: "close_all_connections", do: node.CloseAllConnections},
-			{at: 5000, name: "close_all_connections", do: node.CloseAllConnections},
-			{at: 8000, name: "close_all_connections", do: node.CloseAllConnections},
-		})
-	})
+	closeAll := []fault{
+		{at: 2000, name: "close_all_connections", do: node.CloseAllConnections},
+		{at: 5000, name: "close_all_connections", do: node.CloseAllConnections},
+		{at: 8000, name: "close_all_connections", do: node.CloseAllConnections},
+	}
+	t.Run("CloseAllConnections", func(t *testing.T) { streamWithFaults(t, node, base, closeAll) })
+	// The same with PublishAsync: confirms lost with the connections are
+	// retried by the confirmer, and every result resolves with nil.
+	t.Run("CloseAllConnectionsAsync", func(t *testing.T) { streamWithFaults(t, node, base, closeAll, withAsync) })
 	t.Run("StopStartApp", func(t *testing.T) {
 		streamWithFaults(t, node, base, []fault{
 			{at: 3000, name: "stop_app + start_app", do: func(ctx context.Context) error {
@@ -151,8 +153,14 @@ type fault struct {
 	do   func(context.Context) error
 }
 
-func streamWithFaults(t *testing.T, node *rabbitnode.Node, base string, faults []fault) {
+// withAsync makes streamWithFaults publish with PublishAsync: each
+// publisher hands its results, in order, to a goroutine of its own that
+// waits for them (a result counts as a publish's return).
+const withAsync = true
+
+func streamWithFaults(t *testing.T, node *rabbitnode.Node, base string, faults []fault, async ...bool) {
 	ignore := goleak.IgnoreCurrent()
+	isAsync := len(async) > 0 && async[0]
 	const (
 		total      = 10_000
 		publishers = 4
@@ -193,8 +201,38 @@ func streamWithFaults(t *testing.T, node *rabbitnode.Node, base string, faults [
 		wg        sync.WaitGroup
 	)
 	start := time.Now()
+	// done records the outcome of message id, published at t0.
+	done := func(id string, t0 time.Time, err error) {
+		if stall := time.Since(t0); int64(stall) > maxStall.Load() {
+			maxStall.Store(int64(stall))
+		}
+		if err != nil {
+			failed.Add(1)
+			t.Logf("publish %s: %v", id, err)
+			return
+		}
+		mu.Lock()
+		confirms[id] = true
+		mu.Unlock()
+		confirmed.Add(1)
+	}
+	type pending struct {
+		id  string
+		t0  time.Time
+		res *distributer.PublishResult
+	}
 	for p := range publishers {
+		results := make(chan pending, total)
+		if isAsync {
+			wg.Go(func() {
+				for r := range results {
+					_, err := r.res.Get(ctx)
+					done(r.id, r.t0, err)
+				}
+			})
+		}
 		wg.Go(func() {
+			defer close(results)
 			for {
 				i := next.Add(1) - 1
 				if i >= total {
@@ -205,22 +243,16 @@ func streamWithFaults(t *testing.T, node *rabbitnode.Node, base string, faults [
 					time.Sleep(d)
 				}
 				id := fmt.Sprintf("m-%d-%d", p, i)
-				pctx, pcancel := context.WithTimeout(ctx, 60*time.Second)
+				body := fmt.Appendf(nil, `{"i":%d}`, i)
 				t0 := time.Now()
-				err := dp.Publish(pctx, "stream.x", fmt.Appendf(nil, `{"i":%d}`, i), distributer.WithID(id))
-				pcancel()
-				if stall := time.Since(t0); int64(stall) > maxStall.Load() {
-					maxStall.Store(int64(stall))
-				}
-				if err != nil {
-					failed.Add(1)
-					t.Logf("publish %s: %v", id, err)
+				if isAsync {
+					results <- pending{id, t0, dp.PublishAsync(ctx, "stream.x", body, distributer.WithID(id))}
 					continue
 				}
-				mu.Lock()
-				confirms[id] = true
-				mu.Unlock()
-				confirmed.Add(1)
+				pctx, pcancel := context.WithTimeout(ctx, 60*time.Second)
+				err := dp.Publish(pctx, "stream.x", body, distributer.WithID(id))
+				pcancel()
+				done(id, t0, err)
 			}
 		})
 	}

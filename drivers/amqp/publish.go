@@ -37,6 +37,7 @@ const publishChannels = 1
 type pubChannel struct {
 	ch     *amqp091.Channel
 	opened time.Time
+	watch  writeWatch // of the writes in progress
 
 	mu        sync.Mutex
 	nackSince time.Time // first nack since the last ack; zero if none
@@ -95,6 +96,18 @@ func (s *session) publisher() (*pubChannel, error) {
 			return err
 		}
 		pc = &pubChannel{ch: ch, opened: time.Now()}
+		pc.watch.init()
+		// The watchdog is one of the connection's goroutines, which Close
+		// waits for: none may start once it has begun (as in Subscribe).
+		s.c.mu.Lock()
+		if s.c.closed {
+			s.c.mu.Unlock()
+			ch.Close()
+			return driver.ErrClosed
+		}
+		s.c.wg.Add(1)
+		s.c.mu.Unlock()
+		go pc.watch.watch(s, ch.NotifyClose(make(chan *amqp091.Error, 1)))
 		return nil
 	})
 	if err != nil {
@@ -124,48 +137,104 @@ func publishing(m *driver.Message) amqp091.Publishing {
 }
 
 // Publish publishes msgs with publisher confirms and waits until all are
-// confirmed. Every message is sent before the first wait, so a batch (and
-// concurrent callers) keep many messages in flight. Nacked messages, and
-// messages whose confirm was lost with a dying connection, are published
-// again (after a short backoff, on a new connection if need be) until
-// confirmed or ctx ends: a nack is never a permanent failure.
+// confirmed: Send, then Wait (see driver.Sender). Every message is sent
+// before the first wait, so a batch (and concurrent callers) keep many
+// messages in flight. Nacked messages, and messages whose confirm was lost
+// with a dying connection, are published again (after a short backoff, on a
+// new connection if need be) until confirmed or ctx ends: a nack is never a
+// permanent failure.
 func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	pending := make([]int, len(msgs))
-	for i := range pending {
-		pending[i] = i
+	return c.Send(ctx, msgs).Wait(ctx)
+}
+
+// Send writes msgs on the session's publisher channel, bounded by ctx, and
+// returns without waiting for their confirms; Wait waits for them and
+// publishes again what was not confirmed (driver.Sender).
+func (c *conn) Send(ctx context.Context, msgs []*driver.Message) driver.Pending {
+	p := &sending{c: c, msgs: msgs}
+	if len(msgs) == 1 {
+		p.pending = p.one[:]
+	} else {
+		p.pending = make([]int, len(msgs))
+		for i := range p.pending {
+			p.pending[i] = i
+		}
 	}
-	var (
-		delay   time.Duration
-		lastErr error
-	)
-	for {
-		s, err := c.session(ctx)
-		if err != nil {
-			if !errors.Is(err, driver.ErrClosed) {
-				if lastErr != nil {
-					err = fmt.Errorf("%w (last failure: %v)", err, lastErr)
-				}
-				err = fmt.Errorf("%w: %w", ErrNotConfirmed, err)
+	p.write(ctx)
+	return p
+}
+
+// sending is a Send under way: the messages not confirmed yet, and the
+// confirms of the last write.
+type sending struct {
+	c       *conn
+	msgs    []*driver.Message
+	pending []int // indexes of msgs not confirmed yet
+	one     [1]int
+
+	// Set by write: the channel written on (nil: no write was possible),
+	// the confirms of msgs[pending[:len(dcs)]], why writing stopped early,
+	// and a failure that ends the Send (closed, no connection in time).
+	pc      *pubChannel
+	dcs     []*amqp091.DeferredConfirmation
+	single  [1]*amqp091.DeferredConfirmation
+	sendErr error
+	err     error
+	lastErr error        // the last failure that a retry may cure
+	watched watchedWrite // the write in progress, for pc's watchdog
+}
+
+// write makes one attempt at writing the pending messages.
+func (p *sending) write(ctx context.Context) {
+	p.pc, p.dcs, p.sendErr = nil, nil, nil
+	s, err := p.c.session(ctx)
+	if err != nil {
+		if !errors.Is(err, driver.ErrClosed) {
+			if p.lastErr != nil {
+				err = fmt.Errorf("%w (last failure: %v)", err, p.lastErr)
 			}
-			return failed(msgs, pending, err)
+			err = fmt.Errorf("%w: %w", ErrNotConfirmed, err)
 		}
-		if err := s.waitUnblocked(ctx); err != nil {
-			return failed(msgs, pending, fmt.Errorf("%w: %w", ErrNotConfirmed, err))
+		p.err = err
+		return
+	}
+	if err := s.waitUnblocked(ctx); err != nil {
+		p.err = fmt.Errorf("%w: %w", ErrNotConfirmed, err)
+		return
+	}
+	pc, err := s.publisher()
+	if err != nil {
+		p.lastErr = err
+		return
+	}
+	p.pc = pc
+	p.dcs = p.single[:0]
+	if len(p.pending) > 1 {
+		p.dcs = make([]*amqp091.DeferredConfirmation, 0, len(p.pending))
+	}
+	p.dcs, p.sendErr = pc.write(ctx, &p.watched, p.c.cfg.exchange, p.msgs, p.pending, p.dcs)
+}
+
+// Wait waits for the confirms of the last write and writes again what was
+// not confirmed, until everything is confirmed, ctx ends or the connection
+// is closed.
+func (p *sending) Wait(ctx context.Context) error {
+	var delay time.Duration
+	for {
+		if p.err != nil {
+			return failed(p.msgs, p.pending, p.err)
 		}
-		pc, err := s.publisher()
-		if err == nil {
-			pending, lastErr = pc.publish(ctx, s, c.cfg.exchange, msgs, pending)
-			if len(pending) == 0 {
+		if p.pc != nil {
+			p.pending, p.lastErr = p.pc.await(ctx, p.pending, p.dcs, p.sendErr)
+			if len(p.pending) == 0 {
 				return nil
 			}
-		} else {
-			lastErr = err
 		}
 		if err := ctx.Err(); err != nil {
-			return failed(msgs, pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, lastErr, err))
+			return failed(p.msgs, p.pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, p.lastErr, err))
 		}
 		// Short cap: after a nack storm or failover the retry must not
 		// sleep long on a channel that already works again.
@@ -175,60 +244,42 @@ func (c *conn) Publish(ctx context.Context, msgs []*driver.Message) error {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return failed(msgs, pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, lastErr, ctx.Err()))
-		case <-c.closing:
+			return failed(p.msgs, p.pending, fmt.Errorf("%w (%v): %w", ErrNotConfirmed, p.lastErr, ctx.Err()))
+		case <-p.c.closing:
 			t.Stop()
-			return failed(msgs, pending, driver.ErrClosed)
+			return failed(p.msgs, p.pending, driver.ErrClosed)
 		}
+		p.write(ctx)
 	}
 }
 
-// writeGrace is how long a write into the socket may go on after the
-// publisher's context ended. A write blocks when the broker stops reading
-// (a connection blocked by a resource alarm that began after the wait in
-// Publish, or a hung node) and the socket's buffers are full; amqp091-go's
-// writes take no context, so the session's socket is then closed to end it
-// (the supervisor reconnects).
-const writeGrace = 200 * time.Millisecond
-
-// publish sends msgs[pending...] on the channel of session s and waits for
-// their confirms. It returns the indexes to retry and why.
-func (pc *pubChannel) publish(ctx context.Context, s *session, exchange string, msgs []*driver.Message, pending []int) ([]int, error) {
-	var single [1]*amqp091.DeferredConfirmation
-	dcs := single[:0]
-	if len(pending) > 1 {
-		dcs = make([]*amqp091.DeferredConfirmation, 0, len(pending))
+// write sends msgs[pending...] on pc, appending their deferred confirms to
+// dcs, and returns them with why it stopped early (nil if it did not).
+// While it writes, w registers it with pc's watchdog, which closes the
+// connection if it goes on writeGrace after ctx ended.
+func (pc *pubChannel) write(ctx context.Context, w *watchedWrite, exchange string, msgs []*driver.Message, pending []int, dcs []*amqp091.DeferredConfirmation) ([]*amqp091.DeferredConfirmation, error) {
+	if done := ctx.Done(); done != nil {
+		pc.watch.add(w, done)
+		defer pc.watch.remove(w)
 	}
-	doneSending := func() {}
-	if ctx.Done() != nil {
-		sent := make(chan struct{})
-		stop := context.AfterFunc(ctx, func() {
-			t := time.NewTimer(writeGrace)
-			defer t.Stop()
-			select {
-			case <-sent:
-			case <-t.C:
-				s.c.log.Warn("amqp: publish still writing after its context ended, closing the connection", "node", s.addr)
-				s.shutdown()
-			}
-		})
-		doneSending = func() { close(sent); stop() }
-	}
-	var sendErr error
 	for _, i := range pending {
 		if err := ctx.Err(); err != nil {
-			sendErr = err
-			break
+			return dcs, err
 		}
 		m := msgs[i]
 		dc, err := pc.ch.PublishWithDeferredConfirm(exchange, m.Topic, false, false, publishing(m))
 		if err != nil {
-			sendErr = err
-			break
+			return dcs, err
 		}
 		dcs = append(dcs, dc)
 	}
-	doneSending()
+	return dcs, nil
+}
+
+// await waits for the confirms dcs of msgs[pending[:len(dcs)]], written on
+// pc (sendErr: why the write stopped early), and returns the indexes to
+// publish again and why.
+func (pc *pubChannel) await(ctx context.Context, pending []int, dcs []*amqp091.DeferredConfirmation, sendErr error) ([]int, error) {
 	var retry []int
 	acks, nacks := 0, 0
 	for k, dc := range dcs {

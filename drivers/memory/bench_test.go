@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/distributer/distributer"
+	"github.com/distributer/distributer/internal/cputime"
 )
 
 // benchBody is a ~300-byte JSON body, the size of a cortex pose message.
@@ -55,7 +56,7 @@ func openBench(b *testing.B) *distributer.Distributer {
 // which a busy shared machine disturbs less.
 func report(b *testing.B, n int, cpu0 time.Duration) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
-	if cpu := cpuTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(n), "cpu-ns/msg")
 	}
 }
@@ -68,7 +69,7 @@ func benchPublish(b *testing.B, d *distributer.Distributer, topic string, c *cou
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchBody)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for range b.N {
 		if err := d.Publish(ctx, topic, benchBody); err != nil {
 			b.Fatal(err)
@@ -129,7 +130,7 @@ func BenchmarkPublishBatch(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(benchBody)))
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for sent := 0; sent < b.N; {
 		k := min(size, b.N-sent)
 		for i := range k {
@@ -144,4 +145,65 @@ func BenchmarkPublishBatch(b *testing.B) {
 	c.wait(b)
 	b.StopTimer()
 	report(b, b.N, cpu0)
+}
+
+// BenchmarkAsyncVsPublish compares PublishAsync with Publish on memory://,
+// from one goroutine, one subscription counting the deliveries: each side
+// publishes max(b.N, 1000000) messages (PublishAsync checks every result),
+// in ten interleaved rounds that alternate which side goes first, each
+// round timed until its last delivery. It reports both rates, ratio =
+// async/publish throughput (wall clock), and cpu-ratio = publish/async
+// process CPU time, which the load of a shared machine disturbs less.
+//
+//	go test -run '^$' -bench AsyncVsPublish -benchtime 1x ./drivers/memory
+func BenchmarkAsyncVsPublish(b *testing.B) {
+	d := openBench(b)
+	c := newCounter()
+	if _, err := d.Subscribe(context.Background(), []string{"raw.pose"}, c); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	const rounds = 10
+	per := max(b.N, 1_000_000)/rounds + 1
+	run := func(async bool) (wall, cpu time.Duration) {
+		c.expect(per)
+		start, cpu0 := time.Now(), cputime.Process()
+		for range per {
+			if async {
+				if _, err := d.PublishAsync(ctx, "raw.pose", benchBody).Get(ctx); err != nil {
+					b.Fatal(err)
+				}
+			} else if err := d.Publish(ctx, "raw.pose", benchBody); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := d.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		c.wait(b)
+		return time.Since(start), cputime.Process() - cpu0
+	}
+	var syncT, asyncT, syncCPU, asyncCPU time.Duration
+	for round := range rounds {
+		sides := []bool{false, true}
+		if round%2 == 1 {
+			sides = []bool{true, false}
+		}
+		for _, async := range sides {
+			wall, cpu := run(async)
+			if async {
+				asyncT, asyncCPU = asyncT+wall, asyncCPU+cpu
+			} else {
+				syncT, syncCPU = syncT+wall, syncCPU+cpu
+			}
+		}
+	}
+	total := float64(per * rounds)
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(total/syncT.Seconds(), "publish-msg/s")
+	b.ReportMetric(total/asyncT.Seconds(), "async-msg/s")
+	b.ReportMetric(syncT.Seconds()/asyncT.Seconds(), "ratio")
+	if syncCPU > 0 && asyncCPU > 0 {
+		b.ReportMetric(syncCPU.Seconds()/asyncCPU.Seconds(), "cpu-ratio")
+	}
 }

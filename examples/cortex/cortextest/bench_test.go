@@ -17,6 +17,7 @@ import (
 	"github.com/distributer/distributer"
 	_ "github.com/distributer/distributer/drivers/amqp"
 	"github.com/distributer/distributer/examples/cortex/cortex"
+	"github.com/distributer/distributer/internal/cputime"
 	"github.com/distributer/distributer/typed"
 )
 
@@ -60,13 +61,13 @@ func codecBenches() []codecBench {
 // the process's CPU time per op, which a shared machine disturbs far less.
 func loop(b *testing.B, f func() error) {
 	b.ReportAllocs()
-	c0 := cpuTime()
+	c0 := cputime.Process()
 	for b.Loop() {
 		if err := f(); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(cputime.Process()-c0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkPublishCodec: per topic, the typed publish path's CPU work
@@ -147,9 +148,9 @@ func BenchmarkEndToEnd(b *testing.B) {
 				n := min(round, b.N-done)
 				for k := range modes {
 					mode := modes[(r+k)%len(modes)] // each mode goes first in turn
-					c0 := cpuTime()
+					c0 := cputime.Process()
 					elapsed[mode] += pipes[mode].run(b, n)
-					cpu[mode] += cpuTime() - c0
+					cpu[mode] += cputime.Process() - c0
 				}
 			}
 			b.StopTimer()
