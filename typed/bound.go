@@ -59,6 +59,20 @@ func (b BoundTopic[T]) Publish(ctx context.Context, v T, opts ...distributer.Pub
 	return b.t.Publish(ctx, b.d, v, opts...)
 }
 
+// PublishAsync is Publish without waiting for the broker's confirm
+// (Topic.PublishAsync): v is filled and validated before it returns, an
+// invalid v gives a result already resolved with the error, and the result
+// resolves once the broker has confirmed the message.
+func (b BoundTopic[T]) PublishAsync(ctx context.Context, v T, opts ...distributer.PublishOption) *distributer.PublishResult {
+	if err := b.bound(); err != nil {
+		return distributer.FailedResult(err)
+	}
+	if b.fill != nil {
+		v = b.fill(v)
+	}
+	return b.t.PublishAsync(ctx, b.d, v, opts...)
+}
+
 // Message is Publish without the sending: it returns the message carrying
 // v, filled and validated, ready for distributer.PublishBatch.
 func (b BoundTopic[T]) Message(v T, opts ...distributer.PublishOption) (*distributer.Message, error) {

@@ -321,6 +321,20 @@ func TestBound(t *testing.T) {
 	if v := recv(t, got); v != (Env[float64]{Meta: Meta{Part: "temp"}, Body: 3}) {
 		t.Errorf("got %+v", v)
 	}
+	// PublishAsync fills and validates before it returns, and resolves once
+	// the message is taken.
+	if id, err := temp.PublishAsync(ctx, Env[float64]{Body: 5}, distributer.WithID("a1")).Get(ctx); err != nil || id != "a1" {
+		t.Errorf("PublishAsync = %q, %v", id, err)
+	}
+	if v := recv(t, got); v != (Env[float64]{Meta: Meta{Part: "temp"}, Body: 5}) {
+		t.Errorf("got %+v after PublishAsync", v)
+	}
+	if _, err := s.temp.Bind(d, nil).PublishAsync(ctx, Env[float64]{Body: 3}).Get(ctx); err == nil {
+		t.Error("PublishAsync published a value without its part name")
+	}
+	if _, err := (typed.BoundTopic[Env[float64]]{}).PublishAsync(ctx, Env[float64]{}).Get(ctx); !errors.Is(err, typed.ErrUnbound) {
+		t.Errorf("PublishAsync on an unbound handle = %v, want ErrUnbound", err)
+	}
 	m, err := temp.Message(Env[float64]{Body: 4}, distributer.WithID("m1"))
 	if err != nil || m.Topic != "sensor.temp" || m.ID != "m1" || string(m.Body) != `{"meta":{"part":"temp"},"body":4}` {
 		t.Errorf("Message = %+v, %v", m, err)
