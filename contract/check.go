@@ -41,7 +41,7 @@ type Options struct {
 	// set, when not nil, replaces the topic's schema set as the source of
 	// instances and mutants: for the tests of Check itself, which give the
 	// topic schemas that disagree with it.
-	set *Set
+	set *Generator
 }
 
 func (o Options) withDefaults() Options {
@@ -178,7 +178,7 @@ type checker struct {
 	schemas *typed.Schemas
 	topic   string
 	ref     string
-	set     *Set
+	set     *Generator
 	opts    Options
 }
 

@@ -100,7 +100,7 @@ func TestCheckFindsLossyType(t *testing.T) {
 func TestCheckFindsPermissiveSchemas(t *testing.T) {
 	// The topic's compiled schemas accept anything; the files say otherwise:
 	// every path lets the mutants through and Check says so.
-	set, err := NewSet(loadDir(t, "testdata/check"))
+	set, err := NewGenerator(loadDir(t, "testdata/check"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,8 @@
 //
 // # Generating instances
 //
-// A Set is built from the same files map that typed.Compile takes (slash
-// separated path -> JSON text). Set.Generate(ref, seed) returns an Instance
+// A Generator is built from the same files map that typed.Compile takes (slash
+// separated path -> JSON text). Generator.Generate(ref, seed) returns an Instance
 // valid for the schema at ref ("user.json", "envelope.json#/$defs/meta").
 // The same ref and seed always give the same instance. Instance.Mutants
 // returns invalid variants: a required property removed, a value of a wrong
@@ -16,7 +16,7 @@
 // additionalProperties is false. Every instance and mutant is checked against
 // the schema before it is returned, by the validator of package schema that
 // typed and distgen use: a generated instance is always valid, a mutant
-// always invalid. A Set is loaded by package schema too (NewSet; Check uses
+// always invalid. A Generator is loaded by package schema too (NewGenerator; Check uses
 // the topic's typed.Schemas and its schema.Set), so contract accepts and
 // refuses the schema sets typed.Compile and distgen accept and refuse.
 //

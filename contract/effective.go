@@ -158,7 +158,7 @@ func (st *genState) flatten(s sub, e *eff, depth int) error {
 }
 
 // add merges the keywords of one schema object into e.
-func (e *eff) add(set *Set, s sub, n map[string]any) {
+func (e *eff) add(set *Generator, s sub, n map[string]any) {
 	if t, ok := n["type"]; ok {
 		ts := map[string]bool{}
 		switch t := t.(type) {

@@ -20,8 +20,8 @@ var files = map[string]string{
 
 // Generate returns the same valid instance for the same seed; Mutants
 // derives invalid ones, each naming the JSON pointer it changed.
-func ExampleSet_Generate() {
-	set, err := contract.NewSet(files)
+func ExampleGenerator_Generate() {
+	set, err := contract.NewGenerator(files)
 	if err != nil {
 		panic(err)
 	}

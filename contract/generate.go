@@ -30,10 +30,10 @@ const (
 // Instance is a generated JSON value that is valid for its schema.
 type Instance struct {
 	Ref   string // the schema reference it was generated for
-	Seed  uint64 // the seed that reproduces it: Set.Generate(Ref, Seed)
+	Seed  uint64 // the seed that reproduces it: Generator.Generate(Ref, Seed)
 	Value any    // decoded JSON: map[string]any, []any, string, json.Number, bool, nil
 
-	set   *Set
+	set   *Generator
 	sites []site
 }
 
@@ -50,14 +50,14 @@ type site struct {
 }
 
 type genState struct {
-	set   *Set
+	set   *Generator
 	rng   *rand.Rand
 	sites []site
 }
 
 // Generate returns a random instance valid for the schema at ref. The same
 // ref and seed give the same instance.
-func (s *Set) Generate(ref string, seed uint64) (*Instance, error) {
+func (s *Generator) Generate(ref string, seed uint64) (*Instance, error) {
 	root, err := s.lookup(ref)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func loadDir(t testing.TB, dir string) map[string]string {
 }
 
 // oracle is an independent validator: a plain jsonschema/v5 compiler over
-// the same files, under a different base URL, knowing nothing of Set.
+// the same files, under a different base URL, knowing nothing of Generator.
 type oracle struct {
 	c     *jsonschema.Compiler
 	cache map[string]*jsonschema.Schema
@@ -103,7 +103,7 @@ var genRefs = []string{
 
 func TestGenerateValidAndReproducible(t *testing.T) {
 	files := loadDir(t, "testdata/gen")
-	set, err := NewSet(files)
+	set, err := NewGenerator(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestGenerateValidAndReproducible(t *testing.T) {
 // additionalProperties and patternProperties, bounds reached, multi-byte
 // strings.
 func TestGenerateCoverage(t *testing.T) {
-	set, err := NewSet(loadDir(t, "testdata/gen"))
+	set, err := NewGenerator(loadDir(t, "testdata/gen"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestGenerateCoverage(t *testing.T) {
 
 func TestMutantsAreInvalid(t *testing.T) {
 	files := loadDir(t, "testdata/gen")
-	set, err := NewSet(files)
+	set, err := NewGenerator(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestMutantsAreInvalid(t *testing.T) {
 }
 
 func TestMutantPointers(t *testing.T) {
-	set, err := NewSet(map[string]string{"s.json": `{
+	set, err := NewGenerator(map[string]string{"s.json": `{
 		"type": "object", "required": ["a", "n"], "additionalProperties": false,
 		"properties": {"a": {"type": "object", "required": ["b"], "properties": {"b": {"enum": ["x", "y"]}}},
 		               "n": {"type": "integer", "minimum": 1, "maximum": 9}}}`})
@@ -284,12 +284,12 @@ func TestGenerateErrors(t *testing.T) {
 		{"remote.json", `{"$ref": "https://example.org/x.json"}`, schema.ErrRemoteRef, "https://example.org/x.json"},
 		{"missing.json", `{"$ref": "nope.json"}`, schema.ErrRef, "nope.json"},
 	} {
-		_, err := NewSet(map[string]string{tc.file: tc.text})
+		_, err := NewGenerator(map[string]string{tc.file: tc.text})
 		if !errors.Is(err, tc.is) || !errors.Is(err, schema.ErrSchema) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.file) {
-			t.Errorf("NewSet(%s) = %v, want %v mentioning %q", tc.file, err, tc.is, tc.want)
+			t.Errorf("NewGenerator(%s) = %v, want %v mentioning %q", tc.file, err, tc.is, tc.want)
 		}
 	}
-	set, err := NewSet(map[string]string{
+	set, err := NewGenerator(map[string]string{
 		"never.json": `{"type": "integer", "minimum": 5, "maximum": 4}`,
 		"false.json": `false`,
 	})
@@ -311,15 +311,15 @@ func TestGenerateErrors(t *testing.T) {
 			t.Errorf("Generate(%s) = %v, want %v mentioning %q", tc.ref, err, tc.is, tc.want)
 		}
 	}
-	if _, err := NewSet(map[string]string{"bad.json": "{\n  \"type\": }"}); err == nil || !errors.Is(err, schema.ErrSyntax) || !strings.Contains(err.Error(), "bad.json:2:11") {
-		t.Errorf("NewSet(bad JSON) = %v, want file and line", err)
+	if _, err := NewGenerator(map[string]string{"bad.json": "{\n  \"type\": }"}); err == nil || !errors.Is(err, schema.ErrSyntax) || !strings.Contains(err.Error(), "bad.json:2:11") {
+		t.Errorf("NewGenerator(bad JSON) = %v, want file and line", err)
 	}
 }
 
 func TestPatternFallsBackToExamples(t *testing.T) {
 	// An exact length of 40 is (nearly) never hit by random repetition
 	// counts: the string examples are used instead.
-	set, err := NewSet(map[string]string{"s.json": `{"type": "string", "pattern": "^[a-z]+$", "minLength": 40, "maxLength": 40,
+	set, err := NewGenerator(map[string]string{"s.json": `{"type": "string", "pattern": "^[a-z]+$", "minLength": 40, "maxLength": 40,
 		"examples": ["abcdefghijabcdefghijabcdefghijabcdefghij"]}`})
 	if err != nil {
 		t.Fatal(err)
@@ -374,7 +374,7 @@ func TestEqualJSON(t *testing.T) {
 }
 
 func TestExamplesAndValidate(t *testing.T) {
-	set, err := NewSet(loadDir(t, "testdata/gen"))
+	set, err := NewGenerator(loadDir(t, "testdata/gen"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestExamplesAndValidate(t *testing.T) {
 }
 
 func BenchmarkGenerateOrder(b *testing.B) {
-	set, err := NewSet(loadDir(b, "testdata/gen"))
+	set, err := NewGenerator(loadDir(b, "testdata/gen"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -405,7 +405,7 @@ func BenchmarkGenerateOrder(b *testing.B) {
 
 func TestIDDirectoryAlias(t *testing.T) {
 	// As in typed.Compile: the $id's directory stands for the schema dir.
-	set, err := NewSet(map[string]string{
+	set, err := NewGenerator(map[string]string{
 		"order.json":     `{"$id": "https://shop.example/s/order.json", "type": "object", "required": ["c"], "properties": {"c": {"$ref": "defs/cust.json"}}}`,
 		"defs/cust.json": `{"type": "string", "enum": ["ada"]}`,
 	})
@@ -422,7 +422,7 @@ func TestIDDirectoryAlias(t *testing.T) {
 }
 
 func TestFloat32Format(t *testing.T) {
-	set, err := NewSet(map[string]string{"f.json": `{"type": "number", "format": "float", "minimum": -1e6, "maximum": 1e6}`})
+	set, err := NewGenerator(map[string]string{"f.json": `{"type": "number", "format": "float", "minimum": -1e6, "maximum": 1e6}`})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +445,7 @@ func TestFloat32Format(t *testing.T) {
 }
 
 func TestGenerateHardCoverage(t *testing.T) {
-	set, err := NewSet(loadDir(t, "testdata/gen"))
+	set, err := NewGenerator(loadDir(t, "testdata/gen"))
 	if err != nil {
 		t.Fatal(err)
 	}

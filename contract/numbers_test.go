@@ -8,12 +8,12 @@ import (
 )
 
 // Numbers the validator cannot represent are refused, never validated: in
-// a schema file (NewSet) and in a body (Validate).
+// a schema file (NewGenerator) and in a body (Validate).
 func TestHugeNumbers(t *testing.T) {
-	if _, err := NewSet(map[string]string{"a.json": `{"maximum": 1e9999999}`}); !errors.Is(err, typed.ErrNumberRange) {
-		t.Errorf("NewSet = %v, want ErrNumberRange", err)
+	if _, err := NewGenerator(map[string]string{"a.json": `{"maximum": 1e9999999}`}); !errors.Is(err, typed.ErrNumberRange) {
+		t.Errorf("NewGenerator = %v, want ErrNumberRange", err)
 	}
-	s, err := NewSet(map[string]string{"a.json": `{"type": "array", "items": {"type": "integer", "minimum": 0}, "uniqueItems": true}`})
+	s, err := NewGenerator(map[string]string{"a.json": `{"type": "array", "items": {"type": "integer", "minimum": 0}, "uniqueItems": true}`})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,21 +17,21 @@ import (
 // could be produced for a schema.
 var ErrUnsatisfiable = errors.New("no valid instance found")
 
-// Set is a schema set prepared for generating and validating instances: a
+// Generator is a schema set prepared for generating and validating instances: a
 // schema.Set, the one schema core of the module (references, formats and
 // validator configuration are those of typed and distgen), with the
 // typed.Schemas that judges values. It is safe for concurrent use.
-type Set struct {
+type Generator struct {
 	set     *schema.Set
 	schemas *typed.Schemas
 }
 
-// NewSet prepares files (slash-separated path relative to the schema
+// NewGenerator prepares files (slash-separated path relative to the schema
 // directory -> JSON text, as for typed.Compile) for generation and
 // validation. It fails as typed.Compile does: on a file that is not JSON or
 // not a valid schema, and on a reference that does not resolve inside the
 // set (schema.ErrRef, schema.ErrRemoteRef).
-func NewSet(files map[string]string) (*Set, error) {
+func NewGenerator(files map[string]string) (*Generator, error) {
 	s, err := typed.Compile(files, nil)
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
@@ -39,8 +39,8 @@ func NewSet(files map[string]string) (*Set, error) {
 	return setOf(s), nil
 }
 
-// setOf is the Set of the schemas a typed.Schemas was compiled from.
-func setOf(s *typed.Schemas) *Set { return &Set{set: s.Set(), schemas: s} }
+// setOf is the Generator of the schemas a typed.Schemas was compiled from.
+func setOf(s *typed.Schemas) *Generator { return &Generator{set: s.Set(), schemas: s} }
 
 // sub is a schema together with where it is: its location, for
 // references, validation and messages, and its file's draft.
@@ -60,14 +60,14 @@ func location(l schema.Loc) string {
 }
 
 // at is the sub of the schema at l.
-func (s *Set) at(l schema.Loc) sub {
+func (s *Generator) at(l schema.Loc) sub {
 	return sub{node: s.set.Value(l), loc: l, draft: l.File.Draft}
 }
 
 // lookup resolves ref ("user.json", "defs/image.json#/$defs/x",
 // "https://example.com/schemas/user.json" when a file of the set has that
 // $id) to a schema of the set.
-func (s *Set) lookup(ref string) (sub, error) {
+func (s *Generator) lookup(ref string) (sub, error) {
 	l, err := s.set.Lookup(ref)
 	if err != nil {
 		return sub{}, fmt.Errorf("contract: %w", err)
@@ -77,7 +77,7 @@ func (s *Set) lookup(ref string) (sub, error) {
 
 // resolveRef resolves ref, the $ref (or $dynamicRef, taken as a $ref) of
 // from.
-func (s *Set) resolveRef(from sub, ref string) (sub, error) {
+func (s *Generator) resolveRef(from sub, ref string) (sub, error) {
 	l, err := s.set.Resolve(from.loc, ref)
 	if err != nil {
 		return sub{}, fmt.Errorf("contract: %w", err)
@@ -87,7 +87,7 @@ func (s *Set) resolveRef(from sub, ref string) (sub, error) {
 
 // child returns the subschema node of from at path (a keyword, or keyword
 // and name).
-func (s *Set) child(from sub, node any, path ...string) sub {
+func (s *Generator) child(from sub, node any, path ...string) sub {
 	l := from.loc
 	for _, p := range path {
 		l.Ptr += "/" + schema.EscapeToken(p)
@@ -97,7 +97,7 @@ func (s *Set) child(from sub, node any, path ...string) sub {
 
 // validAt reports whether v (decoded JSON, numbers as json.Number) is valid
 // for the schema at l.
-func (s *Set) validAt(l schema.Loc, v any) error {
+func (s *Generator) validAt(l schema.Loc, v any) error {
 	return s.set.Validate(l, v)
 }
 
@@ -106,13 +106,13 @@ func (s *Set) validAt(l schema.Loc, v any) error {
 // *typed.ValidationError (a body that is not JSON, or holds a number outside
 // the supported range, included), or an error about ref wrapping
 // schema.ErrSchema.
-func (s *Set) Validate(ref string, body []byte) error {
+func (s *Generator) Validate(ref string, body []byte) error {
 	return s.schemas.ValidateRef(ref, body)
 }
 
 // Examples returns the examples listed by the schema at ref (following a
 // top-level $ref when the schema itself has none), as decoded JSON values.
-func (s *Set) Examples(ref string) ([]any, error) {
+func (s *Generator) Examples(ref string) ([]any, error) {
 	sb, err := s.lookup(ref)
 	if err != nil {
 		return nil, err

@@ -56,9 +56,9 @@ func TestOneVerdictIDDirectoryAlias(t *testing.T) {
 	if err := s.Validate("orders.created", []byte(order)); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
-	set, err := contract.NewSet(texts(files))
+	set, err := contract.NewGenerator(texts(files))
 	if err != nil {
-		t.Fatalf("contract.NewSet: %v", err)
+		t.Fatalf("contract.NewGenerator: %v", err)
 	}
 	inst, err := set.Generate("order.json", 1)
 	if err != nil {
@@ -112,7 +112,7 @@ func TestOneVerdictFormat2020(t *testing.T) {
 	if _, err := topic.Decode([]byte(`{"occurred_at": "1990-02-31T15:59:59Z"}`)); !errors.As(err, &ve) {
 		t.Fatalf("Decode(February 31) = %v, want a *typed.ValidationError", err)
 	}
-	set, err := contract.NewSet(files)
+	set, err := contract.NewGenerator(files)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,8 +206,8 @@ func TestOneVerdictEmptyEnum(t *testing.T) {
 	if _, err := typed.Compile(map[string]string{"a.json": d7}, nil); !errors.Is(err, schema.ErrSchema) || !strings.Contains(err.Error(), "/properties/x/enum") {
 		t.Errorf("draft-07: typed.Compile = %v, want ErrSchema at /properties/x/enum", err)
 	}
-	if _, err := contract.NewSet(map[string]string{"a.json": d7}); !errors.Is(err, schema.ErrSchema) {
-		t.Errorf("draft-07: contract.NewSet = %v, want ErrSchema", err)
+	if _, err := contract.NewGenerator(map[string]string{"a.json": d7}); !errors.Is(err, schema.ErrSchema) {
+		t.Errorf("draft-07: contract.NewGenerator = %v, want ErrSchema", err)
 	}
 	for _, draft := range []string{"https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2020-12/schema"} {
 		files := map[string]string{
@@ -228,7 +228,7 @@ func TestOneVerdictEmptyEnum(t *testing.T) {
 		if !errors.As(err, &ve) || ve.Causes[0].InstanceLocation != "/x" || ve.Causes[0].Keyword != "enum" {
 			t.Errorf("%s: {\"x\": 1} = %v, want an enum error at /x", draft, err)
 		}
-		set, err := contract.NewSet(files)
+		set, err := contract.NewGenerator(files)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,8 +263,8 @@ func TestOneVerdictRemoteRef(t *testing.T) {
 		if _, err := typed.Compile(map[string]string{"s.json": text}, map[string]string{"t": "s.json"}); !errors.Is(err, schema.ErrRemoteRef) || !errors.Is(err, schema.ErrSchema) {
 			t.Errorf("%s: typed.Compile = %v, want ErrRemoteRef and ErrSchema", name, err)
 		}
-		if _, err := contract.NewSet(map[string]string{"s.json": text}); !errors.Is(err, schema.ErrRemoteRef) {
-			t.Errorf("%s: contract.NewSet = %v, want ErrRemoteRef", name, err)
+		if _, err := contract.NewGenerator(map[string]string{"s.json": text}); !errors.Is(err, schema.ErrRemoteRef) {
+			t.Errorf("%s: contract.NewGenerator = %v, want ErrRemoteRef", name, err)
 		}
 	}
 	// A topic (or a manifest entry) naming a remote schema.
@@ -275,7 +275,7 @@ func TestOneVerdictRemoteRef(t *testing.T) {
 	if _, err := gen.LoadFiles(map[string][]byte{"s.json": []byte(`{}`), gen.ManifestFile: []byte(`{"topics": {"t": {"schema": "https://example.com/x.json"}}}`)}); !errors.Is(err, schema.ErrRemoteRef) {
 		t.Errorf("gen.LoadFiles(remote topic) = %v, want ErrRemoteRef", err)
 	}
-	set, _ := contract.NewSet(ok)
+	set, _ := contract.NewGenerator(ok)
 	if _, err := set.Generate("https://example.com/x.json", 1); !errors.Is(err, schema.ErrRemoteRef) {
 		t.Errorf("contract Generate(remote) = %v, want ErrRemoteRef", err)
 	}

@@ -1,7 +1,7 @@
 // Package jsonguard is the one boundary in front of
 // github.com/santhosh-tekuri/jsonschema/v5: the two places of this module
 // that validate a JSON instance with it, schema.Set (its Validate and
-// ValidateJSON: gen.Load, contract.Set) and typed.Schemas (Publish, receive,
+// ValidateJSON: gen.Load, contract.Generator) and typed.Schemas (Publish, receive,
 // distgen validate, and the distgenMatch helper of generated code through
 // Schemas.Matches), check the instance's numbers with Numbers and validate
 // with Validate.

@@ -82,11 +82,11 @@ func dump(rep *Report) string {
 // reader: the writer's schema accepts it, the reader's rejects it.
 func checkWitnesses(t *testing.T, rep *Report, old, nw Source, wantAll bool) {
 	t.Helper()
-	os, err := contract.NewSet(old.Files())
+	os, err := contract.NewGenerator(old.Files())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := contract.NewSet(nw.Files())
+	ns, err := contract.NewGenerator(nw.Files())
 	if err != nil {
 		t.Fatal(err)
 	}

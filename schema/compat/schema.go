@@ -19,7 +19,7 @@ type side struct {
 	name  string // "old", "new" or the base's name
 
 	once sync.Once
-	vset *contract.Set
+	vset *contract.Generator
 	verr error
 }
 
@@ -28,8 +28,8 @@ func newSide(src Source, isNew bool, name string) *side {
 }
 
 // set returns the instance generator and validator of the side.
-func (sd *side) set() (*contract.Set, error) {
-	sd.once.Do(func() { sd.vset, sd.verr = contract.NewSet(sd.src.Files()) })
+func (sd *side) set() (*contract.Generator, error) {
+	sd.once.Do(func() { sd.vset, sd.verr = contract.NewGenerator(sd.src.Files()) })
 	return sd.vset, sd.verr
 }
 

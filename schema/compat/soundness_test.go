@@ -16,11 +16,11 @@ import (
 // rejected by the reader.
 func soundness(t *testing.T, what string, writer, reader Source, seeds int) {
 	t.Helper()
-	ws, err := contract.NewSet(writer.Files())
+	ws, err := contract.NewGenerator(writer.Files())
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := contract.NewSet(reader.Files())
+	rs, err := contract.NewGenerator(reader.Files())
 	if err != nil {
 		t.Fatal(err)
 	}

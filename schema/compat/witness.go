@@ -36,7 +36,7 @@ var probes = []any{nil, true, false, json.Number("0"), json.Number("-1"), json.N
 
 type search struct {
 	w, r       sch // topic roots
-	ws, rs     *contract.Set
+	ws, rs     *contract.Generator
 	budget     int
 	found      any
 	foundValid bool
