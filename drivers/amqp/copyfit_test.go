@@ -14,15 +14,17 @@ import (
 	"github.com/distributer/distributer/drivers/amqp"
 )
 
-// A delivery whose headers fill the frame fits, but its retry copy, with the
-// driver's headers added, would not: the broker would close the connection
-// on the copy (FRAME_ERROR) and the delivery would come back forever. The
-// driver dead-letters it at its first failure instead (the dead letter
-// without the publisher's headers, which cannot travel with the driver's),
-// handles everything behind it, and keeps its connection.
-func TestRetryCopyOutgrowsFrameMax(t *testing.T) {
+// frameMaxScenario publishes, on a group queue of a namespace with opts,
+// a message "big" whose content header fills the broker's frame_max and
+// whose handler always fails, then three valid messages (the last a
+// canary). It waits for the first dead letter and the canary, checks that
+// no second dead letter comes, that every valid message and "big" were
+// handled once and that the connection was never lost, and returns the dead
+// letter and the broker's frame_max.
+func frameMaxScenario(t *testing.T, opts ...string) (distributertest.DeadLetter, int) {
+	t.Helper()
 	base := brokerURL(t)
-	raw, ns := newNamespace(t, base, []string{"workers"}, "max_attempts", "5", "reconnect_min", "50ms")
+	raw, ns := newNamespace(t, base, []string{"workers"}, append([]string{"reconnect_min", "50ms"}, opts...)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	dead := watchDeadLetters(t, raw)
@@ -76,10 +78,6 @@ func TestRetryCopyOutgrowsFrameMax(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the canary was not handled")
 	}
-	if dl.ID != "big" || !strings.HasPrefix(dl.Reason, "cannot retry: ") || !strings.Contains(dl.Reason, "always fails") ||
-		dl.Headers[amqp.HeaderHeadersDropped] != "1" || dl.Headers["pad"] != "" || string(dl.Body) != `{"big":true}` {
-		t.Errorf("dead letter: id %q reason %q dropped %q pad %d octets body %s", dl.ID, dl.Reason, dl.Headers[amqp.HeaderHeadersDropped], len(dl.Headers["pad"]), dl.Body)
-	}
 	select {
 	case dl := <-dead:
 		t.Errorf("another dead letter: %+v", dl)
@@ -92,5 +90,20 @@ func TestRetryCopyOutgrowsFrameMax(t *testing.T) {
 	mu.Unlock()
 	if out := logs.String(); strings.Contains(out, "connection lost") {
 		t.Errorf("the connection was lost:\n%s", tail(out, 20))
+	}
+	return dl, pub.frameMax
+}
+
+// A delivery whose headers fill the frame fits, but its retry copy, with the
+// driver's headers added, would not: the broker would close the connection
+// on the copy (FRAME_ERROR) and the delivery would come back forever. The
+// driver dead-letters it at its first failure instead (the dead letter
+// without the publisher's headers, which cannot travel with the driver's),
+// handles everything behind it, and keeps its connection.
+func TestRetryCopyOutgrowsFrameMax(t *testing.T) {
+	dl, _ := frameMaxScenario(t, "max_attempts", "5")
+	if dl.ID != "big" || !strings.HasPrefix(dl.Reason, "cannot retry: ") || !strings.Contains(dl.Reason, "always fails") ||
+		dl.Headers[amqp.HeaderHeadersDropped] != "1" || dl.Headers["pad"] != "" || string(dl.Body) != `{"big":true}` {
+		t.Errorf("dead letter: id %q reason %q dropped %q pad %d octets body %s", dl.ID, dl.Reason, dl.Headers[amqp.HeaderHeadersDropped], len(dl.Headers["pad"]), dl.Body)
 	}
 }
