@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/distributer/distributer/internal/jsonval"
 	"math/big"
 	"strings"
 	"time"
@@ -96,19 +97,7 @@ func ptrOrRoot(p string) string {
 	return p
 }
 
-func numRat(v any) (*big.Rat, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		return new(big.Rat).SetString(string(n))
-	case float64:
-		r := new(big.Rat)
-		if r.SetFloat64(n) == nil {
-			return nil, false
-		}
-		return r, true
-	}
-	return nil, false
-}
+func numRat(v any) (*big.Rat, bool) { return jsonval.Rat(v) }
 
 func sameDateTime(a, b string) bool {
 	if len(a) < 20 || len(b) < 20 || !strings.Contains(a, "T") || !strings.Contains(b, "T") {

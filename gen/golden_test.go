@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/distributer/distributer/internal/jsonval"
 	"go/format"
-	"math/big"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -401,42 +401,7 @@ func jsonEqual(t testing.TB, a, b string) bool {
 	return sameValue(va, vb)
 }
 
-func sameValue(a, b any) bool {
-	switch x := a.(type) {
-	case json.Number:
-		y, ok := b.(json.Number)
-		if !ok {
-			return false
-		}
-		rx, ok1 := new(big.Rat).SetString(x.String())
-		ry, ok2 := new(big.Rat).SetString(y.String())
-		return ok1 && ok2 && rx.Cmp(ry) == 0
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !sameValue(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !sameValue(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return reflect.DeepEqual(a, b)
-}
+func sameValue(a, b any) bool { return jsonval.Equal(a, b) }
 
 const telemetryProgram = `package main
 

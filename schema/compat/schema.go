@@ -3,6 +3,7 @@ package compat
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/distributer/distributer/internal/jsonval"
 	"math/big"
 	"regexp"
 	"sort"
@@ -205,59 +206,12 @@ func typeMask(m map[string]any) int {
 	return t
 }
 
-func rat(n json.Number) (*big.Rat, bool) {
-	r, ok := new(big.Rat).SetString(string(n))
-	return r, ok
-}
+func rat(n json.Number) (*big.Rat, bool) { return jsonval.Rat(n) }
 
-func ratOf(v any) (*big.Rat, bool) {
-	switch x := v.(type) {
-	case json.Number:
-		return rat(x)
-	case float64:
-		r := new(big.Rat)
-		if r.SetFloat64(x) == nil {
-			return nil, false
-		}
-		return r, true
-	}
-	return nil, false
-}
+func ratOf(v any) (*big.Rat, bool) { return jsonval.Rat(v) }
 
 // jsonEqual is JSON Schema equality of data values (1 equals 1.0).
-func jsonEqual(a, b any) bool {
-	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !jsonEqual(v, w) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !jsonEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case json.Number, float64:
-		ra, ok1 := ratOf(a)
-		rb, ok2 := ratOf(b)
-		return ok1 && ok2 && ra.Cmp(rb) == 0
-	default:
-		return a == b
-	}
-}
+func jsonEqual(a, b any) bool { return jsonval.Equal(a, b) }
 
 func compactJSON(v any) string {
 	b, err := json.Marshal(v)
