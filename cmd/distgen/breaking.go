@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -72,20 +71,9 @@ func runBreaking(_ context.Context, args []string, _ io.Reader, stdout, stderr i
 	format := fl.String("format", "text", "text or json")
 	noWitness := fl.Bool("no-witness", false, "do not search for witness messages")
 	failOnAPI := fl.Bool("fail-on-api", false, "exit 1 when the generated Go API changes (reported as warnings otherwise)")
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, breakingUsage)
-		fl.SetOutput(w)
-		fl.PrintDefaults()
-		fl.SetOutput(io.Discard)
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout)
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "distgen breaking: %v\n\n", err)
-		usage(stderr)
-		return exitUsage
+	usage, code, ok := parseVerbFlags(fl, breakingUsage, args, stdout, stderr)
+	if !ok {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "distgen breaking: "+format+"\n", a...)

@@ -26,6 +26,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -100,4 +102,27 @@ Exit codes:
   1  a failure was found (stale generated code, invalid messages)
   2  usage error or invalid schemas
 `)
+}
+
+// parseVerbFlags parses a verb's flags: on -h it prints the verb's usage
+// (text, then the flags) to stdout and returns exitOK; on a bad flag it
+// prints the error and the usage to stderr and returns exitUsage; ok is
+// true when the verb should run. usage prints the same usage to w.
+func parseVerbFlags(fl *flag.FlagSet, text string, args []string, stdout, stderr io.Writer) (usage func(w io.Writer), code int, ok bool) {
+	usage = func(w io.Writer) {
+		fmt.Fprint(w, text)
+		fl.SetOutput(w)
+		fl.PrintDefaults()
+		fl.SetOutput(io.Discard)
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return usage, exitOK, false
+		}
+		fmt.Fprintf(stderr, "%s: %v\n\n", fl.Name(), err)
+		usage(stderr)
+		return usage, exitUsage, false
+	}
+	return usage, 0, true
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -87,20 +86,9 @@ func runValidate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	schemaDir := fl.String("schemas", "", "directory of the JSON Schemas and distgen.json (required)")
 	topicFlag := fl.String("topic", "", "topic of every message; without it each value is a {\"topic\", \"body\"} record")
 	format := fl.String("format", "text", "output format: text or json")
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, validateUsage)
-		fl.SetOutput(w)
-		fl.PrintDefaults()
-		fl.SetOutput(io.Discard)
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(stdout)
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "distgen validate: %v\n\n", err)
-		usage(stderr)
-		return exitUsage
+	usage, code, ok := parseVerbFlags(fl, validateUsage, args, stdout, stderr)
+	if !ok {
+		return code
 	}
 	if *schemaDir == "" {
 		fmt.Fprintf(stderr, "distgen validate: -schemas is required\n\n")
