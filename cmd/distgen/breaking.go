@@ -61,7 +61,7 @@ Flags:
 `
 
 func runBreaking(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("breaking", flag.ContinueOnError)
+	fl := flag.NewFlagSet("distgen breaking", flag.ContinueOnError)
 	fl.SetOutput(io.Discard)
 	schemaDir := fl.String("schemas", "", "directory of the new JSON Schemas and distgen.json")
 	against := fl.String("against", "", "the earlier version: a directory or a git revision")
